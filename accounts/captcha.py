@@ -1,0 +1,71 @@
+"""« Je ne suis pas un robot »: ALTCHA, self-hosted proof of work.
+
+django-altcha verifies the signed solution; we make replay protection atomic (``cache.add``:
+of two requests racing with the same solution, exactly one wins) and take the cost from settings.
+"""
+
+import base64
+import json
+
+from django import forms
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.translation import gettext_lazy as _
+from django_altcha import AltchaField, AltchaWidget, get_altcha_challenge, get_cache, get_challenge_expire_seconds
+
+STRINGS = {
+    "label": "Je ne suis pas un robot",
+    "verifying": "Vérification en cours…",
+    "verified": "Vérifié",
+    "error": "La vérification a échoué. Réessayez plus tard.",
+    "expired": "La vérification a expiré. Réessayez.",
+    "waitAlert": "Vérification en cours… merci de patienter.",
+    "footer": "",
+}
+
+
+class CaptchaWidget(AltchaWidget):
+    template_name = "accounts/captcha_widget.html"
+
+    def get_context(self, name, value, attrs):
+        # A fresh challenge per rendering, on a copy: the options dict is shared by every
+        # instance of the form class.
+        challenge = get_altcha_challenge(max_number=settings.ALTCHA_MAX_NUMBER)
+        self.options = {
+            **self.options,
+            "challengeurl": None,
+            "challengejson": json.dumps(challenge.to_dict()),
+            "maxnumber": settings.ALTCHA_MAX_NUMBER,
+        }
+        context = super(AltchaWidget, self).get_context(name, value, attrs)
+        context["js_altcha_url"] = static(settings.ALTCHA_JS_URL)
+        context["widget"]["altcha_options"] = self.encode_values(
+            {k: v for k, v in self.options.items() if v is not None}
+        )
+        return context
+
+
+class CaptchaField(AltchaField):
+    widget = CaptchaWidget
+
+    default_error_messages = {
+        "error": _("La vérification « Je ne suis pas un robot » a échoué. Cochez à nouveau la case."),
+        "invalid": _("La vérification « Je ne suis pas un robot » a échoué. Cochez à nouveau la case."),
+        "required": _("Cochez la case « Je ne suis pas un robot »."),
+        "replay": _("Cette vérification a déjà servi. Cochez à nouveau la case."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Vérification"))
+        kwargs.setdefault("hidefooter", True)
+        kwargs.setdefault("hidelogo", True)
+        kwargs.setdefault("strings", STRINGS)
+        super().__init__(**kwargs)
+
+    def replay_attack_protection(self, payload):
+        try:
+            challenge = json.loads(base64.b64decode(payload).decode())["challenge"]
+        except Exception:
+            raise forms.ValidationError(self.error_messages["error"], code="error") from None
+        if not get_cache().add(f"altcha-spent:{challenge}", True, timeout=get_challenge_expire_seconds()):
+            raise forms.ValidationError(self.error_messages["replay"], code="replay")

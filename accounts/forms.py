@@ -1,0 +1,158 @@
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from .captcha import CaptchaField
+from .models import AccountRequest, User, normalize_email
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Identifiant"),
+        help_text=_("Votre identifiant est votre adresse mail."),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Mot de passe"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    captcha = CaptchaField()
+
+    error_messages = {
+        "invalid_login": _(
+            "Identifiant ou mot de passe incorrect, ou compte désactivé. Vérifiez votre saisie et réessayez."
+        ),
+        "inactive": _(
+            "Identifiant ou mot de passe incorrect, ou compte désactivé. Vérifiez votre saisie et réessayez."
+        ),
+    }
+
+    def clean_username(self):
+        return normalize_email(self.cleaned_data["username"])
+
+    def clean(self):
+        # No password is tried until the captcha is solved: the captcha guards the password.
+        if "captcha" in self.errors or "username" in self.errors:
+            return self.cleaned_data
+        return super().clean()
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    email = forms.EmailField(
+        label=_("Adresse mail"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    captcha = CaptchaField()
+
+    def get_users(self, email):
+        """Active accounts with this exact stored address, including those that never set a password."""
+        return User.objects.filter(email=normalize_email(email), is_active=True)
+
+    def save(self, *, request, **kwargs):
+        from .services import password_reset_send
+
+        for user in self.get_users(self.cleaned_data["email"]):
+            password_reset_send(user, request=request)
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    new_password1 = forms.CharField(
+        label=_("Nouveau mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Au moins 12 caractères. Une phrase de plusieurs mots est un bon choix."),
+    )
+    new_password2 = forms.CharField(
+        label=_("Confirmation du mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class AccountRequestForm(forms.ModelForm):
+    captcha = CaptchaField()
+
+    class Meta:
+        model = AccountRequest
+        fields = ["kind", "last_name", "first_name", "email", "phone", "establishment_name", "function", "message"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+            "message": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "establishment_name": _("Le nom de votre établissement (centre hospitalier, EHPAD, mairie…)."),
+            "message": _("Ce que vous demandez et pourquoi : création, changement d'établissement, de fonction…"),
+        }
+
+    def clean_email(self):
+        return normalize_email(self.cleaned_data["email"])
+
+
+class ProfileForm(forms.ModelForm):
+    """« Modifier ses informations et/ou le mot de passe »."""
+
+    current_password = forms.CharField(
+        label=_("Mot de passe actuel"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("Obligatoire pour changer d'adresse mail ou de mot de passe."),
+    )
+    new_password1 = forms.CharField(
+        label=_("Nouveau mot de passe"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Laisser vide pour le garder. Au moins 12 caractères."),
+    )
+    new_password2 = forms.CharField(
+        label=_("Confirmation du nouveau mot de passe"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["last_name", "first_name", "email", "phone", "function"]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial_email = self.instance.email
+
+    def clean_email(self):
+        email = normalize_email(self.cleaned_data["email"])
+        if email != self.initial_email and User.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Cette adresse mail est déjà celle d'un autre compte."))
+        return email
+
+    @property
+    def email_changed(self):
+        return self.cleaned_data.get("email", self.initial_email) != self.initial_email
+
+    @property
+    def password_changed(self):
+        return bool(self.cleaned_data.get("new_password1"))
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if p1 or p2:
+            if p1 != p2:
+                self.add_error("new_password2", _("Les deux mots de passe ne sont pas identiques."))
+            else:
+                try:
+                    password_validation.validate_password(p1, self.instance)
+                except forms.ValidationError as error:
+                    self.add_error("new_password1", error)
+        if self.email_changed or p1:
+            current = cleaned.get("current_password")
+            if not current:
+                self.add_error("current_password", _("Saisissez votre mot de passe actuel pour confirmer."))
+            elif not self.instance.check_password(current):
+                self.add_error("current_password", _("Le mot de passe actuel est incorrect."))
+        return cleaned

@@ -1,0 +1,183 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    # Client profiles: one establishment each.
+    AGENT = "agent", _("Agent d'établissement")
+    ADMIN = "admin", _("Administrateur")
+    REFERENT = "referent", _("Référent technique")
+    # The vendor's staff: no establishment.
+    SUPPORT_SOFTWARE = "support_software", _("Support logiciel")
+    SUPPORT_LEGAL = "support_legal", _("Support juridique")
+    VENDOR_ADMIN = "vendor_admin", _("Administrateur éditeur")
+
+
+CLIENT_ROLES = (Role.AGENT, Role.ADMIN, Role.REFERENT)
+VENDOR_ROLES = (Role.SUPPORT_SOFTWARE, Role.SUPPORT_LEGAL, Role.VENDOR_ADMIN)
+
+
+def normalize_email(email):
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email=normalize_email(username))
+
+    def create_user(self, email, password=None, **fields):
+        user = self.model(email=normalize_email(email), **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(role=Role.VENDOR_ADMIN, establishment=None)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser):
+    email = models.EmailField(_("adresse mail"), unique=True)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    function = models.CharField(_("fonction"), max_length=120, blank=True)
+    establishment = models.ForeignKey(
+        "establishments.Establishment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name=_("établissement"),
+    )
+    role = models.CharField(_("profil"), max_length=20, choices=Role.choices, default=Role.REFERENT)
+    is_active = models.BooleanField(_("actif"), default=True)
+    date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        verbose_name = _("compte")
+        verbose_name_plural = _("comptes")
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["establishment", "last_name", "first_name"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="user_email_lowercase"),
+            models.CheckConstraint(
+                condition=(Q(role__in=CLIENT_ROLES) & Q(establishment__isnull=False))
+                | (Q(role__in=VENDOR_ROLES) & Q(establishment__isnull=True)),
+                name="user_client_has_establishment_vendor_has_none",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalize_email(self.email)
+        from django.core.exceptions import ValidationError
+
+        if self.role in CLIENT_ROLES and self.establishment_id is None:
+            raise ValidationError({"establishment": _("Un compte client appartient à un établissement.")})
+        if self.role in VENDOR_ROLES and self.establishment_id is not None:
+            raise ValidationError({"establishment": _("Le personnel de l'éditeur n'appartient à aucun établissement.")})
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.first_name
+
+    @property
+    def is_client(self):
+        return self.role in CLIENT_ROLES
+
+    @property
+    def is_vendor(self):
+        return self.role in VENDOR_ROLES
+
+    @property
+    def is_establishment_admin(self):
+        return self.role == Role.ADMIN
+
+    @property
+    def is_staff(self):
+        """Only the vendor's administrators reach the back office (Django admin).
+
+        The profile alone decides: changing it takes the back office away at once."""
+        return self.is_active and self.role == Role.VENDOR_ADMIN
+
+    def has_perm(self, perm, obj=None):
+        return self.is_staff
+
+    def has_module_perms(self, app_label):
+        return self.is_staff
+
+
+class AccountRequest(models.Model):
+    """« Demande ou mise à jour de compte », filed from the login page."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", _("Création de compte")
+        UPDATE = "update", _("Mise à jour d'un compte existant")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("À examiner")
+        APPROVED = "approved", _("Approuvée")
+        REJECTED = "rejected", _("Refusée")
+
+    kind = models.CharField(_("demande"), max_length=10, choices=Kind.choices, default=Kind.CREATE)
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    email = models.EmailField(_("adresse mail"))
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    establishment_name = models.CharField(_("établissement"), max_length=200)
+    function = models.CharField(_("fonction"), max_length=120)
+    message = models.TextField(_("objet de la demande"))
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
+    reviewed_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("traitée par")
+    )
+    rejection_reason = models.TextField(_("motif du refus"), blank=True)
+    account = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account_requests",
+        verbose_name=_("compte créé ou mis à jour"),
+    )
+
+    class Meta:
+        verbose_name = _("demande de compte")
+        verbose_name_plural = _("demandes de compte")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} <{self.email}> — {self.get_kind_display()}"

@@ -1,0 +1,151 @@
+"""Writes on accounts: one function per action, atomic, audited, e-mails after commit."""
+
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from audit.services import record
+from notifications.services import email_queue
+
+from .models import CLIENT_ROLES, AccountRequest, Role, User
+from .tokens import invitation_token_generator
+
+
+def _link(url_name, user, generator):
+    from django.conf import settings
+
+    path = reverse(
+        url_name, kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": generator.make_token(user)}
+    )
+    return settings.SITE_URL + path
+
+
+def password_reset_send(user, *, request=None):
+    """E-mail a single-use, expiring link to choose a new password."""
+    with transaction.atomic():
+        record(
+            "password_reset_requested", actor=None, request=request, establishment=user.establishment, target=user.email
+        )
+        email_queue(
+            "password_reset",
+            to=user.email,
+            context={"user": user, "link": _link("accounts:password_reset_confirm", user, default_token_generator)},
+        )
+
+
+def user_invite(user):
+    """E-mail a new (or newly approved) account a link to choose its password."""
+    email_queue(
+        "account_invitation",
+        to=user.email,
+        context={"user": user, "link": _link("accounts:invitation_confirm", user, invitation_token_generator)},
+    )
+
+
+@transaction.atomic
+def profile_update(user, *, form, request):
+    """Save « Mon profil ». Changing the password keeps this session and ends the others."""
+    old_email = user.email
+    user = form.save(commit=False)
+    if form.password_changed:
+        user.set_password(form.cleaned_data["new_password1"])
+    user.save()
+    if form.password_changed:
+        update_session_auth_hash(request, user)
+        record("password_changed", actor=user, request=request, target=user.email)
+    if form.email_changed:
+        record("email_changed", actor=user, request=request, target=user.email, old=old_email)
+        email_queue("email_changed", to=old_email, context={"user": user, "old_email": old_email})
+    record("profile_updated", actor=user, request=request, target=user.email)
+    return user
+
+
+@transaction.atomic
+def account_request_submit(*, form, request):
+    account_request = form.save()
+    record(
+        "account_request_submitted",
+        request=request,
+        target=f"{account_request.email} ({account_request.establishment_name})",
+    )
+    admins = User.objects.filter(role=Role.VENDOR_ADMIN, is_active=True).values_list("email", flat=True)
+    for email in admins:
+        email_queue("account_request_received", to=email, context={"account_request": account_request})
+    return account_request
+
+
+def _check_pending(account_request):
+    if account_request.status != AccountRequest.Status.PENDING:
+        raise ValidationError(
+            _("Cette demande a déjà été traitée (%(status)s).") % {"status": account_request.get_status_display()}
+        )
+
+
+@transaction.atomic
+def account_request_approve(account_request, *, acting_user, establishment, role=Role.REFERENT):
+    """Create the account (or update the existing one with this e-mail) and e-mail it a link
+    to choose its password. A request is approved once; a vendor account is never touched."""
+    account_request = AccountRequest.objects.select_for_update().get(pk=account_request.pk)
+    _check_pending(account_request)
+    if role not in CLIENT_ROLES:
+        raise ValidationError(_("Une demande de compte ne peut donner qu'un profil client."))
+    user = User.objects.select_for_update().filter(email=account_request.email).first()
+    if user is not None and user.is_vendor:
+        raise ValidationError(
+            _(
+                "Cette adresse mail est celle d'un compte du personnel de l'éditeur : il n'est pas modifié par une demande."
+            )
+        )
+    created = user is None
+    if created:
+        user = User(email=account_request.email)
+        user.set_unusable_password()
+    user.first_name = account_request.first_name
+    user.last_name = account_request.last_name
+    user.phone = account_request.phone or user.phone
+    user.function = account_request.function
+    user.establishment = establishment
+    user.role = role
+    user.is_active = True
+    user.full_clean(exclude=["password"])
+    user.save()
+    account_request.status = AccountRequest.Status.APPROVED
+    account_request.reviewed_by = acting_user
+    account_request.reviewed_at = timezone.now()
+    account_request.account = user
+    account_request.save()
+    record(
+        "account_request_approved",
+        actor=acting_user,
+        establishment=establishment,
+        target=user.email,
+        created=created,
+        role=role,
+    )
+    if created or not user.has_usable_password():
+        user_invite(user)
+    else:
+        email_queue("account_updated", to=user.email, context={"user": user})
+    return user
+
+
+@transaction.atomic
+def account_request_reject(account_request, *, acting_user, reason):
+    account_request = AccountRequest.objects.select_for_update().get(pk=account_request.pk)
+    _check_pending(account_request)
+    if not reason.strip():
+        raise ValidationError(_("Indiquez le motif du refus : il est envoyé au demandeur."))
+    account_request.status = AccountRequest.Status.REJECTED
+    account_request.rejection_reason = reason.strip()
+    account_request.reviewed_by = acting_user
+    account_request.reviewed_at = timezone.now()
+    account_request.save()
+    record("account_request_rejected", actor=acting_user, establishment=None, target=account_request.email)
+    email_queue("account_request_rejected", to=account_request.email, context={"account_request": account_request})
+    return account_request

@@ -1,0 +1,116 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from audit.services import record
+
+from . import services
+from .forms import AccountRequestForm, LoginForm, PasswordResetForm, ProfileForm, SetPasswordForm
+from .models import User
+from .tokens import invitation_token_generator
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record("login_succeeded", actor=form.get_user(), request=self.request, target=form.get_user().email)
+        return response
+
+    def form_invalid(self, form):
+        if form.cleaned_data.get("username") and "captcha" not in form.errors:
+            record("login_failed", request=self.request, target=form.cleaned_data["username"])
+        return super().form_invalid(form)
+
+
+def locked_out(request, credentials=None, *args, **kwargs):
+    """django-axes calls this when the e-mail + IP pair is locked."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    record("login_locked_out", request=request, target=(credentials or {}).get("username", ""))
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+
+
+class LogoutView(auth_views.LogoutView):
+    http_method_names = ["post", "options"]
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        form.save(request=self.request)
+        return redirect(self.success_url)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
+    template_name = "accounts/password_set.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    extra_context = {"title": _("Choisir un nouveau mot de passe")}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record(
+            "password_reset_completed",
+            actor=None,
+            request=self.request,
+            establishment=form.user.establishment,
+            target=form.user.email,
+        )
+        return response
+
+
+class InvitationConfirmView(PasswordResetConfirmView):
+    token_generator = invitation_token_generator
+    reset_url_token = "choisir-mot-de-passe"
+    extra_context = {"title": _("Choisir votre mot de passe")}
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@require_http_methods(["GET", "POST"])
+def account_request(request):
+    form = AccountRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.account_request_submit(form=form, request=request)
+        return redirect("accounts:account_request_done")
+    return render(request, "accounts/account_request.html", {"form": form})
+
+
+def account_request_done(request):
+    return render(request, "accounts/account_request_done.html")
+
+
+@login_required
+def profile(request):
+    return render(request, "accounts/profile.html", {"profile_user": request.user})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    # A fresh copy: a rejected form must not alter request.user for the rest of the page.
+    user = User.objects.select_related("establishment").get(pk=request.user.pk)
+    form = ProfileForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(user, form=form, request=request)
+        messages.success(request, _("Vos informations ont été enregistrées."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile_edit.html", {"form": form})

@@ -1,0 +1,259 @@
+"""Settings, read from the environment.
+
+Two modes:
+- the embedded default (nothing set): SQLite, local files, e-mails printed on the console,
+  a per-process cache. For trying the portal on one machine.
+- production (``ESPACE_PRODUCTION=1``): every secret and engine comes from the environment;
+  a missing or malformed variable stops start-up with a message naming it.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")
+
+
+def _env(name, cast=str, default=environ.Env.NOTSET):
+    """Read one variable; a malformed value raises ImproperlyConfigured naming it."""
+    try:
+        return env.get_value(name, cast=cast, default=default)
+    except ImproperlyConfigured:
+        raise
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(f"La variable d'environnement {name} est invalide : {exc}") from exc
+
+
+PRODUCTION = _env("ESPACE_PRODUCTION", bool, False)
+
+
+def _required_in_production(name, default):
+    if PRODUCTION and name not in env:
+        raise ImproperlyConfigured(
+            f"La variable d'environnement {name} est obligatoire en production (ESPACE_PRODUCTION=1)."
+        )
+    return _env(name, str, default)
+
+
+SECRET_KEY = _required_in_production("SECRET_KEY", "embedded-default-not-secret-" + "x" * 40)
+if PRODUCTION and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("La variable d'environnement SECRET_KEY doit compter au moins 50 caractères.")
+
+DEBUG = _env("DEBUG", bool, False)
+ALLOWED_HOSTS = _env("ALLOWED_HOSTS", list, ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = _env("CSRF_TRUSTED_ORIGINS", list, [])
+
+# --- Vendor identity -------------------------------------------------------------------
+VENDOR_NAME = _env("VENDOR_NAME", str, "CEGAPE")
+VENDOR_SITE_URL = _env("VENDOR_SITE_URL", str, "https://www.cegape.fr")
+VENDOR_LOGO = _env("VENDOR_LOGO", str, "portal/logo.svg")  # a static path
+SITE_URL = _env("SITE_URL", str, "http://127.0.0.1:8000").rstrip("/")
+
+# --- Applications ----------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "axes",
+    "csp",
+    "django_altcha",
+    "django_htmx",
+    "audit",
+    "accounts",
+    "establishments",
+    "notifications",
+    "news",
+    "portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.NoStoreForAuthenticatedMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database and cache ----------------------------------------------------------------
+_required_in_production("DATABASE_URL", "")
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = _env("CONN_MAX_AGE", int, 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://espace-clients")}
+if PRODUCTION and "CACHE_URL" not in env:
+    raise ImproperlyConfigured(
+        "La variable d'environnement CACHE_URL est obligatoire en production (par exemple redis://127.0.0.1:6379/1) : "
+        "le cache est partagé par les processus (captcha, verrouillage des connexions)."
+    )
+
+# --- Authentication --------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_RESET_TIMEOUT = _env("PASSWORD_RESET_TIMEOUT", int, 60 * 60 * 2)
+# Links e-mailed to new accounts stay valid longer than a reset link.
+ACCOUNT_INVITATION_TIMEOUT = _env("ACCOUNT_INVITATION_TIMEOUT", int, 60 * 60 * 24 * 7)
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("email", "first_name", "last_name")},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = _env("SESSION_COOKIE_AGE", int, 60 * 60 * 10)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Lockout: the e-mail + IP pair is locked after AXES_FAILURE_LIMIT failures.
+AXES_FAILURE_LIMIT = _env("AXES_FAILURE_LIMIT", int, 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_env("AXES_COOLOFF_MINUTES", int, 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = _env("AXES_IPWARE_PROXY_COUNT", int, 0)
+AXES_VERBOSE = False
+
+# Captcha (ALTCHA, self-hosted proof of work). The cost is the largest number the browser
+# may have to try; 100,000 takes well under a second in a current browser.
+ALTCHA_HMAC_KEY = _env("ALTCHA_HMAC_KEY", str, "") or SECRET_KEY
+ALTCHA_MAX_NUMBER = _env("ALTCHA_MAX_NUMBER", int, 100_000)
+ALTCHA_CHALLENGE_EXPIRE = 20 * 60 * 1000
+ALTCHA_JS_URL = "altcha/altcha.min.js"
+
+# --- Internationalisation --------------------------------------------------------------
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français"))]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# --- Static and uploaded files ---------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = _env("MEDIA_ROOT", str, str(VAR_DIR / "files"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# The embedded default serves static files straight from the apps (no collectstatic step).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- E-mail ----------------------------------------------------------------------------
+if "EMAIL_URL" in env:
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "La variable d'environnement EMAIL_URL est obligatoire en production (par exemple smtp+tls://user:pass@smtp.example:587)."
+        )
+DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", str, f"Espace Clients {VENDOR_NAME} <noreply@espaceclients.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# In production, e-mails are sent by the Celery worker; in the embedded default, right after
+# the commit, in the same process.
+EMAIL_DELIVERY = _env("EMAIL_DELIVERY", str, "celery" if PRODUCTION else "inline")
+if EMAIL_DELIVERY not in ("celery", "inline"):
+    raise ImproperlyConfigured("La variable d'environnement EMAIL_DELIVERY vaut « celery » ou « inline ».")
+CELERY_BROKER_URL = _env("CELERY_BROKER_URL", str, _env("REDIS_URL", str, "redis://127.0.0.1:6379/0"))
+CELERY_TASK_ALWAYS_EAGER = False
+
+# --- Security headers ------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = False
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        # The captcha solves its proof of work in a Web Worker built from a blob.
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = _env("SECURE_SSL_REDIRECT", bool, True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _env("SECURE_HSTS_PRELOAD", bool, True)
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# --- Logging ---------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", str, "INFO")},
+    "loggers": {"django_altcha": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Espace Clients — back office")
+admin.site.site_title = _("Espace Clients")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("", include("portal.urls")),
+    path("", include("accounts.urls")),
+    path("back-office/", admin.site.urls),
+]
+
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"

@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from .models import Contract, Establishment, Product
+
+
+class ContractInline(admin.TabularInline):
+    model = Contract
+    extra = 0
+    fields = ["product", "reference", "start_date", "end_date", "is_active"]
+
+
+@admin.register(Establishment)
+class EstablishmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "city", "finess", "siret", "user_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "city", "finess", "siret", "email"]
+    inlines = [ContractInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(user_count=Count("users", distinct=True))
+
+    @admin.display(description=_("comptes"), ordering="user_count")
+    def user_count(self, obj):
+        return obj.user_count
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ["reference", "establishment", "product", "start_date", "end_date", "is_active"]
+    list_filter = ["product", "is_active", "product__kind"]
+    search_fields = ["reference", "establishment__name"]
+    list_select_related = ["establishment", "product"]
+    autocomplete_fields = ["establishment"]
+    date_hierarchy = "start_date"

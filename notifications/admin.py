@@ -1,0 +1,31 @@
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import OutgoingEmail
+from .services import email_deliver
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at"]
+    list_filter = ["status", "template"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Renvoyer maintenant"))
+    def retry_now(self, request, queryset):
+        pks = list(queryset.exclude(status=OutgoingEmail.Status.SENT).values_list("pk", flat=True))
+        OutgoingEmail.objects.filter(pk__in=pks).update(
+            status=OutgoingEmail.Status.PENDING, next_attempt_at=timezone.now()
+        )
+        sent = sum(1 for pk in pks if email_deliver(pk))
+        messages.info(request, _("%(sent)s e-mail(s) envoyé(s) sur %(total)s.") % {"sent": sent, "total": len(pks)})

@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from .services import email_deliver, email_deliver_pending
+
+
+@shared_task(name="notifications.deliver_email")
+def deliver_email(email_id):
+    email_deliver(email_id)
+
+
+@shared_task(name="notifications.deliver_pending_emails")
+def deliver_pending_emails():
+    return email_deliver_pending()

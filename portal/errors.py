@@ -1,0 +1,21 @@
+from django.shortcuts import render
+
+
+def _error(request, status, template):
+    return render(request, f"errors/{template}", status=status)
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "400.html")
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, "403.html")
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "404.html")
+
+
+def server_error(request):
+    return _error(request, 500, "500.html")

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+
+from portal import demo
+
+
+class Command(BaseCommand):
+    help = "Charge les données de démonstration (sans effet sur ce qui existe déjà)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Ne rien faire si la base contient déjà des comptes."
+        )
+
+    def handle(self, *args, if_empty=False, **options):
+        if if_empty and not demo.is_empty():
+            self.stdout.write("La base contient déjà des comptes : données de démonstration non chargées.")
+            return
+        result = demo.load()
+        self.stdout.write(f"Données de démonstration prêtes ({result['users_created']} compte(s) créé(s)).")
+        self.stdout.write(f"Comptes de démonstration (mot de passe commun : {demo.DEMO_PASSWORD}) :")
+        for email, *_names, _index, role, _function, _phone in demo.USERS:
+            self.stdout.write(f"  {email:<30} {role.label}")

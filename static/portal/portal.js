@@ -1,0 +1,28 @@
+// Espace Clients: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // News banner: a Pause / Lecture button (WCAG 2.2.2: moving content can be paused).
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-ticker-toggle]");
+    if (!toggle) return;
+    var ticker = toggle.closest("[data-ticker]");
+    var paused = ticker.classList.toggle("paused");
+    toggle.setAttribute("aria-pressed", paused ? "true" : "false");
+    toggle.textContent = paused ? "Lecture" : "Pause";
+  });
+
+  // Table rows that open a page on double-click (the row also holds a real link for keyboards).
+  document.addEventListener("dblclick", function (event) {
+    var row = event.target.closest("tr[data-href]");
+    if (row && !event.target.closest("a, button, input, select, label")) {
+      window.location.href = row.getAttribute("data-href");
+    }
+  });
+
+  // Forms that ask for confirmation before submitting (data-confirm="message").
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) event.preventDefault();
+  });
+})();

@@ -8,6 +8,7 @@ import shutil
 import altcha
 import pytest
 from django.conf import settings
+from django.test import Client, TestCase
 from django_altcha import get_altcha_challenge
 
 from accounts.models import Role, User
@@ -30,6 +31,20 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+class CommitClient(Client):
+    """A test client whose requests run their on-commit side effects (e-mails) as in production:
+    the test's wrapping transaction never commits, so callbacks are run when the request ends."""
+
+    def request(self, **request):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
+
+
+@pytest.fixture
+def client():
+    return CommitClient()
 
 
 def solve_captcha():

@@ -51,7 +51,7 @@ def user_invite(user):
 @transaction.atomic
 def profile_update(user, *, form, request):
     """Save « Mon profil ». Changing the password keeps this session and ends the others."""
-    old_email = user.email
+    old_email = form.initial_email
     user = form.save(commit=False)
     if form.password_changed:
         user.set_password(form.cleaned_data["new_password1"])

@@ -1,0 +1,84 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from news.models import NewsItem
+
+HOME = reverse("portal:home")
+
+
+@pytest.fixture
+def news(db):
+    now = timezone.now()
+    return {
+        "current": NewsItem.objects.create(title="Winpaie 2026.4 disponible", body="Nouveaux taux.", published_at=now - timedelta(days=1)),
+        "future": NewsItem.objects.create(title="Annonce à venir", body="…", published_at=now + timedelta(days=2)),
+        "expired": NewsItem.objects.create(
+            title="Ancienne annonce", body="…", published_at=now - timedelta(days=30), expires_at=now - timedelta(days=1)
+        ),
+        "draft": NewsItem.objects.create(title="Brouillon", body="…", is_published=False),
+    }
+
+
+def test_home_has_the_header_bar(client, agent):
+    """M2.1 M2.2"""
+    client.force_login(agent)
+    body = client.get(HOME).content.decode()
+    assert f'href="{HOME}" class="logo-link"' in body
+    for label in ("Tableau de bord", "Mon profil", "Déconnexion", "News"):
+        assert label in body
+    assert f'action="{reverse("accounts:logout")}"' in body  # logout is a POST form
+
+
+def test_banner_and_news_page_show_only_current_news(client, agent, news):
+    """M2.2"""
+    client.force_login(agent)
+    for url in (HOME, reverse("portal:news")):
+        body = client.get(url).content.decode()
+        assert "Winpaie 2026.4 disponible" in body
+        for hidden in ("Annonce à venir", "Ancienne annonce", "Brouillon"):
+            assert hidden not in body
+    assert 'class="ticker-track"' in client.get(HOME).content.decode()
+
+
+def test_news_are_dated(client, agent, news):
+    """M2.2"""
+    client.force_login(agent)
+    body = client.get(reverse("portal:news")).content.decode()
+    assert timezone.localtime(news["current"].published_at).strftime("%d/%m/%Y") in body
+
+
+def test_side_menu_links_to_the_vendor_site_in_a_new_tab(client, agent, settings):
+    """M2.4 M7"""
+    settings.VENDOR_SITE_URL = "https://www.cegape.fr"
+    client.force_login(agent)
+    body = client.get(HOME).content.decode()
+    assert 'href="https://www.cegape.fr" target="_blank" rel="noopener noreferrer"' in body
+    assert "Site de CEGAPE" in body
+
+
+def test_back_office_entry_only_for_vendor_admins(client, agent, vendor_admin):
+    """M2.4 M8.2"""
+    client.force_login(agent)
+    assert "Back office" not in client.get(HOME).content.decode()
+    client.force_login(vendor_admin)
+    assert "Back office" in client.get(HOME).content.decode()
+
+
+@pytest.mark.parametrize("persona", ["agent", "est_admin", "referent", "support", "legal_support", "vendor_admin"])
+def test_every_persona_reaches_home_profile_and_news(client, request, persona):
+    """M2.1 M2.3"""
+    client.force_login(request.getfixturevalue(persona))
+    for url in (HOME, reverse("portal:news"), reverse("accounts:profile")):
+        assert client.get(url).status_code == 200
+
+
+def test_home_runs_a_bounded_number_of_queries(client, agent, news, django_assert_max_num_queries):
+    """M2.1"""
+    for i in range(20):
+        NewsItem.objects.create(title=f"News {i}", body="…")
+    client.force_login(agent)
+    with django_assert_max_num_queries(6):
+        client.get(HOME)

@@ -118,7 +118,13 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["last_name", "first_name", "email", "phone", "function"]
-        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+        widgets = {
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "function": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,4 +9,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "deliver-pending-emails": {"task": "notifications.deliver_pending_emails", "schedule": 60.0},
+    "close-expired-dis": {"task": "support.close_expired_dis", "schedule": 3600.0},
 }

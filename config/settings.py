@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "notifications",
     "news",
     "portal",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -257,3 +258,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", str, "INFO")},
     "loggers": {"django_altcha": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
+
+# --- Support (DI) ------------------------------------------------------------------------
+ATTACHMENT_MAX_SIZE = _env("ATTACHMENT_MAX_SIZE", int, 10 * 1024 * 1024)
+ATTACHMENT_MAX_COUNT = _env("ATTACHMENT_MAX_COUNT", int, 5)
+ATTACHMENT_ALLOWED_EXTENSIONS = _env(
+    "ATTACHMENT_ALLOWED_EXTENSIONS",
+    list,
+    ["pdf", "png", "jpg", "jpeg", "gif", "txt", "log", "csv", "docx", "xlsx", "odt", "ods", "doc", "xls", "zip"],
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A DI left in « Clôture à valider » this many days is closed automatically.
+TICKET_CLOSURE_VALIDATION_DAYS = _env("TICKET_CLOSURE_VALIDATION_DAYS", int, 15)

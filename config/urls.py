@@ -9,6 +9,8 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", include("portal.urls")),
     path("", include("accounts.urls")),
+    path("support/", include("support.urls")),
+    path("guichet/", include("support.desk_urls")),
     path("back-office/", admin.site.urls),
 ]
 

@@ -18,15 +18,30 @@ class Entry:
 
 def menu_for(user, path):
     entries = []
+    if user.is_client:
+        entries.append(
+            Entry(
+                _("Support"),
+                children=[
+                    Entry(_("Déposer une DI"), reverse("support:create")),
+                    Entry(_("Voir les DIs de mon établissement"), reverse("support:list")),
+                ],
+            )
+        )
+    if user.is_vendor:
+        entries.append(Entry(_("Guichet support"), reverse("desk:list")))
+        entries.append(Entry(_("Satisfaction"), reverse("desk:satisfaction")))
     if user.role == "vendor_admin":
         entries.append(Entry(_("Back office"), reverse("admin:index")))
     entries.append(
         Entry(_("Site de %(vendor)s") % {"vendor": settings.VENDOR_NAME}, settings.VENDOR_SITE_URL, external=True)
     )
+    # The current page is the link with the longest URL that prefixes the path
+    # (« Satisfaction », /guichet/satisfaction/, not also « Guichet support », /guichet/).
+    links = [e for e in entries if e.url and not e.external] + [c for e in entries for c in e.children]
+    matches = [link for link in links if path.startswith(link.url)]
+    if matches:
+        max(matches, key=lambda link: len(link.url)).active = True
     for entry in entries:
-        for child in entry.children:
-            child.active = path.startswith(child.url)
-        entry.active = any(c.active for c in entry.children) or (
-            bool(entry.url) and not entry.external and path.startswith(entry.url)
-        )
+        entry.active = entry.active or any(c.active for c in entry.children)
     return entries

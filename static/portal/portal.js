@@ -20,6 +20,19 @@
     }
   });
 
+  // « Déposer une DI »: the software complement is hidden when the chosen contract is not on a software.
+  function syncSoftwareFields(select) {
+    var fieldset = document.querySelector("[data-software-fields]");
+    var option = select.options[select.selectedIndex];
+    var kind = option ? option.getAttribute("data-product-kind") : null;
+    if (fieldset) fieldset.hidden = Boolean(kind) && kind !== "software";
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-contract-select]")) syncSoftwareFields(event.target);
+  });
+  var contractSelect = document.querySelector("select[data-contract-select]");
+  if (contractSelect) syncSoftwareFields(contractSelect);
+
   // Forms that ask for confirmation before submitting (data-confirm="message").
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");

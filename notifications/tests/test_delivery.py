@@ -1,0 +1,172 @@
+"""Outgoing e-mail: queued in the caller's transaction, sent after commit, retried, never duplicated."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from notifications import tasks
+from notifications.models import OutgoingEmail
+from notifications.services import MAX_ATTEMPTS, email_deliver, email_deliver_pending, email_queue
+
+FAILING = "notifications.tests.backends.FailingEmailBackend"
+
+
+def queue(user):
+    return email_queue("email_changed", to=user.email, context={"user": user})
+
+
+def make_due(email):
+    OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
+@pytest.mark.django_db
+def test_a_queued_email_renders_its_three_templates(agent):
+    """M9"""
+    email = queue(agent)
+    assert email.to == agent.email
+    assert email.subject == "Votre adresse mail a été modifiée"
+    assert agent.email in email.body_text and "Merci de ne pas y répondre" in email.body_text
+    assert email.body_html.startswith("<!DOCTYPE html>") and agent.email in email.body_html
+    assert email.status == OutgoingEmail.Status.PENDING and email.attempts == 0
+
+
+@pytest.mark.django_db
+def test_an_email_is_sent_only_after_the_commit(agent, django_capture_on_commit_callbacks):
+    """M9"""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        email = queue(agent)
+    assert mail.outbox == [] and len(callbacks) == 1
+    callbacks[0]()
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.SENT and email.sent_at is not None and email.attempts == 1
+    assert [m.to for m in mail.outbox] == [[agent.email]]
+    assert mail.outbox[0].alternatives[0].mimetype == "text/html"
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_change_sends_no_email(agent, django_capture_on_commit_callbacks):
+    """M9"""
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                queue(agent)
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+    assert not OutgoingEmail.objects.exists() and mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_failed_delivery_keeps_the_email_pending_with_its_error(agent, settings, django_capture_on_commit_callbacks):
+    """M9"""
+    settings.EMAIL_BACKEND = FAILING
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        email = queue(agent)
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.PENDING and email.attempts == 1
+    assert email.last_error.startswith("SMTPException") and "Connexion refusée" in email.last_error
+    assert email.next_attempt_at > before + timedelta(minutes=1)
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_retry_waits_for_the_next_attempt_then_sends_once(agent, settings, django_capture_on_commit_callbacks):
+    """M9"""
+    settings.EMAIL_BACKEND = FAILING
+    with django_capture_on_commit_callbacks(execute=True):
+        email = queue(agent)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert email_deliver_pending() == 0 and mail.outbox == []
+    make_due(email)
+    assert email_deliver_pending() == 1
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.SENT and email.attempts == 2 and email.last_error == ""
+    assert email_deliver_pending() == 0
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_delivering_the_same_email_twice_sends_it_once(agent):
+    """M9"""
+    email = queue(agent)
+    assert email_deliver(email.pk) is True
+    assert email_deliver(email.pk) is False
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_an_email_is_abandoned_after_the_maximum_attempts(agent, settings):
+    """M9"""
+    settings.EMAIL_BACKEND = FAILING
+    email = queue(agent)
+    for _ in range(MAX_ATTEMPTS):
+        make_due(email)
+        email_deliver_pending()
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.FAILED and email.attempts == MAX_ATTEMPTS
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    make_due(email)
+    assert email_deliver_pending() == 0 and mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_retry_delay_grows_with_the_attempts(agent, settings):
+    """M9"""
+    settings.EMAIL_BACKEND = FAILING
+    email = queue(agent)
+    delays = []
+    for _ in range(3):
+        make_due(email)
+        start = timezone.now()
+        email_deliver_pending()
+        email.refresh_from_db()
+        delays.append(email.next_attempt_at - start)
+    assert delays[0] < delays[1] < delays[2]
+
+
+@pytest.mark.django_db
+def test_the_worker_tasks_call_the_delivery_functions(agent):
+    """M9"""
+    first = queue(agent)
+    queue(agent)
+    tasks.deliver_email(first.pk)
+    assert len(mail.outbox) == 1
+    assert tasks.deliver_pending_emails() == 1
+    assert len(mail.outbox) == 2
+    assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {OutgoingEmail.Status.SENT}
+
+
+@pytest.mark.django_db
+def test_in_production_the_commit_hands_the_email_to_the_worker(agent, settings, django_capture_on_commit_callbacks):
+    """M9"""
+    settings.EMAIL_DELIVERY = "celery"
+    with mock.patch.object(tasks.deliver_email, "delay") as delay, django_capture_on_commit_callbacks(execute=True):
+        email = queue(agent)
+    delay.assert_called_once_with(email.pk)
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_send_pending_emails_command_prints_how_many_went_out(agent, capsys):
+    """M9"""
+    queue(agent)
+    call_command("send_pending_emails")
+    assert "1 e-mail(s) envoyé(s)." in capsys.readouterr().out
+    assert len(mail.outbox) == 1
+
+
+def test_the_beat_schedule_runs_the_periodic_jobs():
+    """M9 M3.5"""
+    from config.celery import app
+
+    tasks_scheduled = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    assert tasks_scheduled["notifications.deliver_pending_emails"] <= 300
+    assert tasks_scheduled["support.close_expired_dis"] == 3600.0
+    app.loader.import_default_modules()
+    assert {"notifications.deliver_pending_emails", "support.close_expired_dis"} <= set(app.tasks)

@@ -1,0 +1,52 @@
+"""Scoped reads of DIs: every view and every future API call goes through these functions.
+
+A client sees the DIs of their establishment; the vendor's staff see every DI. The answer for
+"does not exist" and "not yours" is the same 404.
+"""
+
+from django.db.models import Prefetch, Q
+from django.http import Http404
+
+from .models import Attachment, Message, Ticket
+
+
+def tickets_for(user):
+    """The DIs a user may see (a queryset: lists, counts and details all start here)."""
+    if not user.is_authenticated or not user.is_active:
+        return Ticket.objects.none()
+    if user.is_vendor:
+        return Ticket.objects.all()
+    if user.establishment_id is None:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(establishment_id=user.establishment_id)
+
+
+def visible_messages(user):
+    messages = Message.objects.select_related("author").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "pk"))
+    )
+    if not user.is_vendor:
+        messages = messages.exclude(kind=Message.Kind.INTERNAL)
+    return messages
+
+
+def get_ticket_for_user(user, number, *, for_update=False):
+    queryset = tickets_for(user).select_related("establishment", "contract__product", "owner", "assignee", "author")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        return queryset.get(number=number)
+    except Ticket.DoesNotExist:
+        raise Http404("DI introuvable") from None
+
+
+def get_attachment_for_user(user, number, attachment_uuid):
+    """An attachment is fetched through its DI; a client never reaches one of an internal note."""
+    ticket = get_ticket_for_user(user, number)
+    attachments = Attachment.objects.filter(ticket=ticket, uuid=attachment_uuid)
+    if not user.is_vendor:
+        attachments = attachments.filter(Q(message__isnull=True) | ~Q(message__kind=Message.Kind.INTERNAL))
+    attachment = attachments.first()
+    if attachment is None:
+        raise Http404("Pièce jointe introuvable")
+    return attachment

@@ -1,0 +1,124 @@
+"""Forms of the vendor's support desk (SPEC M8.1): the list filters and the actions on a DI."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .forms import MultipleFileField
+from .models import OPEN_STATUSES, Status, Team
+from .selectors import ALL, ME, NOBODY, OPEN, SORTS, default_team, desk_staff
+from .services import team_members
+
+AGES = [("", _("Tous âges")), ("7", _("Plus de 7 jours")), ("30", _("Plus de 30 jours")), ("90", _("Plus de 90 jours"))]
+SORT_LABELS = {
+    "anciennete": _("Les plus anciennes d'abord"),
+    "recentes": _("Les plus récentes d'abord"),
+    "activite": _("Dernière activité"),
+    "numero": _("Numéro croissant"),
+    "-numero": _("Numéro décroissant"),
+}
+
+
+class DeskFilterForm(forms.Form):
+    """The filters of the desk list. Missing or invalid values fall back to the user's defaults."""
+
+    equipe = forms.ChoiceField(
+        label=_("Équipe"), required=False, choices=[(ALL, _("Toutes les équipes")), *Team.choices]
+    )
+    statut = forms.ChoiceField(
+        label=_("Statut"), required=False, choices=[(OPEN, _("DIs ouvertes")), *Status.choices, (ALL, _("Toutes"))]
+    )
+    etablissement = forms.CharField(
+        label=_("Établissement"), required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    support = forms.ChoiceField(label=_("Support"), required=False)
+    age = forms.ChoiceField(label=_("Âge"), required=False, choices=AGES)
+    q = forms.CharField(
+        label=_("Numéro ou objet"), required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    tri = forms.ChoiceField(label=_("Trier par"), required=False, choices=[(key, SORT_LABELS[key]) for key in SORTS])
+
+    def __init__(self, params, *, user):
+        self.defaults = {"equipe": default_team(user), "statut": OPEN}
+        data = {**self.defaults, **{key: params.get(key) for key in params if key in self.base_fields}}
+        data.setdefault("tri", self._default_sort(data["statut"]))
+        super().__init__(data)
+        self.fields["support"].choices = [
+            ("", _("Toutes")),
+            (ME, _("Moi")),
+            (NOBODY, _("Non attribuées")),
+            *((str(u.pk), u.full_name) for u in desk_staff()),
+        ]
+
+    @staticmethod
+    def _default_sort(status):
+        """Open DIs: the oldest first (they wait the longest); otherwise the latest activity."""
+        return "anciennete" if status in (OPEN, *OPEN_STATUSES) else "activite"
+
+    def values(self):
+        """The filters to apply: what is valid in the query string, the defaults for the rest."""
+        self.is_valid()
+        values = {
+            "equipe": self.defaults["equipe"],
+            "statut": OPEN,
+            "etablissement": "",
+            "support": "",
+            "age": "",
+            "q": "",
+        }
+        values.update({k: v for k, v in self.cleaned_data.items() if k not in self.errors and v})
+        values.setdefault("tri", self._default_sort(values["statut"]))
+        values["etablissement"] = values["etablissement"].strip()
+        values["q"] = values["q"].strip()
+        return values
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Réponse"), widget=forms.Textarea(attrs={"rows": 6}))
+    question = forms.BooleanField(
+        label=_("Question au demandeur"),
+        required=False,
+        help_text=_("La DI sera marquée « en attente » jusqu'à ce que le demandeur réponde."),
+    )
+    files = MultipleFileField()
+
+
+class InternalNoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Note interne"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Visible uniquement par le personnel de l'éditeur : le client ne la voit jamais."),
+    )
+    files = MultipleFileField()
+
+
+class ProposeClosureForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message de clôture"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Résumez la solution : le demandeur le lit avant de valider la clôture."),
+    )
+
+
+class AssigneeForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Personne en charge"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = team_members(ticket.team).order_by("last_name", "first_name")
+        if ticket.assignee_id and "initial" not in kwargs:
+            self.initial["assignee"] = ticket.assignee_id
+
+
+class SatisfactionFilterForm(forms.Form):
+    du = forms.DateField(
+        label=_("Du"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    au = forms.DateField(
+        label=_("Au"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("du") and cleaned.get("au") and cleaned["du"] > cleaned["au"]:
+            raise forms.ValidationError(_("La date de début doit précéder la date de fin."))
+        return cleaned

@@ -1,0 +1,240 @@
+"""The vendor's support desk (SPEC M8.1): every establishment's DIs, by team, status and age.
+
+Reads go through ``support.access`` and ``support.selectors``; each action is one POST view that
+calls one service of ``support.services`` and redirects to the DI. The workflow table decides
+which forms are shown and which POSTs are refused (403).
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from . import selectors, services, workflow
+from .access import get_ticket_for_user, visible_messages
+from .desk_forms import (
+    AssigneeForm,
+    DeskFilterForm,
+    InternalNoteForm,
+    ProposeClosureForm,
+    ReplyForm,
+    SatisfactionFilterForm,
+)
+from .models import Status
+from .services import TransitionRefused
+
+PAGE_SIZE = 25
+COMMENTS_PAGE_SIZE = 20
+
+# action name (support.workflow) -> (form class, prefix)
+ACTION_FORMS = {
+    "reply": (ReplyForm, "reponse"),
+    "internal_note": (InternalNoteForm, "note"),
+    "propose_closure": (ProposeClosureForm, "cloture"),
+    "change_assignee": (AssigneeForm, "support"),
+}
+
+
+def _forbidden(request, reason, ticket=None):
+    return render(request, "support/desk/forbidden.html", {"reason": reason, "ticket": ticket}, status=403)
+
+
+def vendor_staff_required(view):
+    """The desk is the vendor's: anonymous users go to the login page, clients get a 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_vendor:
+            return _forbidden(request, _("Le guichet support est réservé au personnel de l'éditeur."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# --- List ------------------------------------------------------------------------------------
+
+
+@require_GET
+@vendor_staff_required
+def desk_list(request):
+    form = DeskFilterForm(request.GET, user=request.user)
+    filters = form.values()
+    tickets = selectors.desk_tickets(
+        request.user,
+        team=filters["equipe"],
+        etablissement=filters["etablissement"],
+        support=filters["support"],
+        older_than_days=int(filters["age"]) if filters["age"] else None,
+        q=filters["q"],
+    )
+    counts = selectors.status_counts(selectors.desk_tickets(request.user, team=filters["equipe"]))
+    listed = selectors.for_desk_list(selectors.filter_status(tickets, filters["statut"]), filters["tri"])
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "support/desk/list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "counters": [(status, status.label, counts[status]) for status in Status],
+        },
+    )
+
+
+# --- Detail and actions ----------------------------------------------------------------------
+
+
+def _action_form(action, ticket, data=None, files=None):
+    form_class, prefix = ACTION_FORMS[action]
+    extra = {"ticket": ticket} if form_class is AssigneeForm else {}
+    return form_class(data, files, prefix=prefix, **extra)
+
+
+def _render_detail(request, ticket, *, bound=None):
+    """The DI with the forms its workflow allows this user; ``bound`` holds a rejected form."""
+    user = request.user
+    actions = workflow.allowed_actions(user, ticket)
+    bound = bound or {}
+    action_forms = {
+        action: bound[action] if action in bound else _action_form(action, ticket)
+        for action in ACTION_FORMS
+        if action in actions
+    }
+    return render(
+        request,
+        "support/desk/detail.html",
+        {
+            "ticket": ticket,
+            "actions": actions,
+            "action_forms": action_forms,
+            "thread": visible_messages(user).filter(ticket=ticket),
+            "initial_attachments": ticket.attachments.filter(message__isnull=True),
+            "events": ticket.events.select_related("actor", "from_user", "to_user"),
+        },
+    )
+
+
+@require_GET
+@vendor_staff_required
+def desk_detail(request, number):
+    return _render_detail(request, get_ticket_for_user(request.user, number))
+
+
+def _add_service_error(form, error, field):
+    """A service's ValidationError next to the field it is about (``field`` by default)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else field, errors)
+    else:
+        form.add_error(field, error)
+
+
+def _act(request, number, action, perform, *, error_field=None):
+    """Run one action on a DI: check the workflow, validate the form, call the service.
+
+    ``perform(ticket, cleaned_data)`` calls the service and returns the success message.
+    """
+    ticket = get_ticket_for_user(request.user, number)
+    try:
+        workflow.ensure(action, request.user, ticket)
+    except TransitionRefused as refusal:
+        return _forbidden(request, str(refusal), ticket)
+    form = _action_form(action, ticket, request.POST, request.FILES) if action in ACTION_FORMS else None
+    if form is None or form.is_valid():
+        try:
+            success = perform(ticket, form.cleaned_data if form is not None else {})
+        except TransitionRefused as refusal:
+            return _forbidden(request, str(refusal), ticket)
+        except ValidationError as error:
+            _add_service_error(form, error, error_field)
+        else:
+            messages.success(request, success)
+            return redirect("desk:detail", ticket.number)
+    return _render_detail(request, ticket, bound={action: form})
+
+
+@require_POST
+@vendor_staff_required
+def desk_take(request, number):
+    def perform(ticket, data):
+        services.ticket_take(ticket, acting_user=request.user)
+        return _("Vous avez pris la DI en charge.")
+
+    return _act(request, number, "take", perform)
+
+
+@require_POST
+@vendor_staff_required
+def desk_reply(request, number):
+    def perform(ticket, data):
+        services.ticket_reply(
+            ticket, acting_user=request.user, body=data["body"], question=data["question"], files=data["files"]
+        )
+        if data["question"]:
+            return _("Votre question a été envoyée au demandeur.")
+        return _("Votre réponse a été envoyée au demandeur.")
+
+    return _act(request, number, "reply", perform, error_field="files")
+
+
+@require_POST
+@vendor_staff_required
+def desk_internal_note(request, number):
+    def perform(ticket, data):
+        services.ticket_add_internal_note(ticket, acting_user=request.user, body=data["body"], files=data["files"])
+        return _("La note interne a été enregistrée.")
+
+    return _act(request, number, "internal_note", perform, error_field="files")
+
+
+@require_POST
+@vendor_staff_required
+def desk_propose_closure(request, number):
+    def perform(ticket, data):
+        services.ticket_propose_closure(ticket, acting_user=request.user, body=data["body"])
+        return _("La clôture a été proposée au demandeur.")
+
+    return _act(request, number, "propose_closure", perform, error_field="body")
+
+
+@require_POST
+@vendor_staff_required
+def desk_change_assignee(request, number):
+    def perform(ticket, data):
+        services.ticket_change_assignee(ticket, acting_user=request.user, new_assignee=data["assignee"])
+        return _("La personne en charge est maintenant %(name)s.") % {"name": data["assignee"].full_name}
+
+    return _act(request, number, "change_assignee", perform, error_field="assignee")
+
+
+# --- Satisfaction ----------------------------------------------------------------------------
+
+
+@require_GET
+@vendor_staff_required
+def desk_satisfaction(request):
+    form = SatisfactionFilterForm(request.GET if ("du" in request.GET or "au" in request.GET) else None)
+    period = {"since": None, "until": None}
+    if form.is_bound and form.is_valid():
+        period = {"since": form.cleaned_data["du"], "until": form.cleaned_data["au"]}
+    questions = selectors.satisfaction_questions()
+    comments = Paginator(selectors.satisfaction_comments(**period), COMMENTS_PAGE_SIZE)
+    return render(
+        request,
+        "support/desk/satisfaction.html",
+        {
+            "form": form,
+            "questions": questions,
+            "overall": selectors.satisfaction_summary(questions, **period),
+            "by_team": selectors.satisfaction_summary(questions, by=selectors.BY_TEAM, **period),
+            "by_product": selectors.satisfaction_summary(questions, by=selectors.BY_PRODUCT, **period),
+            "comments": comments.get_page(request.GET.get("page")),
+        },
+    )

@@ -1,0 +1,205 @@
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import CLIENT_ROLES, User
+from establishments.models import Contract
+
+from .attachments import allowed_extensions
+from .models import Ticket
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several attachments in one input. Content checks happen in the service (support.attachments)."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Pièces jointes"))
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs["accept"] = ",".join(f".{ext}" for ext in allowed_extensions())
+        return attrs
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def _attachments_help():
+    return _("Types acceptés : %(types)s. %(count)s fichiers au plus, %(size)s chacun au plus.") % {
+        "types": ", ".join(allowed_extensions()),
+        "count": settings.ATTACHMENT_MAX_COUNT,
+        "size": filesizeformat(settings.ATTACHMENT_MAX_SIZE),
+    }
+
+
+class ContractSelect(forms.Select):
+    """Each option carries its product's kind, so that portal.js can show the software fieldset."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-product-kind"] = instance.product.kind
+        return option
+
+
+class ContractChoiceField(forms.ModelChoiceField):
+    widget = ContractSelect
+
+    def label_from_instance(self, contract):
+        return f"{contract.product.name} — {contract.reference}"
+
+
+class TicketCreateForm(forms.Form):
+    """« Déposer une DI » (M3.1): only the establishment's active contracts are offered."""
+
+    contract = ContractChoiceField(
+        label=_("Contrat"),
+        queryset=Contract.objects.none(),
+        empty_label=_("Choisissez le contrat concerné"),
+        help_text=_("Le produit sur lequel porte votre demande."),
+        error_messages={"invalid_choice": _("Choisissez un contrat actif de votre établissement.")},
+    )
+    subject = forms.CharField(label=_("Objet"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Décrivez le problème ou la question : ce que vous faisiez, ce qui s'est passé, le message affiché…"
+        ),
+    )
+    module = forms.CharField(label=_("Module concerné"), max_length=100, required=False)
+    version = forms.CharField(label=_("Version"), max_length=50, required=False)
+    environment = forms.ChoiceField(
+        label=_("Environnement"),
+        choices=[("", _("Non précisé"))] + list(Ticket.Environment.choices),
+        required=False,
+    )
+    files = MultipleFileField()
+
+    SOFTWARE_FIELDS = ("module", "version", "environment")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = (
+            Contract.objects.active().filter(establishment_id=user.establishment_id).select_related("product")
+        )
+        self.fields["contract"].widget.attrs["data-contract-select"] = ""
+        self.fields["files"].help_text = _attachments_help()
+
+    def software_fields(self):
+        return [self[name] for name in self.SOFTWARE_FIELDS]
+
+
+class MessageForm(forms.Form):
+    """« Envoyer »: the owner's message, with or without attachments."""
+
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
+    files = MultipleFileField()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "message")
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _attachments_help()
+
+
+RATING_CHOICES = [
+    (1, _("1 — Très insatisfait")),
+    (2, _("2 — Insatisfait")),
+    (3, _("3 — Moyennement satisfait")),
+    (4, _("4 — Satisfait")),
+    (5, _("5 — Très satisfait")),
+]
+
+
+class SurveyForm(forms.Form):
+    """« Valider la clôture »: one 1–5 rating per active question of the questionnaire, and a comment."""
+
+    comment = forms.CharField(label=_("Commentaire"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, questions, **kwargs):
+        kwargs.setdefault("prefix", "survey")
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        ratings = {}
+        for question in self.questions:
+            ratings[f"q{question.pk}"] = forms.TypedChoiceField(
+                label=question.text,
+                choices=RATING_CHOICES,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choisissez une note de 1 à 5.")},
+            )
+        self.fields = {**ratings, "comment": self.fields["comment"]}
+
+    def rating_fields(self):
+        return [self[f"q{question.pk}"] for question in self.questions]
+
+    def ratings(self):
+        return {question.pk: self.cleaned_data[f"q{question.pk}"] for question in self.questions}
+
+
+class RefuseClosureForm(forms.Form):
+    """« Refuser la clôture »: a message saying why the DI is not solved."""
+
+    body = forms.CharField(
+        label=_("Pourquoi la DI n'est-elle pas résolue ?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Expliquez pourquoi la DI n'est pas résolue.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "refuse")
+        super().__init__(*args, **kwargs)
+
+
+class CancelForm(forms.Form):
+    """« Annuler la DI » with a reason."""
+
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Indiquez pourquoi vous annulez la DI.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "cancel")
+        super().__init__(*args, **kwargs)
+
+
+class CollaboratorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return f"{user.full_name} ({user.get_role_display()})"
+
+
+class ReassignForm(forms.Form):
+    """« Réaffecter »: another active collaborator of the DI's establishment."""
+
+    new_owner = CollaboratorChoiceField(
+        label=_("Nouveau propriétaire"),
+        queryset=User.objects.none(),
+        empty_label=_("Choisissez un collaborateur"),
+        error_messages={"invalid_choice": _("Choisissez un compte actif de votre établissement.")},
+    )
+
+    def __init__(self, *args, ticket, **kwargs):
+        kwargs.setdefault("prefix", "reassign")
+        super().__init__(*args, **kwargs)
+        collaborators = User.objects.filter(
+            establishment_id=ticket.establishment_id, is_active=True, role__in=CLIENT_ROLES
+        )
+        if ticket.owner_id is not None:
+            collaborators = collaborators.exclude(pk=ticket.owner_id)
+        self.fields["new_owner"].queryset = collaborators.order_by("last_name", "first_name")

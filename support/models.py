@@ -1,0 +1,261 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Team(models.TextChoices):
+    SOFTWARE = "software", _("Support logiciel")
+    LEGAL = "legal", _("Support juridique")
+
+
+class Status(models.TextChoices):
+    TO_PROCESS = "to_process", _("A traiter")
+    IN_PROGRESS = "in_progress", _("En cours")
+    CLOSURE_PENDING = "closure_pending", _("Clôture à valider")
+    CLOSED = "closed", _("Clôturée")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+OPEN_STATUSES = (Status.TO_PROCESS, Status.IN_PROGRESS, Status.CLOSURE_PENDING)
+FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED)
+
+
+class TicketCounter(models.Model):
+    """The last DI number given each year: numbers are never reused, even if a DI is deleted."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class Ticket(models.Model):
+    """A « DI » (demande d'intervention)."""
+
+    class Environment(models.TextChoices):
+        PRODUCTION = "production", _("Production")
+        TEST = "test", _("Test / recette")
+        TRAINING = "training", _("Formation")
+
+    number = models.CharField(_("numéro"), max_length=20, unique=True, editable=False)
+    establishment = models.ForeignKey(
+        "establishments.Establishment",
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name=_("établissement"),
+    )
+    contract = models.ForeignKey(
+        "establishments.Contract", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("contrat")
+    )
+    team = models.CharField(_("équipe"), max_length=10, choices=Team.choices)
+    # None means « Demande A Reaffecter »: the establishment's placeholder for DIs whose owner is gone.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_tickets",
+        verbose_name=_("agent"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="authored_tickets", verbose_name=_("auteur")
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("support"),
+    )
+    subject = models.CharField(_("objet"), max_length=200)
+    description = models.TextField(_("description"))
+    module = models.CharField(_("module concerné"), max_length=100, blank=True)
+    version = models.CharField(_("version"), max_length=50, blank=True)
+    environment = models.CharField(_("environnement"), max_length=20, choices=Environment.choices, blank=True)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.TO_PROCESS)
+    awaiting_owner = models.BooleanField(_("en attente de réponse du propriétaire"), default=False)
+    created_at = models.DateTimeField(_("déposée le"), auto_now_add=True)
+    last_activity_at = models.DateTimeField(_("dernière activité"), auto_now_add=True)
+    closure_proposed_at = models.DateTimeField(_("clôture proposée le"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("DI")
+        verbose_name_plural = _("DIs")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["establishment", "status", "-last_activity_at"], name="ticket_est_status_activity"),
+            models.Index(fields=["establishment", "-last_activity_at"], name="ticket_est_activity"),
+            models.Index(fields=["establishment", "-created_at"], name="ticket_est_created"),
+            models.Index(fields=["team", "status", "created_at"], name="ticket_team_status_created"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["owner", "status"], name="ticket_owner_status"),
+            models.Index(fields=["status", "closure_proposed_at"], name="ticket_status_proposed"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="closure_pending") | Q(closure_proposed_at__isnull=False),
+                name="ticket_closure_pending_has_date",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number} — {self.subject}"
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+
+def attachment_path(instance, filename):
+    # A random name, no extension: the original name lives in the database only.
+    return f"attachments/{instance.uuid.hex[:2]}/{instance.uuid.hex}"
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Message")
+        QUESTION = "question", _("Question au demandeur")
+        INTERNAL = "internal", _("Note interne")
+        CLOSURE_PROPOSED = "closure_proposed", _("Proposition de clôture")
+        CLOSURE_REFUSED = "closure_refused", _("Clôture refusée")
+        CANCELLATION = "cancellation", _("Annulation")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("DI"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("auteur")
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices, default=Kind.MESSAGE)
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+
+    def __str__(self):
+        return f"{self.ticket.number} · {self.get_kind_display()} · {self.created_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def is_internal(self):
+        return self.kind == self.Kind.INTERNAL
+
+
+class Attachment(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments", null=True, blank=True)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("nom du fichier"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("taille"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class TicketEvent(models.Model):
+    """Every status change, assignment and reassignment: who, when, from → to."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("DI déposée")
+        TAKEN = "taken", _("Prise en charge")
+        REPLIED = "replied", _("Réponse du support")
+        QUESTION = "question", _("Question au demandeur")
+        INTERNAL_NOTE = "internal_note", _("Note interne")
+        OWNER_MESSAGE = "owner_message", _("Message du demandeur")
+        CLOSURE_PROPOSED = "closure_proposed", _("Clôture proposée")
+        CLOSURE_VALIDATED = "closure_validated", _("Clôture validée")
+        CLOSURE_REFUSED = "closure_refused", _("Clôture refusée")
+        AUTO_CLOSED = "auto_closed", _("Clôture automatique")
+        CANCELLED = "cancelled", _("DI annulée")
+        REASSIGNED = "reassigned", _("Réaffectation")
+        ASSIGNEE_CHANGED = "assignee_changed", _("Changement de support")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("événement de DI")
+        verbose_name_plural = _("événements de DI")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticketevent_ticket_created")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.action}"
+
+
+class SurveyQuestion(models.Model):
+    """A question of the satisfaction questionnaire, answered 1 (poor) to 5 (excellent)."""
+
+    text = models.CharField(_("question"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("posée"), default=True)
+
+    class Meta:
+        verbose_name = _("question du questionnaire")
+        verbose_name_plural = _("questions du questionnaire")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class SurveyResponse(models.Model):
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="survey")
+    respondent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("commentaire"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("questionnaire de satisfaction")
+        verbose_name_plural = _("questionnaires de satisfaction")
+
+    def __str__(self):
+        return f"{self.ticket.number} — {self.respondent}"
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="answers")
+    rating = models.PositiveSmallIntegerField(_("note"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="survey_answer_once"),
+            models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=5), name="survey_rating_1_to_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.rating}/5"

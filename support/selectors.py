@@ -1,0 +1,139 @@
+"""Reads for the vendor's side: the support desk's DI list and the satisfaction results.
+
+Every list starts from ``support.access.tickets_for`` so that the desk and the client pages share
+one scope; the statistics are grouped queries (their size depends on products × questions, not
+on the number of DIs).
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from accounts.models import Role, User
+
+from .access import tickets_for
+from .models import OPEN_STATUSES, Status, SurveyAnswer, SurveyQuestion, SurveyResponse, Team
+from .workflow import TEAM_OF_ROLE
+
+ALL = "toutes"
+OPEN = "ouvertes"
+ME = "moi"
+NOBODY = "aucun"
+
+SORTS = {
+    "anciennete": ("created_at", "pk"),
+    "recentes": ("-created_at", "-pk"),
+    "activite": ("-last_activity_at", "-pk"),
+    "numero": ("number",),
+    "-numero": ("-number",),
+}
+
+
+def default_team(user):
+    """The support person's own team; the vendor's administrators see every team."""
+    team = TEAM_OF_ROLE.get(user.role)
+    return team.value if team else ALL
+
+
+def desk_staff():
+    """The vendor's support staff who can hold a DI (the « Support » filter and column)."""
+    return User.objects.filter(role__in=(Role.SUPPORT_SOFTWARE, Role.SUPPORT_LEGAL), is_active=True)
+
+
+def desk_tickets(user, *, team=ALL, etablissement="", support="", older_than_days=None, q=""):
+    """The DIs of the desk, every filter but the status (so that counters can share it)."""
+    tickets = tickets_for(user)
+    if team != ALL:
+        tickets = tickets.filter(team=team)
+    if etablissement:
+        tickets = tickets.filter(establishment__name__icontains=etablissement)
+    if support == ME:
+        tickets = tickets.filter(assignee=user)
+    elif support == NOBODY:
+        tickets = tickets.filter(assignee__isnull=True)
+    elif support:
+        tickets = tickets.filter(assignee_id=support)
+    if older_than_days:
+        tickets = tickets.filter(created_at__lte=timezone.now() - timedelta(days=older_than_days))
+    if q:
+        tickets = tickets.filter(Q(number__icontains=q) | Q(subject__icontains=q))
+    return tickets
+
+
+def filter_status(tickets, status):
+    if status == OPEN:
+        return tickets.filter(status__in=OPEN_STATUSES)
+    if status == ALL:
+        return tickets
+    return tickets.filter(status=status)
+
+
+def for_desk_list(tickets, sort):
+    return tickets.select_related("establishment", "contract__product", "owner", "assignee").order_by(*SORTS[sort])
+
+
+def status_counts(tickets):
+    """{status: count} for every status, in one grouped query."""
+    counts = dict.fromkeys(Status.values, 0)
+    for row in tickets.order_by().values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+# --- Satisfaction ----------------------------------------------------------------------------
+
+BY_TEAM = "ticket__team"
+BY_PRODUCT = "ticket__contract__product__name"
+
+
+@dataclass
+class SatisfactionRow:
+    label: str
+    responses: int
+    ratings: list  # the average rating of each question, in the order of the questions (None: no answer)
+
+
+def _in_period(queryset, prefix, since, until):
+    if since:
+        queryset = queryset.filter(**{f"{prefix}created_at__date__gte": since})
+    if until:
+        queryset = queryset.filter(**{f"{prefix}created_at__date__lte": until})
+    return queryset
+
+
+def satisfaction_questions():
+    """The active questions, and any retired one still holding answers (old results stay readable)."""
+    return list(SurveyQuestion.objects.filter(Q(is_active=True) | Q(answers__isnull=False)).distinct())
+
+
+def satisfaction_summary(questions, *, by=None, since=None, until=None):
+    """The number of questionnaires and the average rating per question, grouped by team or by
+    product (``BY_TEAM``, ``BY_PRODUCT``), or all together (``by=None``). Two grouped queries."""
+    group = [by] if by else []
+    responses = _in_period(SurveyResponse.objects.all(), "", since, until)
+    if by:
+        grouped = responses.values(by).annotate(n=Count("pk")).order_by(by)
+        counts = {(row[by],): row["n"] for row in grouped}
+    else:
+        total = responses.count()
+        counts = {(): total} if total else {}
+    answers = _in_period(SurveyAnswer.objects.all(), "response__", since, until)
+    answer_group = [f"response__{g}" for g in group]
+    averages = {}
+    for row in answers.values(*answer_group, "question").annotate(avg=Avg("rating")).order_by():
+        averages[(tuple(row[g] for g in answer_group), row["question"])] = row["avg"]
+    rows = []
+    for key, count in counts.items():
+        label = (Team(key[0]).label if by == BY_TEAM else key[0]) if by else ""
+        rows.append(SatisfactionRow(label, count, [averages.get((key, q.pk)) for q in questions]))
+    return rows
+
+
+def satisfaction_comments(*, since=None, until=None):
+    """The questionnaires that carry a comment, latest first."""
+    responses = SurveyResponse.objects.exclude(comment="").select_related(
+        "ticket__establishment", "ticket__contract__product", "respondent"
+    )
+    return _in_period(responses, "", since, until).order_by("-created_at", "-pk")

@@ -1,0 +1,394 @@
+"""Every write on a DI: one function per action.
+
+Each checks the workflow table (``support.workflow``), runs in one transaction, writes a
+``TicketEvent`` (who, when, from → to) and queues its e-mails, sent after commit.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from notifications.services import email_queue
+
+from . import workflow
+from .attachments import check_uploads, sha256_of
+from .models import (
+    Attachment,
+    Message,
+    Status,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+    Team,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+)
+from .workflow import TEAM_OF_ROLE, TransitionRefused  # noqa: F401  (re-exported)
+
+_check = workflow.ensure
+
+
+def _lock(ticket):
+    """Re-read the DI under a row lock so that two concurrent actions see each other's result."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _next_number(now):
+    year = timezone.localtime(now).year
+    TicketCounter.objects.get_or_create(year=year)
+    TicketCounter.objects.filter(year=year).update(last=F("last") + 1)
+    last = TicketCounter.objects.get(year=year).last
+    return f"DI-{year}-{last:06d}"
+
+
+def _event(ticket, action, actor, *, from_status="", to_status="", from_user=None, to_user=None):
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        from_user=from_user,
+        to_user=to_user,
+    )
+
+
+class _FileGuard:
+    """Deletes the files written inside a block if the block fails: no file without its row."""
+
+    def __init__(self):
+        self.names = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            for name in self.names:
+                default_storage.delete(name)
+        return False
+
+    def save(self, ticket, message, checked_upload):
+        upload, name, content_type = checked_upload
+        attachment = Attachment(
+            ticket=ticket,
+            message=message,
+            original_name=name,
+            content_type=content_type,
+            size=upload.size,
+            sha256=sha256_of(upload),
+        )
+        attachment.file.save("upload", upload, save=False)
+        self.names.append(attachment.file.name)
+        attachment.save()
+        return attachment
+
+
+def _add_message(ticket, author, body, kind, files, guard):
+    message = Message.objects.create(ticket=ticket, author=author, body=body, kind=kind)
+    for checked in check_uploads(files or []):
+        guard.save(ticket, message, checked)
+    return message
+
+
+def _touch(ticket, now, **fields):
+    fields["last_activity_at"] = now
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    ticket.save(update_fields=list(fields))
+
+
+def team_members(team):
+    role = {Team.SOFTWARE: Role.SUPPORT_SOFTWARE, Team.LEGAL: Role.SUPPORT_LEGAL}[team]
+    return User.objects.filter(role=role, is_active=True)
+
+
+def _notify(name, recipients, ticket, **context):
+    for recipient in {r.email: r for r in recipients if r is not None and r.is_active}.values():
+        email_queue(name, to=recipient.email, context={"ticket": ticket, "recipient": recipient, **context})
+
+
+def _notify_support(name, ticket, **context):
+    """The person in charge if any, else the whole team."""
+    recipients = [ticket.assignee] if ticket.assignee_id else list(team_members(ticket.team))
+    _notify(name, recipients, ticket, **context)
+
+
+# --- Client actions ------------------------------------------------------------------------
+
+
+def ticket_create(*, acting_user, contract, subject, description, module="", version="", environment="", files=()):
+    """« Soumettre la DI »: a new DI, « A traiter », owned by its author, routed to its team."""
+    if not (acting_user.is_active and acting_user.is_client):
+        raise TransitionRefused(_("Seul un compte client actif peut déposer une DI."))
+    if contract.establishment_id != acting_user.establishment_id or not contract.in_force:
+        raise ValidationError({"contract": _("Choisissez un contrat actif de votre établissement.")})
+    software = contract.product.kind == "software"
+    with _FileGuard() as guard, transaction.atomic():
+        now = timezone.now()
+        ticket = Ticket.objects.create(
+            number=_next_number(now),
+            establishment_id=acting_user.establishment_id,
+            contract=contract,
+            team=Team.SOFTWARE if software else Team.LEGAL,
+            owner=acting_user,
+            author=acting_user,
+            subject=subject.strip(),
+            description=description.strip(),
+            module=module.strip() if software else "",
+            version=version.strip() if software else "",
+            environment=environment if software else "",
+        )
+        for checked in check_uploads(list(files)):
+            guard.save(ticket, None, checked)
+        _event(ticket, TicketEvent.Action.CREATED, acting_user, to_status=Status.TO_PROCESS, to_user=acting_user)
+        _notify("ticket_created", team_members(ticket.team), ticket)
+    return ticket
+
+
+def ticket_post_message(ticket, *, acting_user, body, files=()):
+    """« Envoyer »: the owner adds a message; it clears the awaiting-the-owner marker."""
+    with _FileGuard() as guard, transaction.atomic():
+        ticket = _lock(ticket)
+        _check("owner_message", acting_user, ticket)
+        message = _add_message(ticket, acting_user, body, Message.Kind.MESSAGE, files, guard)
+        _touch(ticket, message.created_at, awaiting_owner=False)
+        _event(ticket, TicketEvent.Action.OWNER_MESSAGE, acting_user)
+        _notify_support("ticket_owner_message", ticket, message=message)
+    return message
+
+
+def ticket_validate_closure(ticket, *, acting_user, ratings, comment=""):
+    """« Valider la clôture » with the satisfaction questionnaire: {question_id: 1..5}."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check("validate_closure", acting_user, ticket)
+        questions = list(SurveyQuestion.objects.filter(is_active=True))
+        missing = [q.text for q in questions if ratings.get(q.pk) not in (1, 2, 3, 4, 5)]
+        if missing:
+            raise ValidationError(_("Répondez à chaque question du questionnaire."))
+        response = SurveyResponse.objects.create(ticket=ticket, respondent=acting_user, comment=comment.strip())
+        SurveyAnswer.objects.bulk_create(
+            SurveyAnswer(response=response, question=q, rating=ratings[q.pk]) for q in questions
+        )
+        now = timezone.now()
+        _touch(ticket, now, status=Status.CLOSED, closed_at=now, awaiting_owner=False)
+        _event(
+            ticket,
+            TicketEvent.Action.CLOSURE_VALIDATED,
+            acting_user,
+            from_status=Status.CLOSURE_PENDING,
+            to_status=Status.CLOSED,
+        )
+    return response
+
+
+def ticket_refuse_closure(ticket, *, acting_user, body):
+    """« Refuser la clôture » with a message: back to « En cours »."""
+    if not body.strip():
+        raise ValidationError({"body": _("Expliquez pourquoi la DI n'est pas résolue.")})
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check("refuse_closure", acting_user, ticket)
+        message = Message.objects.create(
+            ticket=ticket, author=acting_user, body=body, kind=Message.Kind.CLOSURE_REFUSED
+        )
+        _touch(ticket, message.created_at, status=Status.IN_PROGRESS, closure_proposed_at=None, awaiting_owner=False)
+        _event(
+            ticket,
+            TicketEvent.Action.CLOSURE_REFUSED,
+            acting_user,
+            from_status=Status.CLOSURE_PENDING,
+            to_status=Status.IN_PROGRESS,
+        )
+        _notify_support("ticket_closure_refused", ticket, message=message)
+    return message
+
+
+def ticket_cancel(ticket, *, acting_user, reason):
+    """« Annuler la DI » with a reason."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Indiquez pourquoi vous annulez la DI.")})
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check("cancel", acting_user, ticket)
+        from_status = ticket.status
+        message = Message.objects.create(ticket=ticket, author=acting_user, body=reason, kind=Message.Kind.CANCELLATION)
+        _touch(ticket, message.created_at, status=Status.CANCELLED, closed_at=message.created_at, awaiting_owner=False)
+        _event(ticket, TicketEvent.Action.CANCELLED, acting_user, from_status=from_status, to_status=Status.CANCELLED)
+        if ticket.assignee_id:
+            _notify("ticket_cancelled", [ticket.assignee], ticket, message=message)
+    return ticket
+
+
+def ticket_reassign(ticket, *, acting_user, new_owner):
+    """« Réaffecter »: an administrator of the establishment gives the DI to another active colleague."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check("reassign", acting_user, ticket)
+        if not (new_owner.is_active and new_owner.is_client and new_owner.establishment_id == ticket.establishment_id):
+            raise ValidationError(_("Choisissez un compte actif de votre établissement."))
+        if new_owner.pk == ticket.owner_id:
+            return ticket
+        previous = ticket.owner
+        _touch(ticket, timezone.now(), owner=new_owner)
+        _event(ticket, TicketEvent.Action.REASSIGNED, acting_user, from_user=previous, to_user=new_owner)
+        _notify("ticket_reassigned", [new_owner], ticket, previous_owner=previous, acting_user=acting_user)
+    return ticket
+
+
+def ticket_release_owner(ticket, *, acting_user):
+    """The owner's account was deactivated: the DI goes to « Demande A Reaffecter »."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if not ticket.is_open or ticket.owner_id is None:
+            return ticket
+        previous = ticket.owner
+        ticket.owner = None
+        ticket.save(update_fields=["owner"])
+        _event(ticket, TicketEvent.Action.REASSIGNED, acting_user, from_user=previous, to_user=None)
+    return ticket
+
+
+# --- Vendor actions ------------------------------------------------------------------------
+
+
+def ticket_take(ticket, *, acting_user):
+    """« Prendre en charge »: the support person becomes « Support »; « A traiter » → « En cours »."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check("take", acting_user, ticket)
+        previous = ticket.assignee
+        _touch(ticket, timezone.now(), status=Status.IN_PROGRESS, assignee=acting_user)
+        _event(
+            ticket,
+            TicketEvent.Action.TAKEN,
+            acting_user,
+            from_status=Status.TO_PROCESS,
+            to_status=Status.IN_PROGRESS,
+            from_user=previous,
+            to_user=acting_user,
+        )
+    return ticket
+
+
+def ticket_reply(ticket, *, acting_user, body, question=False, files=()):
+    """« Répondre » (public); « Question au demandeur » also sets the awaiting-the-owner marker."""
+    with _FileGuard() as guard, transaction.atomic():
+        ticket = _lock(ticket)
+        _check("reply", acting_user, ticket)
+        from_status = ticket.status
+        kind = Message.Kind.QUESTION if question else Message.Kind.MESSAGE
+        message = _add_message(ticket, acting_user, body, kind, files, guard)
+        changes = {"status": Status.IN_PROGRESS, "awaiting_owner": bool(question)}
+        if ticket.assignee_id is None:
+            changes["assignee"] = acting_user
+        _touch(ticket, message.created_at, **changes)
+        _event(
+            ticket,
+            TicketEvent.Action.QUESTION if question else TicketEvent.Action.REPLIED,
+            acting_user,
+            from_status=from_status,
+            to_status=Status.IN_PROGRESS,
+        )
+        _notify("ticket_question" if question else "ticket_reply", [ticket.owner], ticket, message=message)
+    return message
+
+
+def ticket_add_internal_note(ticket, *, acting_user, body, files=()):
+    """« Note interne »: seen by the vendor's staff only; nobody is e-mailed."""
+    with _FileGuard() as guard, transaction.atomic():
+        ticket = _lock(ticket)
+        _check("internal_note", acting_user, ticket)
+        message = _add_message(ticket, acting_user, body, Message.Kind.INTERNAL, files, guard)
+        _event(ticket, TicketEvent.Action.INTERNAL_NOTE, acting_user)
+    return message
+
+
+def ticket_propose_closure(ticket, *, acting_user, body):
+    """« Proposer la clôture » with a closing message: « En cours » → « Clôture à valider »."""
+    if not body.strip():
+        raise ValidationError({"body": _("Rédigez le message de clôture : il résume la solution au demandeur.")})
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check("propose_closure", acting_user, ticket)
+        message = Message.objects.create(
+            ticket=ticket, author=acting_user, body=body, kind=Message.Kind.CLOSURE_PROPOSED
+        )
+        changes = {"status": Status.CLOSURE_PENDING, "closure_proposed_at": message.created_at, "awaiting_owner": False}
+        if ticket.assignee_id is None:
+            changes["assignee"] = acting_user
+        _touch(ticket, message.created_at, **changes)
+        _event(
+            ticket,
+            TicketEvent.Action.CLOSURE_PROPOSED,
+            acting_user,
+            from_status=Status.IN_PROGRESS,
+            to_status=Status.CLOSURE_PENDING,
+        )
+        _notify(
+            "ticket_closure_proposed",
+            [ticket.owner],
+            ticket,
+            message=message,
+            closure_days=settings.TICKET_CLOSURE_VALIDATION_DAYS,
+        )
+    return message
+
+
+def ticket_change_assignee(ticket, *, acting_user, new_assignee):
+    """Give the DI to another support person of its team."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check("change_assignee", acting_user, ticket)
+        if not (new_assignee.is_active and TEAM_OF_ROLE.get(new_assignee.role) == ticket.team):
+            raise ValidationError(_("Choisissez une personne active de l'équipe de la DI."))
+        previous = ticket.assignee
+        if previous is not None and previous.pk == new_assignee.pk:
+            return ticket
+        _touch(ticket, timezone.now(), assignee=new_assignee)
+        _event(ticket, TicketEvent.Action.ASSIGNEE_CHANGED, acting_user, from_user=previous, to_user=new_assignee)
+        if new_assignee.pk != acting_user.pk:
+            _notify("ticket_assigned", [new_assignee], ticket, acting_user=acting_user)
+    return ticket
+
+
+# --- System ---------------------------------------------------------------------------------
+
+
+def tickets_auto_close(now=None):
+    """Close the DIs left in « Clôture à valider » longer than the validation delay.
+
+    Idempotent and safe with two workers: each DI is locked and re-checked before it changes.
+    """
+    now = now or timezone.now()
+    deadline = now - timedelta(days=settings.TICKET_CLOSURE_VALIDATION_DAYS)
+    due = list(
+        Ticket.objects.filter(status=Status.CLOSURE_PENDING, closure_proposed_at__lte=deadline).values_list(
+            "pk", flat=True
+        )[:1000]
+    )
+    closed = 0
+    for pk in due:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().filter(pk=pk, status=Status.CLOSURE_PENDING).first()
+            if ticket is None or ticket.closure_proposed_at > deadline:
+                continue
+            _touch(ticket, now, status=Status.CLOSED, closed_at=now, awaiting_owner=False)
+            _event(
+                ticket,
+                TicketEvent.Action.AUTO_CLOSED,
+                None,
+                from_status=Status.CLOSURE_PENDING,
+                to_status=Status.CLOSED,
+            )
+            closed += 1
+    return closed

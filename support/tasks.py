@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="support.close_expired_dis")
+def close_expired_dis():
+    """Close the DIs whose closure validation delay ran out (run hourly by Celery beat)."""
+    return services.tickets_auto_close()

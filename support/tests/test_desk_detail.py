@@ -1,0 +1,173 @@
+"""A DI on the support desk (SPEC M8.1): its fields, its whole thread, its history, its actions."""
+
+import pytest
+from django.urls import reverse
+
+from support import services
+
+from .desk_builders import close_with_survey, file_di, propose_closure, take
+
+
+def url(ticket):
+    return reverse("desk:detail", args=[ticket.number])
+
+
+@pytest.fixture
+def di(agent):
+    return file_di(agent, subject="Bulletins bloqués", module="Paie", version="5.2", environment="production")
+
+
+@pytest.mark.parametrize("persona", ["support", "legal_support", "vendor_admin"])
+def test_vendor_staff_open_any_di(client, request, persona, di):
+    """M8.1"""
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(url(di))
+    assert response.status_code == 200
+    assert f"{di.number} — Bulletins bloqués" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["agent", "est_admin", "referent", "other_agent", "other_admin"])
+def test_client_users_are_refused_the_desk_detail(client, request, persona, di):
+    """M8.1 M10"""
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(url(di))
+    assert response.status_code == 403
+    assert "Accès refusé" in response.content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, di):
+    """M1.1 M8.1"""
+    response = client.get(url(di))
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
+
+
+def test_an_unknown_number_is_a_404(client, support, di):
+    """M10"""
+    client.force_login(support)
+    assert client.get(reverse("desk:detail", args=["DI-1999-000001"])).status_code == 404
+
+
+def test_the_page_shows_every_field_of_the_di(client, support, di):
+    """M8.1 M3.4"""
+    client.force_login(support)
+    body = client.get(url(di)).content.decode()
+    for text in [
+        "Centre Hospitalier Alpha",
+        "Indeline — CT-1-SW",
+        "Support logiciel",
+        "A traiter",
+        "Alice Agent",
+        "Non attribuée",
+        "Paie",
+        "5.2",
+        "Production",
+        "Le bouton « Éditer » ne répond plus depuis ce matin.",
+    ]:
+        assert text in body, text
+
+
+def test_the_thread_includes_internal_notes_with_their_own_badge(client, support, di):
+    """M8.1"""
+    services.ticket_reply(di, acting_user=support, body="Avez-vous redémarré le poste ?")
+    services.ticket_add_internal_note(di, acting_user=support, body="Client déjà vu la semaine dernière.")
+    client.force_login(support)
+    body = client.get(url(di)).content.decode()
+    assert "Avez-vous redémarré le poste ?" in body
+    assert "Client déjà vu la semaine dernière." in body
+    assert 'class="thread-item kind-internal' in body
+    assert '<span class="badge warn">Note interne</span>' in body
+
+
+def test_the_history_says_who_did_what_and_when_in_french(client, support, di):
+    """M8.1"""
+    take(di, support)
+    client.force_login(support)
+    response = client.get(url(di))
+    body = response.content.decode()
+    assert "<td>DI déposée</td>" in body
+    assert "<td>Prise en charge</td>" in body
+    assert 'A traiter <span aria-hidden="true">→</span><span class="visually-hidden">vers</span> En cours' in body
+    assert [event.action for event in response.context["events"]] == ["created", "taken"]
+
+
+def test_a_new_di_offers_its_team_take_reply_note_and_assignment(client, support, di):
+    """M8.1"""
+    client.force_login(support)
+    body = client.get(url(di)).content.decode()
+    assert reverse("desk:take", args=[di.number]) in body
+    assert reverse("desk:reply", args=[di.number]) in body
+    assert reverse("desk:internal_note", args=[di.number]) in body
+    assert reverse("desk:change_assignee", args=[di.number]) in body
+    assert reverse("desk:propose_closure", args=[di.number]) not in body
+    assert "Question au demandeur" in body
+
+
+def test_a_di_in_progress_offers_its_person_in_charge_the_closure(client, support, di):
+    """M8.1 M3.5"""
+    take(di, support)
+    client.force_login(support)
+    body = client.get(url(di)).content.decode()
+    assert reverse("desk:propose_closure", args=[di.number]) in body
+    assert reverse("desk:take", args=[di.number]) not in body
+
+
+def test_the_other_team_reads_the_di_without_any_action(client, legal_support, di):
+    """M8.1"""
+    client.force_login(legal_support)
+    response = client.get(url(di))
+    body = response.content.decode()
+    assert response.context["actions"] == set()
+    assert "/guichet/dis/" + di.number + "/" not in body.replace(url(di), "")
+    assert "vous pouvez la consulter, mais pas la traiter" in body
+
+
+def test_the_vendor_admin_may_act_on_every_team(client, vendor_admin, di):
+    """M8.1"""
+    client.force_login(vendor_admin)
+    assert {"take", "reply", "internal_note"} <= client.get(url(di)).context["actions"]
+
+
+def test_a_closed_di_is_read_only(client, support, di):
+    """M8.1 M3.3"""
+    close_with_survey(di, support, ratings=[4, 4, 4])
+    client.force_login(support)
+    response = client.get(url(di))
+    assert response.context["actions"] == set()
+    assert "elle ne peut plus être modifiée" in response.content.decode()
+
+
+def test_the_assignment_select_lists_the_active_staff_of_the_team_only(client, support, legal_support, di):
+    """M8.1"""
+    from accounts.models import Role
+    from conftest import make_user
+
+    make_user("ancien@vendor.example", None, Role.SUPPORT_SOFTWARE, first_name="Ancien", is_active=False)
+    client.force_login(support)
+    form = client.get(url(di)).context["action_forms"]["change_assignee"]
+    assert list(form.fields["assignee"].queryset) == [support]
+
+
+def test_a_waiting_di_shows_the_marker(client, support, di):
+    """M8.1 M3.2"""
+    services.ticket_reply(di, acting_user=support, body="Quelle version ?", question=True)
+    client.force_login(support)
+    assert "En attente du demandeur" in client.get(url(di)).content.decode()
+
+
+def test_a_proposed_closure_shows_its_date(client, support, di):
+    """M3.5"""
+    propose_closure(di, support)
+    client.force_login(support)
+    body = client.get(url(di)).content.decode()
+    assert "Clôture proposée le" in body and "Clôture à valider" in body
+
+
+def test_the_detail_page_query_count_does_not_grow_with_the_thread(client, support, di, django_assert_max_num_queries):
+    """M8.1 M10"""
+    take(di, support)
+    for i in range(15):
+        services.ticket_reply(di, acting_user=support, body=f"Réponse {i}")
+        services.ticket_add_internal_note(di, acting_user=support, body=f"Note {i}")
+    client.force_login(support)
+    with django_assert_max_num_queries(14):
+        assert client.get(url(di)).status_code == 200

@@ -1,0 +1,236 @@
+"""The support desk's list of DIs (SPEC M8.1): every establishment, by team, status and age."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from conftest import make_user
+from support import services
+from support.models import Status
+
+from .desk_builders import age, close_with_survey, file_di, numbers, propose_closure, take
+
+URL = reverse("desk:list")
+
+
+@pytest.fixture
+def dis(agent, other_agent, support, legal_support):
+    """Software and legal DIs of both establishments, in several statuses."""
+    return {
+        "sw_a": file_di(agent, subject="Bulletins bloqués"),
+        "sw_b": file_di(other_agent, subject="Export comptable en erreur"),
+        "legal_a": file_di(agent, kind="JUR", subject="Marché public à relancer"),
+        "sw_taken": take(file_di(agent, subject="Lenteurs à l'ouverture"), support),
+        "legal_taken": take(file_di(other_agent, kind="JUR", subject="Contrat de travail"), legal_support),
+        "sw_closed": close_with_survey(file_di(agent, subject="Réglée"), support, ratings=[5, 5, 5]),
+    }
+
+
+@pytest.mark.parametrize("persona", ["support", "legal_support", "vendor_admin"])
+def test_vendor_staff_open_the_desk(client, request, persona):
+    """M8.1"""
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert "<h1>Guichet support</h1>" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["agent", "est_admin", "referent", "other_agent", "other_admin"])
+def test_client_users_are_refused_the_desk_with_a_clear_page(client, request, persona, dis):
+    """M8.1 M10"""
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(URL)
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "réservé au personnel de l&#x27;éditeur" in body
+    assert dis["sw_b"].number not in body
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    """M1.1 M8.1"""
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+def test_software_support_sees_the_open_software_dis_of_every_establishment_by_default(client, support, dis):
+    """M8.1"""
+    client.force_login(support)
+    response = client.get(URL)
+    assert set(numbers(response)) == {dis["sw_a"].number, dis["sw_b"].number, dis["sw_taken"].number}
+    assert response.context["filters"]["equipe"] == "software"
+
+
+def test_legal_support_sees_the_legal_team_by_default(client, legal_support, dis):
+    """M8.1"""
+    client.force_login(legal_support)
+    assert set(numbers(client.get(URL))) == {dis["legal_a"].number, dis["legal_taken"].number}
+
+
+def test_the_vendor_admin_sees_every_team_by_default(client, vendor_admin, dis):
+    """M8.1"""
+    client.force_login(vendor_admin)
+    assert len(numbers(client.get(URL))) == 5
+
+
+def test_a_support_person_can_look_at_every_team(client, support, dis):
+    """M8.1"""
+    client.force_login(support)
+    assert len(numbers(client.get(URL, {"equipe": "toutes"}))) == 5
+    assert set(numbers(client.get(URL, {"equipe": "legal"}))) == {dis["legal_a"].number, dis["legal_taken"].number}
+
+
+def test_closed_dis_are_hidden_until_asked_for(client, support, dis):
+    """M8.1 M3.3"""
+    client.force_login(support)
+    assert dis["sw_closed"].number not in numbers(client.get(URL))
+    assert dis["sw_closed"].number in numbers(client.get(URL, {"statut": "toutes"}))
+    assert numbers(client.get(URL, {"statut": Status.CLOSED})) == [dis["sw_closed"].number]
+
+
+def test_the_status_filter_shows_one_status(client, support, dis):
+    """M8.1 M3.3"""
+    client.force_login(support)
+    assert numbers(client.get(URL, {"statut": Status.IN_PROGRESS})) == [dis["sw_taken"].number]
+    assert set(numbers(client.get(URL, {"statut": Status.TO_PROCESS}))) == {dis["sw_a"].number, dis["sw_b"].number}
+
+
+def test_the_establishment_filter_searches_part_of_its_name(client, support, dis):
+    """M8.1"""
+    client.force_login(support)
+    response = client.get(URL, {"etablissement": "bêta"})
+    assert numbers(response) == [dis["sw_b"].number]
+    assert numbers(client.get(URL, {"etablissement": "hospitalier"})) == sorted(
+        [dis["sw_a"].number, dis["sw_taken"].number]
+    )
+
+
+def test_the_person_in_charge_filter_finds_mine_and_the_unassigned_ones(client, support, dis):
+    """M8.1"""
+    client.force_login(support)
+    assert numbers(client.get(URL, {"support": "moi"})) == [dis["sw_taken"].number]
+    assert set(numbers(client.get(URL, {"support": "aucun"}))) == {dis["sw_a"].number, dis["sw_b"].number}
+
+
+def test_the_person_in_charge_filter_finds_a_colleagues_dis(client, vendor_admin, legal_support, dis):
+    """M8.1"""
+    client.force_login(vendor_admin)
+    assert numbers(client.get(URL, {"support": legal_support.pk})) == [dis["legal_taken"].number]
+
+
+def test_the_age_filter_keeps_the_dis_older_than_the_chosen_delay(client, support, dis):
+    """M8.1"""
+    age(dis["sw_a"], 10)
+    age(dis["sw_b"], 40)
+    client.force_login(support)
+    assert set(numbers(client.get(URL, {"age": "7"}))) == {dis["sw_a"].number, dis["sw_b"].number}
+    assert numbers(client.get(URL, {"age": "30"})) == [dis["sw_b"].number]
+
+
+def test_the_search_matches_the_number_or_the_subject(client, support, dis):
+    """M8.1"""
+    client.force_login(support)
+    assert numbers(client.get(URL, {"q": "comptable"})) == [dis["sw_b"].number]
+    assert numbers(client.get(URL, {"q": dis["sw_a"].number})) == [dis["sw_a"].number]
+
+
+def test_open_dis_are_listed_oldest_first_by_default(client, support, dis):
+    """M8.1"""
+    age(dis["sw_b"], 20)
+    age(dis["sw_taken"], 10)
+    age(dis["sw_a"], 5)
+    client.force_login(support)
+    assert numbers(client.get(URL)) == [dis["sw_b"].number, dis["sw_taken"].number, dis["sw_a"].number]
+
+
+def test_the_list_sorts_by_last_activity_or_number(client, support, dis):
+    """M8.1"""
+    client.force_login(support)
+    services.ticket_reply(dis["sw_a"], acting_user=support, body="Pouvez-vous envoyer une capture ?")
+    assert numbers(client.get(URL, {"tri": "activite"}))[0] == dis["sw_a"].number
+    by_number = numbers(client.get(URL, {"tri": "numero"}))
+    assert by_number == sorted(by_number)
+    assert numbers(client.get(URL, {"tri": "-numero"})) == sorted(by_number, reverse=True)
+
+
+def test_unknown_filter_values_fall_back_to_the_defaults(client, support, dis):
+    """M8.1 M10"""
+    client.force_login(support)
+    response = client.get(URL, {"equipe": "x", "statut": "x", "tri": "x", "age": "x", "support": "x"})
+    assert response.status_code == 200
+    assert set(numbers(response)) == {dis["sw_a"].number, dis["sw_b"].number, dis["sw_taken"].number}
+
+
+def test_the_counters_give_the_number_of_dis_per_status_for_the_team(client, support, dis):
+    """M8.1"""
+    propose_closure(file_di(dis["sw_a"].owner), support)
+    client.force_login(support)
+    response = client.get(URL)
+    counters = {value: count for value, _label, count in response.context["counters"]}
+    assert counters == {
+        Status.TO_PROCESS: 2,
+        Status.IN_PROGRESS: 1,
+        Status.CLOSURE_PENDING: 1,
+        Status.CLOSED: 1,
+        Status.CANCELLED: 0,
+    }
+    legal = {value: count for value, _label, count in client.get(URL, {"equipe": "legal"}).context["counters"]}
+    assert legal[Status.TO_PROCESS] == 1 and legal[Status.IN_PROGRESS] == 1 and legal[Status.CLOSED] == 0
+
+
+def test_a_counter_links_to_the_list_filtered_on_its_status(client, support, dis):
+    """M8.1"""
+    client.force_login(support)
+    body = client.get(URL, {"equipe": "legal"}).content.decode()
+    assert 'href="?equipe=legal&amp;statut=in_progress"' in body
+
+
+def test_each_row_opens_the_di_on_the_desk(client, support, dis):
+    """M8.1 M3.2"""
+    client.force_login(support)
+    body = client.get(URL).content.decode()
+    detail = reverse("desk:detail", args=[dis["sw_b"].number])
+    assert f'<tr data-href="{detail}"' in body
+    assert f'<a href="{detail}">{dis["sw_b"].number}</a>' in body
+
+
+def test_the_row_shows_the_owner_placeholder_the_person_in_charge_and_the_waiting_marker(client, support, dis):
+    """M8.1 M3.2 M3.4"""
+    services.ticket_release_owner(dis["sw_b"], acting_user=None)
+    services.ticket_reply(dis["sw_taken"], acting_user=support, body="Quelle version ?", question=True)
+    client.force_login(support)
+    body = client.get(URL).content.decode()
+    assert "Demande A Reaffecter" in body
+    assert "Sam Support" in body
+    assert "En attente du demandeur" in body
+
+
+def test_the_age_column_counts_days(client, support, dis):
+    """M8.1"""
+    age(dis["sw_b"], 12)
+    client.force_login(support)
+    assert ">12 j</time>" in client.get(URL).content.decode()
+
+
+def test_the_list_is_paginated_by_25(client, support, agent):
+    """M8.1"""
+    for i in range(27):
+        file_di(agent, subject=f"DI {i}")
+    client.force_login(support)
+    assert len(numbers(client.get(URL))) == 25
+    assert len(numbers(client.get(URL, {"page": 2}))) == 2
+
+
+def test_the_query_count_does_not_grow_with_the_rows(
+    client, support, legal_support, agent, colleague, other_agent, django_assert_max_num_queries
+):
+    """M8.1 M10"""
+    second = make_user("support2@vendor.example", None, Role.SUPPORT_SOFTWARE)
+    for i, (owner, person) in enumerate([(agent, support), (colleague, second), (other_agent, None)] * 10):
+        ticket = file_di(owner, kind="JUR" if i % 4 == 0 else "SW", subject=f"DI {i}")
+        if person and ticket.team == "software":
+            take(ticket, person)
+    client.force_login(support)
+    with django_assert_max_num_queries(12):
+        response = client.get(URL, {"equipe": "toutes", "statut": "toutes"})
+    assert len(numbers(response)) == 25

@@ -1,6 +1,10 @@
+import logging
 import os
+import time
 
 from celery import Celery
+from celery.schedules import crontab
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -10,4 +14,21 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "deliver-pending-emails": {"task": "notifications.deliver_pending_emails", "schedule": 60.0},
     "close-expired-dis": {"task": "support.close_expired_dis", "schedule": 3600.0},
+    "purge-expired-data": {"task": "portal.purge_expired_data", "schedule": crontab(hour=3, minute=17)},
 }
+
+# One log line per job (JSON in production, like the requests).
+job_logger = logging.getLogger("espace.job")
+_started = {}
+
+
+@task_prerun.connect
+def _job_started(task_id=None, task=None, **kwargs):
+    _started[task_id] = time.monotonic()
+
+
+@task_postrun.connect
+def _job_finished(task_id=None, task=None, state=None, **kwargs):
+    started = _started.pop(task_id, None)
+    duration = round((time.monotonic() - started) * 1000, 1) if started else None
+    job_logger.info("%s %s", task.name, state, extra={"task": task.name, "task_id": task_id, "duration_ms": duration})

@@ -23,6 +23,8 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 def _env(name, cast=str, default=environ.Env.NOTSET):
     """Read one variable; a malformed value raises ImproperlyConfigured naming it."""
+    if default is environ.Env.NOTSET and name not in env:
+        raise ImproperlyConfigured(f"La variable d'environnement {name} est obligatoire.")
     try:
         return env.get_value(name, cast=cast, default=default)
     except ImproperlyConfigured:
@@ -76,9 +78,12 @@ INSTALLED_APPS = [
     "news",
     "portal",
     "support",
+    "downloads",
+    "trainings",
 ]
 
 MIDDLEWARE = [
+    "portal.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,11 +131,22 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://espace-clients")}
-if PRODUCTION and "CACHE_URL" not in env:
+# Redis serves the cache (captcha replay store, lockout counters, sessions' cache) and the
+# Celery broker in production. CACHE_URL and CELERY_BROKER_URL may point elsewhere.
+REDIS_URL = _required_in_production("REDIS_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(
-        "La variable d'environnement CACHE_URL est obligatoire en production (par exemple redis://127.0.0.1:6379/1) : "
-        "le cache est partagé par les processus (captcha, verrouillage des connexions)."
+        "La variable d'environnement REDIS_URL doit commencer par redis://, rediss:// ou unix://."
+    )
+if "CACHE_URL" in env:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "espace-clients"}}
+if PRODUCTION and not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    raise ImproperlyConfigured(
+        "La variable d'environnement DATABASE_URL doit désigner PostgreSQL (postgres://…) en production."
     )
 
 # --- Authentication --------------------------------------------------------------------
@@ -185,11 +201,34 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Static and uploaded files ---------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = _env("STATIC_ROOT", str, str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = _env("MEDIA_ROOT", str, str(VAR_DIR / "files"))
+# Uploaded files (attachments, downloads) are private: never served from a public URL, only
+# through views that check the right. "local": MEDIA_ROOT; "s3": an S3-compatible bucket.
+FILE_STORAGE = _env("FILE_STORAGE", str, "local")
+if FILE_STORAGE == "local":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif FILE_STORAGE == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _env("S3_BUCKET", str),
+            "endpoint_url": _env("S3_ENDPOINT_URL", str, None),
+            "region_name": _env("S3_REGION", str, None),
+            "access_key": _env("S3_ACCESS_KEY_ID", str),
+            "secret_key": _env("S3_SECRET_ACCESS_KEY", str),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": _env("S3_URL_EXPIRE", int, 300),
+            "file_overwrite": False,
+            "addressing_style": _env("S3_ADDRESSING_STYLE", str, "path"),
+        },
+    }
+else:
+    raise ImproperlyConfigured("La variable d'environnement FILE_STORAGE vaut « local » ou « s3 ».")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -215,8 +254,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_DELIVERY = _env("EMAIL_DELIVERY", str, "celery" if PRODUCTION else "inline")
 if EMAIL_DELIVERY not in ("celery", "inline"):
     raise ImproperlyConfigured("La variable d'environnement EMAIL_DELIVERY vaut « celery » ou « inline ».")
-CELERY_BROKER_URL = _env("CELERY_BROKER_URL", str, _env("REDIS_URL", str, "redis://127.0.0.1:6379/0"))
-CELERY_TASK_ALWAYS_EAGER = False
+CELERY_BROKER_URL = _env("CELERY_BROKER_URL", str, REDIS_URL or "redis://127.0.0.1:6379/0")
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Security headers ------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -251,12 +292,25 @@ if PRODUCTION:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Logging ---------------------------------------------------------------------------
+# Production: one JSON line per request and per background job (request id, user and
+# establishment ids, never a secret). The embedded default prints readable lines.
+LOG_FORMAT = _env("LOG_FORMAT", str, "json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "portal.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": _env("LOG_LEVEL", str, "INFO")},
-    "loggers": {"django_altcha": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django_altcha": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+        # Requests are logged once, by portal.observability.RequestLogMiddleware.
+        "django.server": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # --- Support (DI) ------------------------------------------------------------------------
@@ -271,3 +325,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A DI left in « Clôture à valider » this many days is closed automatically.
 TICKET_CLOSURE_VALIDATION_DAYS = _env("TICKET_CLOSURE_VALIDATION_DAYS", int, 15)
+
+# --- Data retention (days) -----------------------------------------------------------------
+RETENTION_EMAIL_DAYS = _env("RETENTION_EMAIL_DAYS", int, 90)
+RETENTION_AUDIT_DAYS = _env("RETENTION_AUDIT_DAYS", int, 365)

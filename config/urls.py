@@ -11,6 +11,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("support/", include("support.urls")),
     path("guichet/", include("support.desk_urls")),
+    path("collaborateurs/", include("accounts.collaborator_urls")),
+    path("etablissement/", include("establishments.urls")),
+    path("telechargements/", include("downloads.urls")),
     path("back-office/", admin.site.urls),
 ]
 

@@ -654,3 +654,16 @@ def _load_tickets(stories):
         _tell(story, now)
     OutgoingEmail.objects.filter(pk__gt=last_email).delete()
     return len(stories)
+
+
+@transaction.atomic
+def load_all():
+    """Every app's demo data, in dependency order. Idempotent."""
+    from accounts import demo as accounts_demo
+    from downloads import demo as downloads_demo
+    from trainings import demo as trainings_demo
+
+    result = load()
+    for extra in (accounts_demo.load(), downloads_demo.load(), trainings_demo.load()):
+        result.update(extra or {})
+    return result

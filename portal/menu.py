@@ -28,9 +28,13 @@ def menu_for(user, path):
                 ],
             )
         )
+        entries.append(Entry(_("Collaborateurs"), reverse("collaborators:list")))
+        entries.append(Entry(_("Etablissement"), reverse("establishments:detail")))
     if user.is_vendor:
         entries.append(Entry(_("Guichet support"), reverse("desk:list")))
         entries.append(Entry(_("Satisfaction"), reverse("desk:satisfaction")))
+    entries.append(Entry(_("Téléchargements"), reverse("downloads:list")))
+    entries.append(Entry(_("Aide"), reverse("portal:help")))
     if user.role == "vendor_admin":
         entries.append(Entry(_("Back office"), reverse("admin:index")))
     entries.append(

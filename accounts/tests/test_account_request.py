@@ -41,7 +41,15 @@ def pending(db):
 def test_request_form_is_public_and_asks_what_the_spec_lists(client, db):
     """M1.3"""
     body = client.get(FORM).content.decode()
-    for label in ("Nom", "Prénom", "Adresse mail", "Établissement", "Fonction", "Objet de la demande", "<altcha-widget"):
+    for label in (
+        "Nom",
+        "Prénom",
+        "Adresse mail",
+        "Établissement",
+        "Fonction",
+        "Objet de la demande",
+        "<altcha-widget",
+    ):
         assert label in body
 
 
@@ -74,7 +82,9 @@ def test_request_with_missing_fields_says_which(client, db, captcha):
     assert "Ce champ est obligatoire." in body and "Saisissez une adresse de courriel valide." in body
 
 
-def test_approval_creates_a_referent_account_and_emails_a_link(pending, est_a, vendor_admin, django_capture_on_commit_callbacks):
+def test_approval_creates_a_referent_account_and_emails_a_link(
+    pending, est_a, vendor_admin, django_capture_on_commit_callbacks
+):
     """M1.3"""
     with django_capture_on_commit_callbacks(execute=True):
         user = account_request_approve(pending, acting_user=vendor_admin, establishment=est_a)
@@ -87,13 +97,17 @@ def test_approval_creates_a_referent_account_and_emails_a_link(pending, est_a, v
     assert "/bienvenue/" in message.body
 
 
-def test_invitation_link_lets_the_new_account_choose_its_password(client, pending, est_a, vendor_admin, django_capture_on_commit_callbacks):
+def test_invitation_link_lets_the_new_account_choose_its_password(
+    client, pending, est_a, vendor_admin, django_capture_on_commit_callbacks
+):
     """M1.3"""
     with django_capture_on_commit_callbacks(execute=True):
         user = account_request_approve(pending, acting_user=vendor_admin, establishment=est_a)
     link = re.search(r"http://\S+/bienvenue/\S+/\S+/", mail.outbox[-1].body).group(0)
     form_url = client.get(link).url
-    response = client.post(form_url, {"new_password1": "bienvenue dans le portail", "new_password2": "bienvenue dans le portail"})
+    response = client.post(
+        form_url, {"new_password1": "bienvenue dans le portail", "new_password2": "bienvenue dans le portail"}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("bienvenue dans le portail")
@@ -121,7 +135,9 @@ def test_a_request_cannot_be_approved_twice(pending, est_a, vendor_admin):
     assert User.objects.filter(email=pending.email).count() == 1
 
 
-def test_approval_of_an_update_request_updates_the_existing_account(pending, agent, est_b, vendor_admin, django_capture_on_commit_callbacks):
+def test_approval_of_an_update_request_updates_the_existing_account(
+    pending, agent, est_b, vendor_admin, django_capture_on_commit_callbacks
+):
     """M1.3"""
     pending.email = agent.email
     pending.kind = AccountRequest.Kind.UPDATE
@@ -130,7 +146,10 @@ def test_approval_of_an_update_request_updates_the_existing_account(pending, age
         user = account_request_approve(pending, acting_user=vendor_admin, establishment=est_b)
     assert user.pk == agent.pk and user.establishment == est_b and user.function == "Gestionnaire RH"
     assert user.has_usable_password()
-    assert mail.outbox[-1].subject.startswith("Votre compte de l'Espace Clients") and "mis à jour" in mail.outbox[-1].subject
+    assert (
+        mail.outbox[-1].subject.startswith("Votre compte de l'Espace Clients")
+        and "mis à jour" in mail.outbox[-1].subject
+    )
 
 
 def test_approval_never_touches_a_vendor_account(pending, support, est_a, vendor_admin):

@@ -28,7 +28,15 @@ def test_profile_shows_the_users_details(client, agent):
     agent.save()
     client.force_login(agent)
     body = client.get(PROFILE).content.decode()
-    for value in ("Agent", "Alice", agent.email, "04 11 22 33 44", "Gestionnaire paie", "Centre Hospitalier Alpha", "Agent d&#x27;établissement"):
+    for value in (
+        "Agent",
+        "Alice",
+        agent.email,
+        "04 11 22 33 44",
+        "Gestionnaire paie",
+        "Centre Hospitalier Alpha",
+        "Agent d&#x27;établissement",
+    ):
         assert value in body
     assert "Modifier ses informations et/ou le mot de passe" in body
 
@@ -86,7 +94,9 @@ def test_wrong_current_password_is_refused(client, agent):
 def test_new_password_must_meet_the_policy(client, agent):
     """M2.3 M1.2"""
     client.force_login(agent)
-    response = client.post(EDIT, edit_data(agent, new_password1="court", new_password2="court", current_password=PASSWORD))
+    response = client.post(
+        EDIT, edit_data(agent, new_password1="court", new_password2="court", current_password=PASSWORD)
+    )
     assert "trop court" in response.content.decode()
 
 

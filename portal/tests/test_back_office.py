@@ -6,10 +6,21 @@ from conftest import make_user
 
 
 @pytest.mark.parametrize(
-    "model", ["accounts/user", "accounts/accountrequest", "establishments/establishment", "establishments/contract",
-              "establishments/product", "news/newsitem", "audit/event", "notifications/outgoingemail"]
+    "model",
+    [
+        "accounts/user",
+        "accounts/accountrequest",
+        "establishments/establishment",
+        "establishments/contract",
+        "establishments/product",
+        "news/newsitem",
+        "audit/event",
+        "notifications/outgoingemail",
+    ],
 )
-def test_vendor_admin_lists_every_model_in_bounded_queries(client, vendor_admin, est_a, est_b, model, django_assert_max_num_queries):
+def test_vendor_admin_lists_every_model_in_bounded_queries(
+    client, vendor_admin, est_a, est_b, model, django_assert_max_num_queries
+):
     """M8.2"""
     for i in range(15):
         make_user(f"user{i}@alpha.example", est_a if i % 2 else est_b, Role.AGENT)
@@ -43,8 +54,14 @@ def test_vendor_admin_creates_an_account_in_the_back_office(client, vendor_admin
     client.force_login(vendor_admin)
     response = client.post(
         reverse("admin:accounts_user_add"),
-        {"email": "Nouveau@Alpha.example", "last_name": "Nouveau", "first_name": "Nina", "establishment": est_a.pk,
-         "role": Role.AGENT, "usable_password": "false"},
+        {
+            "email": "Nouveau@Alpha.example",
+            "last_name": "Nouveau",
+            "first_name": "Nina",
+            "establishment": est_a.pk,
+            "role": Role.AGENT,
+            "usable_password": "false",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     from accounts.models import User
@@ -58,7 +75,13 @@ def test_a_client_account_without_establishment_is_refused(client, vendor_admin)
     client.force_login(vendor_admin)
     response = client.post(
         reverse("admin:accounts_user_add"),
-        {"email": "x@alpha.example", "last_name": "X", "first_name": "Y", "role": Role.AGENT, "usable_password": "false"},
+        {
+            "email": "x@alpha.example",
+            "last_name": "X",
+            "first_name": "Y",
+            "role": Role.AGENT,
+            "usable_password": "false",
+        },
     )
     assert response.status_code == 200
     assert "appartient à un établissement" in response.content.decode()

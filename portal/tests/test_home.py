@@ -13,10 +13,15 @@ HOME = reverse("portal:home")
 def news(db):
     now = timezone.now()
     return {
-        "current": NewsItem.objects.create(title="Winpaie 2026.4 disponible", body="Nouveaux taux.", published_at=now - timedelta(days=1)),
+        "current": NewsItem.objects.create(
+            title="Winpaie 2026.4 disponible", body="Nouveaux taux.", published_at=now - timedelta(days=1)
+        ),
         "future": NewsItem.objects.create(title="Annonce à venir", body="…", published_at=now + timedelta(days=2)),
         "expired": NewsItem.objects.create(
-            title="Ancienne annonce", body="…", published_at=now - timedelta(days=30), expires_at=now - timedelta(days=1)
+            title="Ancienne annonce",
+            body="…",
+            published_at=now - timedelta(days=30),
+            expires_at=now - timedelta(days=1),
         ),
         "draft": NewsItem.objects.create(title="Brouillon", body="…", is_published=False),
     }

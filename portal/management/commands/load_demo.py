@@ -15,8 +15,11 @@ class Command(BaseCommand):
         if if_empty and not demo.is_empty():
             self.stdout.write("La base contient déjà des comptes : données de démonstration non chargées.")
             return
-        result = demo.load()
-        self.stdout.write(f"Données de démonstration prêtes ({result['users_created']} compte(s) créé(s)).")
+        result = demo.load_all()
+        self.stdout.write(
+            f"Données de démonstration prêtes ({result['users_created']} compte(s) et "
+            f"{result['tickets_created']} DI créé(s))."
+        )
         self.stdout.write(f"Comptes de démonstration (mot de passe commun : {demo.DEMO_PASSWORD}) :")
         for email, *_names, _index, role, _function, _phone in demo.USERS:
             self.stdout.write(f"  {email:<30} {role.label}")

@@ -1,0 +1,38 @@
+"""Data-retention purges, run daily (Celery beat in production, a command otherwise).
+
+Idempotent and safe with two workers: each step is a bounded DELETE of rows past their date.
+Captcha solutions and lockout counters need no purge here: they live in the cache with a TTL.
+Password-reset and invitation links are signed and expire by themselves (nothing is stored).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from audit.models import Event
+from notifications.models import OutgoingEmail
+
+
+def purge_expired_data(now=None):
+    now = now or timezone.now()
+    counts = {}
+    counts["sessions"] = Session.objects.filter(expire_date__lt=now).delete()[0]
+    email_cutoff = now - timedelta(days=settings.RETENTION_EMAIL_DAYS)
+    counts["emails"] = OutgoingEmail.objects.filter(
+        status__in=[OutgoingEmail.Status.SENT, OutgoingEmail.Status.FAILED], created_at__lt=email_cutoff
+    ).delete()[0]
+    counts["events"] = Event.objects.filter(
+        created_at__lt=now - timedelta(days=settings.RETENTION_AUDIT_DAYS)
+    ).delete()[0]
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    attempts_cutoff = now - settings.AXES_COOLOFF_TIME
+    counts["lockouts"] = AccessAttempt.objects.filter(attempt_time__lt=attempts_cutoff).delete()[0]
+    log_cutoff = now - timedelta(days=settings.RETENTION_AUDIT_DAYS)
+    counts["access_logs"] = (
+        AccessLog.objects.filter(attempt_time__lt=log_cutoff).delete()[0]
+        + AccessFailureLog.objects.filter(attempt_time__lt=log_cutoff).delete()[0]
+    )
+    return counts

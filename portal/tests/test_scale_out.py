@@ -1,0 +1,277 @@
+"""Runs as a fleet: two gunicorn instances, a Celery worker, PostgreSQL, Redis and an S3 endpoint.
+
+Everything listens on 127.0.0.1 and stops at the end of the test. Runs when DATABASE_URL names
+PostgreSQL (CI's second pass); moto's server mode stands in for the object store.
+"""
+
+import base64
+import html
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import altcha
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+PDF = b"%PDF-1.4\n% scale-out test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+pytestmark = [
+    pytest.mark.scaleout,
+    pytest.mark.skipif(not DATABASE_URL.startswith("postgres"), reason="needs PostgreSQL (DATABASE_URL)"),
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=60, what="service"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except (requests.ConnectionError, OSError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{what} did not come up in {timeout} s")
+
+
+class Fleet:
+    """The processes of the test, stopped (and their database dropped) at the end."""
+
+    def __init__(self, tmp_path):
+        import psycopg
+
+        self.tmp = tmp_path
+        self.procs = []
+        self.db_name = f"espace_scaleout_{uuid.uuid4().hex[:8]}"
+        base = DATABASE_URL.rsplit("/", 1)[0]
+        self.admin_url = f"{base}/postgres"
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.db_name}"')
+        self.mail_dir = tmp_path / "mail"
+        self.mail_dir.mkdir()
+        self.s3_port = free_port()
+        redis_db = 7 + os.getpid() % 8
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))},
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "ESPACE_PRODUCTION": "1",
+            "SECRET_KEY": "scale-out-" + "s" * 50,
+            "DATABASE_URL": f"{base}/{self.db_name}",
+            "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+            "EMAIL_URL": f"filemail:///{self.mail_dir}",  # environ drops one leading slash
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "SITE_URL": "https://espaceclients.example",
+            "ALTCHA_MAX_NUMBER": "5000",
+            "FILE_STORAGE": "s3",
+            "S3_BUCKET": "espace-scaleout",
+            "S3_ENDPOINT_URL": f"http://127.0.0.1:{self.s3_port}",
+            "S3_REGION": "us-east-1",
+            "S3_ACCESS_KEY_ID": "testing",
+            "S3_SECRET_ACCESS_KEY": "testing",
+            "LOG_LEVEL": "WARNING",
+            "STATIC_ROOT": str(tmp_path / "static"),
+        }
+        import redis
+
+        redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
+
+    def start(self, name, args):
+        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.procs.append((name, proc, log))
+        return proc
+
+    def manage(self, *args):
+        subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True, timeout=300
+        )
+
+    def start_s3(self):
+        self.start("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.s3_port)])
+        wait_for(lambda: requests.get(self.env["S3_ENDPOINT_URL"], timeout=2).status_code < 500, what="moto")
+        import boto3
+
+        boto3.client(
+            "s3",
+            endpoint_url=self.env["S3_ENDPOINT_URL"],
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        ).create_bucket(Bucket=self.env["S3_BUCKET"])
+
+    def start_web(self, name):
+        port = free_port()
+        proc = self.start(
+            name,
+            [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"],
+        )
+        wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/sante/pret/", timeout=5).status_code == 200, what=name)
+        return port, proc
+
+    def stop(self, proc):
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    def close(self):
+        for _name, proc, log in reversed(self.procs):
+            self.stop(proc)
+            log.close()
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+
+    def sent_emails(self):
+        return [
+            m
+            for f in self.mail_dir.iterdir()
+            for m in f.read_text(errors="replace").split("\n" + "-" * 79 + "\n")
+            if "Subject:" in m
+        ]
+
+
+class Browser:
+    """A user agent that talks to whichever instance it is pointed at, over HTTP that the
+    portal takes for HTTPS (X-Forwarded-Proto, as behind the reverse proxy)."""
+
+    def __init__(self):
+        self.cookies = {}
+
+    def request(self, method, port, path, **kwargs):
+        headers = {
+            "X-Forwarded-Proto": "https",
+            "Referer": f"https://127.0.0.1:{port}/",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+        }
+        response = requests.request(
+            method, f"http://127.0.0.1:{port}{path}", headers=headers, allow_redirects=False, timeout=30, **kwargs
+        )
+        for cookie in response.cookies:
+            self.cookies[cookie.name] = cookie.value
+        return response
+
+    def csrf(self, page):
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+
+def solve_from_page(page):
+    challenge = json.loads(html.unescape(re.search(r'challengejson="([^"]+)"', page.text).group(1)))
+    solution = altcha.solve_challenge(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxNumber"]
+    )
+    payload = {key: challenge[key] for key in ("algorithm", "challenge", "salt", "signature")}
+    payload["number"] = solution.number
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    fleet = Fleet(tmp_path)
+    try:
+        fleet.start_s3()
+        fleet.manage("collectstatic", "--noinput")
+        fleet.manage("migrate", "--noinput")
+        fleet.manage("load_demo")
+        yield fleet
+    finally:
+        fleet.close()
+
+
+def test_two_instances_a_worker_postgresql_redis_and_s3_serve_one_portal(fleet):
+    """M1.1 M3.1 M3.4 M9 M10"""
+    port_a, proc_a = fleet.start_web("web-a")
+    port_b, _proc_b = fleet.start_web("web-b")
+    fleet.start("worker", [str(BIN / "celery"), "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"])
+    agent = Browser()
+
+    # Log in on A, with a captcha solved from A's page.
+    page = agent.request("GET", port_a, "/connexion/")
+    captcha = solve_from_page(page)
+    login = {"username": "agent@ch-demo.example", "password": "demo-Espace-2026", "captcha": captcha}
+    response = agent.request("POST", port_a, "/connexion/", data={**login, "csrfmiddlewaretoken": agent.csrf(page)})
+    assert response.status_code == 302, response.text[:500]
+
+    # The same session continues on B.
+    home = agent.request("GET", port_b, "/")
+    assert home.status_code == 200 and "Bonjour Julien" in home.text
+
+    # The captcha solution spent on A is refused on B (shared replay store).
+    other = Browser()
+    page_b = other.request("GET", port_b, "/connexion/")
+    replay = other.request("POST", port_b, "/connexion/", data={**login, "csrfmiddlewaretoken": other.csrf(page_b)})
+    assert replay.status_code == 200 and "déjà servi" in replay.text
+
+    # A DI filed with an attachment on B...
+    form = agent.request("GET", port_b, "/support/deposer/")
+    contract = re.search(r'<option value="(\d+)"[^>]*>Indeline', form.text).group(1)
+    filed = agent.request(
+        "POST",
+        port_b,
+        "/support/deposer/",
+        data={
+            "csrfmiddlewaretoken": agent.csrf(form),
+            "contract": contract,
+            "subject": "Test de montée en charge",
+            "description": "Déposée sur l'instance B.",
+            "module": "Paie",
+            "version": "2026.4",
+            "environment": "test",
+        },
+        files={"files": ("capture.pdf", PDF, "application/pdf")},
+    )
+    assert filed.status_code == 302, filed.text[:1000]
+    detail_path = filed.headers["Location"]
+    number = detail_path.rstrip("/").rsplit("/", 1)[-1]
+
+    # ...is read on A, and its attachment downloaded through A (from the object store).
+    detail = agent.request("GET", port_a, detail_path)
+    assert detail.status_code == 200 and number in detail.text
+    link = re.search(r'href="(/support/dis/[^"]+/pj/[^"]+/)"', detail.text).group(1)
+    download = agent.request("GET", port_a, link)
+    if download.status_code == 302:  # handed to a signed URL of the object store
+        assert download.headers["Location"].startswith(fleet.env["S3_ENDPOINT_URL"])
+        download = requests.get(download.headers["Location"], timeout=30)
+    assert download.status_code == 200 and download.content == PDF
+
+    # The team's e-mail is sent exactly once, by the worker.
+    wait_for(lambda: any(number in m for m in fleet.sent_emails()), timeout=60, what="the worker's e-mail")
+    time.sleep(2)
+    created = [m for m in fleet.sent_emails() if number in m and "support@cegape.example" in m]
+    assert len(created) == 1
+
+    # Stopping A mid-test loses nothing: B goes on with the same session.
+    fleet.stop(proc_a)
+    page = agent.request("GET", port_b, detail_path)
+    assert page.status_code == 200
+    posted = agent.request(
+        "POST",
+        port_b,
+        f"{detail_path}message/",
+        data={"csrfmiddlewaretoken": agent.csrf(page), "message-body": "Message envoyé après l'arrêt de A."},
+    )
+    assert posted.status_code == 302
+    assert "Message envoyé après l" in agent.request("GET", port_b, detail_path).text

@@ -220,13 +220,20 @@ elif FILE_STORAGE == "s3":
             "secret_key": _env("S3_SECRET_ACCESS_KEY", str),
             "default_acl": "private",
             "querystring_auth": True,
-            "querystring_expire": _env("S3_URL_EXPIRE", int, 300),
+            "querystring_expire": _env("FILE_URL_EXPIRE", int, 60),
             "file_overwrite": False,
             "addressing_style": _env("S3_ADDRESSING_STYLE", str, "path"),
         },
     }
 else:
     raise ImproperlyConfigured("La variable d'environnement FILE_STORAGE vaut « local » ou « s3 ».")
+# How a checked private file reaches the browser (portal.serving): "django" streams it,
+# "x-accel" hands it to nginx, "s3" redirects to a short-lived signed URL of the bucket.
+FILE_SERVE_MODE = _env("FILE_SERVE_MODE", str, "s3" if FILE_STORAGE == "s3" else "django")
+if FILE_SERVE_MODE not in ("django", "x-accel", "s3"):
+    raise ImproperlyConfigured("La variable d'environnement FILE_SERVE_MODE vaut « django », « x-accel » ou « s3 ».")
+FILE_X_ACCEL_PREFIX = _env("FILE_X_ACCEL_PREFIX", str, "/fichiers-proteges")
+FILE_URL_EXPIRE = _env("FILE_URL_EXPIRE", int, 60)
 STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class DownloadsConfig(AppConfig):
     name = "downloads"
     verbose_name = _("Téléchargements")
-
-    def ready(self):
-        from . import checks  # noqa: F401  (registers the system check)

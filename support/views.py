@@ -12,13 +12,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
+
+from portal.serving import PrivateFile, serve
 
 from . import services, workflow
 from .access import get_attachment_for_user, get_ticket_for_user, tickets_for, visible_messages
@@ -360,13 +361,13 @@ def ticket_reassign(request, number):
 def attachment_download(request, number, uuid):
     """A file is streamed only through this view, which checks the right at each request."""
     attachment = get_attachment_for_user(request.user, number, uuid)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("Fichier introuvable") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    return serve(
+        request,
+        PrivateFile(
+            file=attachment.file,
+            name=attachment.original_name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            etag=attachment.sha256,
+        ),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -6,7 +6,6 @@ from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.checks import run_checks
 from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
@@ -39,8 +38,8 @@ def signed_in(client, agent):
 
 def test_x_accel_hands_the_file_to_nginx_after_the_check(signed_in, settings, files):
     """M6"""
-    settings.DOWNLOADS_SERVE_MODE = "x-accel"
-    settings.DOWNLOADS_X_ACCEL_PREFIX = "/interne/"
+    settings.FILE_SERVE_MODE = "x-accel"
+    settings.FILE_X_ACCEL_PREFIX = "/interne/"
     guide = files["indeline_new"]
     response = signed_in.get(url(guide))
     assert response.status_code == 200
@@ -56,14 +55,14 @@ def test_x_accel_hands_the_file_to_nginx_after_the_check(signed_in, settings, fi
 
 def test_x_accel_uses_the_default_prefix(signed_in, settings, files):
     """M6"""
-    settings.DOWNLOADS_SERVE_MODE = "x-accel"
+    settings.FILE_SERVE_MODE = "x-accel"
     guide = files["indeline_new"]
     assert signed_in.get(url(guide))["X-Accel-Redirect"] == f"/fichiers-proteges/{guide.file.name}"
 
 
 def test_x_accel_still_refuses_a_product_without_an_active_contract(signed_in, settings, files):
     """M6"""
-    settings.DOWNLOADS_SERVE_MODE = "x-accel"
+    settings.FILE_SERVE_MODE = "x-accel"
     response = signed_in.get(url(files["winpaie"]))
     assert response.status_code == 404
     assert "X-Accel-Redirect" not in response
@@ -71,15 +70,15 @@ def test_x_accel_still_refuses_a_product_without_an_active_contract(signed_in, s
 
 def test_x_accel_records_the_requested_range(signed_in, settings, files):
     """M6"""
-    settings.DOWNLOADS_SERVE_MODE = "x-accel"
+    settings.FILE_SERVE_MODE = "x-accel"
     signed_in.get(url(files["indeline_new"]), HTTP_RANGE="bytes=10-")
     assert DownloadEvent.objects.get().byte_range == "10-35"
 
 
 def test_s3_redirects_to_a_short_lived_signed_url(signed_in, settings, files):
     """M6"""
-    settings.DOWNLOADS_SERVE_MODE = "s3"
-    settings.DOWNLOADS_S3_URL_EXPIRE = 30
+    settings.FILE_SERVE_MODE = "s3"
+    settings.FILE_URL_EXPIRE = 30
     guide = files["indeline_new"]
     storage = FakeS3Storage(location=settings.MEDIA_ROOT)
     with storage_of_files(storage):
@@ -98,7 +97,7 @@ def test_s3_redirects_to_a_short_lived_signed_url(signed_in, settings, files):
 
 def test_s3_still_refuses_a_product_without_an_active_contract(signed_in, settings, files):
     """M6"""
-    settings.DOWNLOADS_SERVE_MODE = "s3"
+    settings.FILE_SERVE_MODE = "s3"
     storage = FakeS3Storage(location=settings.MEDIA_ROOT)
     with storage_of_files(storage):
         response = signed_in.get(url(files["winpaie"]))
@@ -108,21 +107,9 @@ def test_s3_still_refuses_a_product_without_an_active_contract(signed_in, settin
 
 def test_s3_with_a_storage_that_cannot_sign_streams_and_warns(signed_in, settings, files, caplog):
     """M6: a misconfiguration never breaks the download (no 500)."""
-    settings.DOWNLOADS_SERVE_MODE = "s3"
-    with caplog.at_level(logging.WARNING, logger="downloads.serving"):
+    settings.FILE_SERVE_MODE = "s3"
+    with caplog.at_level(logging.WARNING, logger="portal.serving"):
         response = signed_in.get(url(files["indeline_new"]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == ALPHABET
     assert "cannot sign URLs" in caplog.text
-
-
-def test_an_unknown_mode_is_a_system_check_error_and_streams_meanwhile(signed_in, settings, files):
-    """M6"""
-    settings.DOWNLOADS_SERVE_MODE = "ftp"
-    assert [error.id for error in run_checks() if error.id.startswith("downloads.")] == ["downloads.E001"]
-    assert signed_in.get(url(files["indeline_new"])).status_code == 200
-
-
-def test_the_default_mode_passes_the_system_check(settings):
-    """M6"""
-    assert not [error for error in run_checks() if error.id.startswith("downloads.")]

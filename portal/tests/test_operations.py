@@ -68,6 +68,7 @@ def test_production_settings_take_every_engine_from_the_environment():
         ([], {"SECRET_KEY": "short"}, "SECRET_KEY"),
         ([], {"FILE_STORAGE": "s3"}, "S3_BUCKET"),
         ([], {"FILE_STORAGE": "ftp"}, "FILE_STORAGE"),
+        ([], {"FILE_SERVE_MODE": "ftp"}, "FILE_SERVE_MODE"),
         ([], {"AXES_FAILURE_LIMIT": "beaucoup"}, "AXES_FAILURE_LIMIT"),
     ],
 )

@@ -20,11 +20,24 @@ from pathlib import Path
 import altcha
 import pytest
 import requests
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 PDF = b"%PDF-1.4\n% scale-out test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# The processes run the very commands of the deployment kit (deploy/compose.yaml).
+COMPOSE = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+
+
+def compose_command(service, **options):
+    """The compose service's command, with some option values replaced (``bind="127.0.0.1:1"``)."""
+    command = list(COMPOSE["services"][service]["command"])
+    for name, value in options.items():
+        command[command.index(f"--{name}") + 1] = value
+    return [str(BIN / command[0]), *command[1:]]
+
 
 pytestmark = [
     pytest.mark.scaleout,
@@ -120,10 +133,7 @@ class Fleet:
 
     def start_web(self, name):
         port = free_port()
-        proc = self.start(
-            name,
-            [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"],
-        )
+        proc = self.start(name, compose_command("web", bind=f"127.0.0.1:{port}", workers="1"))
         wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/sante/pret/", timeout=5).status_code == 200, what=name)
         return port, proc
 
@@ -194,7 +204,7 @@ def fleet(tmp_path):
     try:
         fleet.start_s3()
         fleet.manage("collectstatic", "--noinput")
-        fleet.manage("migrate", "--noinput")
+        fleet.manage(*COMPOSE["services"]["migrate"]["command"][2:])
         fleet.manage("load_demo")
         yield fleet
     finally:
@@ -205,7 +215,7 @@ def test_two_instances_a_worker_postgresql_redis_and_s3_serve_one_portal(fleet):
     """M1.1 M3.1 M3.4 M9 M10"""
     port_a, proc_a = fleet.start_web("web-a")
     port_b, _proc_b = fleet.start_web("web-b")
-    fleet.start("worker", [str(BIN / "celery"), "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING"])
+    fleet.start("worker", compose_command("worker", concurrency="1", loglevel="WARNING"))
     agent = Browser()
 
     # Log in on A, with a captcha solved from A's page.

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 ADDRESS ?= 127.0.0.1:8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format demo chromium clean
+.PHONY: run test lint format demo chromium clean loadtest
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## Load test (PostgreSQL on 127.0.0.1:5432): mixed client traffic, then zero 5xx and zero lost writes
+loadtest: $(VENV)/.dev
+	$(PY) tools/loadtest.py --duration $(or $(DURATION),60) --users $(or $(USERS),16)
 
 demo: $(VENV)/.runtime
 	$(PY) manage.py load_demo

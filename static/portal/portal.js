@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  // On a phone the side menu starts folded under a « Menu » button (open without JavaScript).
+  if (window.matchMedia("(max-width: 49.99rem)").matches) {
+    document.querySelectorAll("[data-collapse-on-phone]").forEach(function (panel) {
+      panel.removeAttribute("open");
+    });
+  }
+
   // News banner: a Pause / Lecture button (WCAG 2.2.2: moving content can be paused).
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-ticker-toggle]");

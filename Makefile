@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 ADDRESS ?= 127.0.0.1:8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format demo chromium clean loadtest
+.PHONY: run test lint format demo chromium clean bench wrk loadtest
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,18 @@ run: $(VENV)/.runtime
 ## Run the whole test suite (installs Debian's Chromium for the browser tests when missing)
 test: $(VENV)/.dev chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The benchmark (docs/performance.md): a million DIs in the PostgreSQL of DATABASE_URL (kept between
+## runs), gunicorn with the production settings, wrk. BENCH_SCALE=0.001 for a quick run.
+BENCH_SCALE ?= 1
+BENCH_DURATION ?= 20
+bench: $(VENV)/.dev wrk
+	$(PY) -m bench.run --scale $(BENCH_SCALE) --duration $(BENCH_DURATION)
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -6,12 +6,15 @@ of two requests racing with the same solution, exactly one wins) and take the co
 
 import base64
 import json
+import logging
 
 from django import forms
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 from django_altcha import AltchaField, AltchaWidget, get_altcha_challenge, get_cache, get_challenge_expire_seconds
+
+logger = logging.getLogger(__name__)
 
 STRINGS = {
     "label": "Je ne suis pas un robot",
@@ -53,6 +56,10 @@ class CaptchaField(AltchaField):
         "invalid": _("La vérification « Je ne suis pas un robot » a échoué. Cochez à nouveau la case."),
         "required": _("Cochez la case « Je ne suis pas un robot »."),
         "replay": _("Cette vérification a déjà servi. Cochez à nouveau la case."),
+        "unavailable": _(
+            "La vérification « Je ne suis pas un robot » est momentanément indisponible. "
+            "Réessayez dans quelques minutes."
+        ),
     }
 
     def __init__(self, **kwargs):
@@ -67,5 +74,11 @@ class CaptchaField(AltchaField):
             challenge = json.loads(base64.b64decode(payload).decode())["challenge"]
         except Exception:
             raise forms.ValidationError(self.error_messages["error"], code="error") from None
-        if not get_cache().add(f"altcha-spent:{challenge}", True, timeout=get_challenge_expire_seconds()):
+        try:
+            first_use = get_cache().add(f"altcha-spent:{challenge}", True, timeout=get_challenge_expire_seconds())
+        except Exception:
+            # Without the replay store a solution could be reused: refuse, and say why (fails closed).
+            logger.error("captcha replay store unavailable", exc_info=True)
+            raise forms.ValidationError(self.error_messages["unavailable"], code="unavailable") from None
+        if not first_use:
             raise forms.ValidationError(self.error_messages["replay"], code="replay")

@@ -48,10 +48,9 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         return User.objects.filter(email=normalize_email(email), is_active=True)
 
     def save(self, *, request, **kwargs):
-        from .services import password_reset_send
+        from .services import password_reset_request
 
-        for user in self.get_users(self.cleaned_data["email"]):
-            password_reset_send(user, request=request)
+        password_reset_request(self.cleaned_data["email"], request=request)
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

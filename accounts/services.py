@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from audit.services import record
 from notifications.services import email_queue
 
-from .models import CLIENT_ROLES, AccountRequest, Role, User
+from .models import CLIENT_ROLES, AccountRequest, Role, User, normalize_email
 from .tokens import invitation_token_generator
 
 
@@ -26,12 +26,36 @@ def _link(url_name, user, generator):
     return settings.SITE_URL + path
 
 
-def password_reset_send(user, *, request=None):
-    """E-mail a single-use, expiring link to choose a new password."""
-    with transaction.atomic():
-        record(
-            "password_reset_requested", actor=None, request=request, establishment=user.establishment, target=user.email
-        )
+@transaction.atomic
+def password_reset_request(email, *, request=None):
+    """« Mot de passe oublié » submitted: the same work whatever the address, so that neither the
+    answer nor its timing tells whether an account exists (osTicket CVE-2026-26895).
+
+    One look-up, one event, one job queued after the commit. The link and the e-mail are made by the
+    job: by the Celery worker in production, off the request; at once in the embedded default."""
+    from django.conf import settings
+
+    email = normalize_email(email)
+    user = User.objects.filter(email=email, is_active=True).select_related("establishment").first()
+    record(
+        "password_reset_requested" if user else "password_reset_no_account",
+        actor=None,
+        request=request,
+        establishment=user.establishment if user else None,
+        target=email,
+    )
+    if settings.EMAIL_DELIVERY == "celery":
+        from .tasks import deliver_password_reset
+
+        transaction.on_commit(lambda: deliver_password_reset.delay(email), robust=True)
+    else:
+        transaction.on_commit(lambda: password_reset_deliver(email))
+
+
+@transaction.atomic
+def password_reset_deliver(email):
+    """The job: e-mail the active account with this address (if any) a single-use, expiring link."""
+    for user in User.objects.filter(email=normalize_email(email), is_active=True):
         email_queue(
             "password_reset",
             to=user.email,

@@ -7,8 +7,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audit.services import record
+from twofactor import pending as twofactor_pending
+from twofactor import policy as twofactor_policy
 
 from . import services
+from .auth import axes_username
 from .forms import AccountRequestForm, LoginForm, PasswordResetForm, ProfileForm, SetPasswordForm
 from .models import User
 from .tokens import invitation_token_generator
@@ -20,8 +23,13 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
+        user = form.get_user()
+        if twofactor_policy.is_enrolled(user):
+            # Not logged in yet: the code comes first (twofactor.views.verify completes the login).
+            twofactor_pending.start(self.request, user, next_url=self.get_success_url())
+            return redirect("twofactor:verify")
         response = super().form_valid(form)
-        record("login_succeeded", actor=form.get_user(), request=self.request, target=form.get_user().email)
+        record("login_succeeded", actor=user, request=self.request, target=user.email)
         return response
 
     def form_invalid(self, form):
@@ -35,7 +43,8 @@ def locked_out(request, credentials=None, *args, **kwargs):
     from django.conf import settings
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    record("login_locked_out", request=request, target=(credentials or {}).get("username", ""))
+    # The middleware's call carries no credentials: the account is then read from the form posted.
+    record("login_locked_out", request=request, target=axes_username(request, credentials))
     return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 

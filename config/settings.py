@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "csp",
     "django_altcha",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "audit",
     "accounts",
     "establishments",
@@ -80,23 +83,31 @@ INSTALLED_APPS = [
     "support",
     "downloads",
     "trainings",
+    "twofactor",  # after django_otp's plugins: replaces their back-office pages
 ]
 
 MIDDLEWARE = [
     "portal.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may answer early (a 400 for a foreign host from CommonMiddleware,
+    # a static file): every response carries the CSP and the frame refusal.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "twofactor.middleware.TwoFactorMiddleware",
     "portal.middleware.NoStoreForAuthenticatedMiddleware",
     "axes.middleware.AxesMiddleware",
+    "audit.middleware.AuditMiddleware",
+    "portal.resilience.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,7 +152,14 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 if "CACHE_URL" in env:
     CACHES = {"default": env.cache_url("CACHE_URL")}
 elif REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that does not answer fails fast (pages then degrade, see portal/resilience.py).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "espace-clients"}}
 if PRODUCTION and not DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -153,7 +171,8 @@ if PRODUCTION and not DATABASES["default"]["ENGINE"].endswith("postgresql"):
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that tries a password only within the lockout budget (no race past axes).
+    "accounts.auth.LoginBudgetBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
@@ -183,6 +202,16 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = _env("AXES_IPWARE_PROXY_COUNT", int, 0)
 AXES_VERBOSE = False
+
+# Two-factor authentication (TOTP + recovery codes, django-otp). Required for the vendor's staff;
+# client administrators may enrol, or must when TWO_FACTOR_REQUIRED_FOR_CLIENT_ADMINS is set; any
+# other client profile may enrol. TWO_FACTOR_ENFORCED is turned off only by the test settings.
+TWO_FACTOR_ENFORCED = True
+TWO_FACTOR_REQUIRED_FOR_CLIENT_ADMINS = _env("TWO_FACTOR_REQUIRED_FOR_CLIENT_ADMINS", bool, False)
+TWO_FACTOR_MAX_ATTEMPTS = 5  # wrong codes per account and AXES_COOLOFF_TIME
+TWO_FACTOR_PENDING_SECONDS = 300  # time to type the code after the password
+OTP_TOTP_ISSUER = f"Espace Clients {VENDOR_NAME}"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Captcha (ALTCHA, self-hosted proof of work). The cost is the largest number the browser
 # may have to try; 100,000 takes well under a second in a current browser.
@@ -272,6 +301,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = False
+CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -296,7 +326,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = _env("SECURE_HSTS_PRELOAD", bool, True)
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # cached_db that falls back to the database when Redis is down (portal/sessions.py).
+    SESSION_ENGINE = "portal.sessions"
 
 # --- Logging ---------------------------------------------------------------------------
 # Production: one JSON line per request and per background job (request id, user and
@@ -332,6 +363,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A DI left in « Clôture à valider » this many days is closed automatically.
 TICKET_CLOSURE_VALIDATION_DAYS = _env("TICKET_CLOSURE_VALIDATION_DAYS", int, 15)
+
+# --- Benchmark -----------------------------------------------------------------------------
+# The benchmark (make bench) measures the framework's ceilings on two extra views, included only
+# when this is set; a real deployment leaves it off.
+BENCHMARK_ENDPOINTS = _env("BENCHMARK_ENDPOINTS", bool, False)
 
 # --- Data retention (days) -----------------------------------------------------------------
 RETENTION_EMAIL_DAYS = _env("RETENTION_EMAIL_DAYS", int, 90)

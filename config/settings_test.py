@@ -15,4 +15,6 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY
+# Tests open sessions with force_login (no second factor); twofactor's own tests turn it on.
+TWO_FACTOR_ENFORCED = False
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

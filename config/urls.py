@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+
+from twofactor.views import back_office_login
 
 admin.site.site_header = _("Espace Clients — back office")
 admin.site.site_title = _("Espace Clients")
@@ -14,8 +17,17 @@ urlpatterns = [
     path("collaborateurs/", include("accounts.collaborator_urls")),
     path("etablissement/", include("establishments.urls")),
     path("telechargements/", include("downloads.urls")),
+    path("journal/", include("audit.urls")),
+    path("double-authentification/", include("twofactor.urls")),
+    # The back office has no login form of its own: the portal's (captcha, lockout, code) serves.
+    path("back-office/login/", back_office_login, name="back_office_login"),
     path("back-office/", admin.site.urls),
 ]
+
+# The benchmark's ceilings (bench/, docs/performance.md): only when BENCHMARK_ENDPOINTS is set,
+# never in a real deployment.
+if settings.BENCHMARK_ENDPOINTS:
+    urlpatterns.append(path("banc-essai/", include("bench.urls")))
 
 handler400 = "portal.errors.bad_request"
 handler403 = "portal.errors.permission_denied"

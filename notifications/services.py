@@ -37,7 +37,9 @@ def email_queue(name, *, to, context):
         body_html=render_to_string(f"notifications/email/{name}_body.html", ctx),
         template=name,
     )
-    transaction.on_commit(lambda: _dispatch(email.pk))
+    # robust: a broker or mail server that is down must not turn the committed change into an
+    # error page; the row stays pending and ``email_deliver_pending`` sends it later.
+    transaction.on_commit(lambda: _dispatch(email.pk), robust=True)
     return email
 
 

@@ -662,8 +662,9 @@ def load_all():
     from accounts import demo as accounts_demo
     from downloads import demo as downloads_demo
     from trainings import demo as trainings_demo
+    from twofactor import demo as twofactor_demo
 
     result = load()
-    for extra in (accounts_demo.load(), downloads_demo.load(), trainings_demo.load()):
+    for extra in (accounts_demo.load(), downloads_demo.load(), trainings_demo.load(), twofactor_demo.load()):
         result.update(extra or {})
     return result

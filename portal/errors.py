@@ -17,5 +17,10 @@ def page_not_found(request, exception=None):
     return _error(request, 404, "404.html")
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a French page instead of Django's built-in English one."""
+    return _error(request, 403, "403_csrf.html")
+
+
 def server_error(request):
     return _error(request, 500, "500.html")

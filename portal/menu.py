@@ -29,6 +29,8 @@ def menu_for(user, path):
             )
         )
         entries.append(Entry(_("Collaborateurs"), reverse("collaborators:list")))
+        if user.is_establishment_admin:
+            entries.append(Entry(_("Journal de sécurité"), reverse("audit:journal")))
         entries.append(Entry(_("Etablissement"), reverse("establishments:detail")))
     if user.is_vendor:
         entries.append(Entry(_("Guichet support"), reverse("desk:list")))

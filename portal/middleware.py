@@ -1,5 +1,7 @@
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from .errors import bad_request
+
 
 class NoStoreForAuthenticatedMiddleware:
     """Pages shown to a signed-in user are never kept by the browser or a proxy."""
@@ -14,3 +16,22 @@ class NoStoreForAuthenticatedMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response
+
+
+class RejectNulBytesMiddleware:
+    """An address or query string carrying a NUL byte is a French 400 « Requête invalide ».
+
+    PostgreSQL refuses NUL in text: such a value reaching a filter (a DI number in the path, a
+    search term) would otherwise end in a 500. Form fields reject NUL themselves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = (text for key, values in request.GET.lists() for text in (key, *values))
+        if "\x00" in request.path or any("\x00" in text for text in query):
+            response = bad_request(request)  # answered before the session is read: never stored
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+            return response
+        return self.get_response(request)

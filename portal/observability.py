@@ -14,7 +14,6 @@ import uuid
 from contextvars import ContextVar
 
 from django.core.cache import cache
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import JsonResponse
@@ -111,12 +110,8 @@ def _check_cache():
 
 
 def _check_storage():
-    name = default_storage.save(f"health/{uuid.uuid4().hex}", ContentFile(b"ok"))
-    try:
-        if not default_storage.exists(name):
-            raise RuntimeError("le fichier écrit est introuvable")
-    finally:
-        default_storage.delete(name)
+    # A read-only probe (a stat, or a HEAD on S3): a public endpoint must not write files.
+    default_storage.exists("health-check")
 
 
 CHECKS = {"database": _check_database, "cache": _check_cache, "storage": _check_storage}

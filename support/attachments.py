@@ -23,7 +23,8 @@ def _is_text(head):
             text = head.decode("cp1252")
         except UnicodeDecodeError:
             return False
-    lowered = text.lstrip().lower()
+    # A byte-order mark before the markup must not hide it.
+    lowered = text.lstrip().lstrip("\ufeff").lstrip().lower()
     return not lowered.startswith(("<!doctype", "<html", "<svg", "<?xml", "<script"))
 
 

@@ -75,7 +75,7 @@ def desk_list(request):
     )
     counts = selectors.status_counts(selectors.desk_tickets(request.user, team=filters["equipe"]))
     listed = selectors.for_desk_list(selectors.filter_status(tickets, filters["statut"]), filters["tri"])
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.BoundedPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "support/desk/list.html",

@@ -89,13 +89,37 @@ class Ticket(models.Model):
         verbose_name_plural = _("DIs")
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["establishment", "status", "-last_activity_at"], name="ticket_est_status_activity"),
-            models.Index(fields=["establishment", "-last_activity_at"], name="ticket_est_activity"),
-            models.Index(fields=["establishment", "-created_at"], name="ticket_est_created"),
-            models.Index(fields=["team", "status", "created_at"], name="ticket_team_status_created"),
+            models.Index(
+                fields=["establishment", "status", "-last_activity_at", "-id"], name="ticket_est_status_activity"
+            ),
+            models.Index(fields=["establishment", "-last_activity_at", "-id"], name="ticket_est_activity"),
+            models.Index(fields=["establishment", "-created_at", "-id"], name="ticket_est_created"),
+            models.Index(fields=["team", "status", "created_at", "id"], name="ticket_team_status_created"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["owner", "status"], name="ticket_owner_status"),
             models.Index(fields=["status", "closure_proposed_at"], name="ticket_status_proposed"),
+            # Each list's sort is read in index order, the id breaking ties (LIMIT without a sort).
+            # The client list's other sorts, within one establishment.
+            models.Index(fields=["establishment", "number"], name="ticket_est_number"),
+            models.Index(fields=["establishment", "subject"], name="ticket_est_subject"),
+            # The desk: a team across every establishment, by age or activity, open or not.
+            models.Index(fields=["team", "created_at", "id"], name="ticket_team_created"),
+            models.Index(fields=["team", "-last_activity_at", "-id"], name="ticket_team_activity"),
+            models.Index(fields=["team", "status", "-last_activity_at", "-id"], name="ticket_team_status_activity"),
+            models.Index(
+                fields=["team", "created_at", "id"],
+                name="ticket_team_open_created",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            # The vendor's administrators: every team.
+            models.Index(fields=["created_at", "id"], name="ticket_created"),
+            models.Index(fields=["-last_activity_at", "-id"], name="ticket_activity"),
+            models.Index(fields=["status", "-last_activity_at", "-id"], name="ticket_status_activity"),
+            models.Index(
+                fields=["created_at", "id"], name="ticket_open_created", condition=Q(status__in=OPEN_STATUSES)
+            ),
+            # The full-text search vector and its GIN index are PostgreSQL-only (support.search,
+            # migration 0004): they live outside the model.
         ]
         constraints = [
             models.CheckConstraint(

@@ -8,13 +8,17 @@ on the number of DIs).
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from accounts.models import Role, User
 
 from .access import tickets_for
 from .models import OPEN_STATUSES, Status, SurveyAnswer, SurveyQuestion, SurveyResponse, Team
+from .search import filter_tickets_and_messages
 from .workflow import TEAM_OF_ROLE
 
 ALL = "toutes"
@@ -58,7 +62,7 @@ def desk_tickets(user, *, team=ALL, etablissement="", support="", older_than_day
     if older_than_days:
         tickets = tickets.filter(created_at__lte=timezone.now() - timedelta(days=older_than_days))
     if q:
-        tickets = tickets.filter(Q(number__icontains=q) | Q(subject__icontains=q))
+        tickets = filter_tickets_and_messages(tickets, q)
     return tickets
 
 
@@ -74,12 +78,57 @@ def for_desk_list(tickets, sort):
     return tickets.select_related("establishment", "contract__product", "owner", "assignee").order_by(*SORTS[sort])
 
 
+# --- Counts that stay cheap at a million DIs ---------------------------------------------------
+# The desk counts across every establishment: each count stops at COUNT_CAP (an index range read
+# of at most COUNT_CAP + 1 entries) and is then shown as « plus de 10 000 ».
+COUNT_CAP = 10_000
+
+
+class BoundedCount(int):
+    """A count that stops at a cap; ``capped`` means « more than ``label`` »."""
+
+    def __new__(cls, value, cap):
+        count = super().__new__(cls, min(value, cap))
+        count.capped = value > cap
+        count.label = f"{count:,}".replace(",", "\u202f")
+        return count
+
+
+def bounded_counts(querysets, cap=None):
+    """{key: BoundedCount} for each queryset of ``querysets`` ({key: queryset}), in one query.
+    Give each queryset the order of an index that serves its filter: the count then reads at
+    most ``cap + 1`` entries of that index, never the table."""
+    cap = cap or COUNT_CAP
+    parts, params = [], []
+    for i, queryset in enumerate(querysets.values()):
+        sql, query_params = queryset.values("pk")[: cap + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS bounded_{i})")  # noqa: S608 (Django-compiled SQL)
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return {key: BoundedCount(value, cap) for key, value in zip(querysets, row, strict=True)}
+
+
+class BoundedPaginator(Paginator):
+    """A paginator whose total stops at ``cap`` (``capped`` says there are more): the pages past
+    the cap are not offered; filters narrow the list instead."""
+
+    @cached_property
+    def count(self):
+        cap = COUNT_CAP
+        # In the list's own order: the count reads the same index range as the pages.
+        return BoundedCount(self.object_list.values("pk")[: cap + 1].count(), cap)
+
+    @property
+    def capped(self):
+        return self.count.capped
+
+
 def status_counts(tickets):
-    """{status: count} for every status, in one grouped query."""
-    counts = dict.fromkeys(Status.values, 0)
-    for row in tickets.order_by().values("status").annotate(n=Count("pk")):
-        counts[row["status"]] = row["n"]
-    return counts
+    """{status: count} for every status, each bounded by COUNT_CAP, in one query."""
+    latest_first = ("-last_activity_at", "-pk")  # the order of the (team,) status indexes
+    return bounded_counts({status: tickets.filter(status=status).order_by(*latest_first) for status in Status.values})
 
 
 # --- Satisfaction ----------------------------------------------------------------------------

@@ -10,11 +10,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from audit.services import record
 from notifications.services import email_queue
 
 from . import workflow
@@ -112,6 +113,10 @@ def team_members(team):
 
 
 def _notify(name, recipients, ticket, **context):
+    # The e-mails list the attachments: read them once, not once per recipient and format.
+    prefetch_related_objects([ticket], "attachments")
+    if context.get("message") is not None:
+        prefetch_related_objects([context["message"]], "attachments")
     for recipient in {r.email: r for r in recipients if r is not None and r.is_active}.values():
         email_queue(name, to=recipient.email, context={"ticket": ticket, "recipient": recipient, **context})
 
@@ -241,6 +246,14 @@ def ticket_reassign(ticket, *, acting_user, new_owner):
         previous = ticket.owner
         _touch(ticket, timezone.now(), owner=new_owner)
         _event(ticket, TicketEvent.Action.REASSIGNED, acting_user, from_user=previous, to_user=new_owner)
+        record(
+            "ticket_reassigned",
+            actor=acting_user,
+            establishment=ticket.establishment,
+            target=ticket.number,
+            previous_owner=previous.email if previous else "",
+            new_owner=new_owner.email,
+        )
         _notify("ticket_reassigned", [new_owner], ticket, previous_owner=previous, acting_user=acting_user)
     return ticket
 

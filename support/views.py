@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -19,12 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from audit.services import record
 from portal.serving import PrivateFile, serve
 
 from . import services, workflow
 from .access import get_attachment_for_user, get_ticket_for_user, tickets_for, visible_messages
 from .forms import CancelForm, MessageForm, ReassignForm, RefuseClosureForm, SurveyForm, TicketCreateForm
-from .models import FINAL_STATUSES, Attachment, Status, SurveyQuestion
+from .models import OPEN_STATUSES, Attachment, Status, SurveyQuestion
+from .search import filter_tickets
 from .services import TransitionRefused
 
 PAGE_SIZE = 25
@@ -138,9 +140,10 @@ def ticket_list(request):
     if status:
         tickets = tickets.filter(status=status)
     elif not show_closed:
-        tickets = tickets.exclude(status__in=FINAL_STATUSES)
+        # « Open » as a list of statuses, not « not final »: three index ranges to count.
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
     if search:
-        tickets = tickets.filter(Q(number__icontains=search) | Q(subject__icontains=search))
+        tickets = filter_tickets(tickets, search)
     descending = sort.startswith("-")
     fields = SORTS[sort.removeprefix("-")]
     tickets = tickets.annotate(status_rank=STATUS_RANK).order_by(
@@ -369,5 +372,12 @@ def attachment_download(request, number, uuid):
             content_type=attachment.content_type,
             size=attachment.size,
             etag=attachment.sha256,
+        ),
+        on_served=lambda byte_range: record(
+            "attachment_download",
+            actor=request.user,
+            request=request,
+            establishment=attachment.ticket.establishment,
+            target=f"{number} · {attachment.original_name}",
         ),
     )

@@ -85,3 +85,39 @@ def test_a_client_account_without_establishment_is_refused(client, vendor_admin)
     )
     assert response.status_code == 200
     assert "appartient à un établissement" in response.content.decode()
+
+
+def test_back_office_deactivation_passes_open_dis_to_demande_a_reaffecter(client, vendor_admin, agent, est_admin):
+    """M4.4 M8.2"""
+    from support.models import Ticket
+    from support.tests.test_workflow import file_di
+
+    ticket = file_di(agent)
+    client.force_login(vendor_admin)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "deactivate_accounts", "_selected_action": [agent.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    agent.refresh_from_db()
+    assert not agent.is_active
+    assert Ticket.objects.get(pk=ticket.pk).owner is None
+    client.post(
+        reverse("admin:accounts_user_changelist"), {"action": "activate_accounts", "_selected_action": [agent.pk]}
+    )
+    agent.refresh_from_db()
+    assert agent.is_active and Ticket.objects.get(pk=ticket.pk).owner is None
+
+
+def test_back_office_refuses_to_deactivate_the_last_administrator(client, vendor_admin, est_admin):
+    """M4.2 M8.2"""
+    client.force_login(vendor_admin)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "deactivate_accounts", "_selected_action": [est_admin.pk]},
+        follow=True,
+    )
+    est_admin.refresh_from_db()
+    assert est_admin.is_active
+    assert "admin@alpha.example" in response.content.decode()

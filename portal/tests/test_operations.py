@@ -124,7 +124,7 @@ def test_readiness_checks_database_cache_and_storage(client):
 @pytest.mark.django_db
 def test_readiness_reports_a_failing_dependency_with_503(client):
     """M10"""
-    with mock.patch("django.core.files.storage.default_storage.save", side_effect=OSError("disque plein")):
+    with mock.patch("django.core.files.storage.default_storage.exists", side_effect=OSError("disque absent")):
         response = client.get(reverse("portal:readiness"))
     assert response.status_code == 503
     assert response.json()["checks"]["storage"] == "erreur"

@@ -82,3 +82,18 @@ def test_anonymous_is_sent_to_login(client, ticket, attachment):
     """M1.1 M10"""
     response = client.get(url(ticket, attachment))
     assert response.status_code == 302 and reverse("accounts:login") in response.url
+
+
+def test_each_attachment_download_is_recorded_in_the_security_log(client, agent):
+    """M3.4 M10"""
+    from audit.models import Event
+    from support.tests.test_workflow import file_di, pdf
+
+    ticket = file_di(agent, files=[pdf("bilan.pdf")])
+    attachment = ticket.attachments.get()
+    client.force_login(agent)
+    response = client.get(reverse("support:attachment", args=[ticket.number, attachment.uuid]))
+    assert response.status_code == 200
+    event = Event.objects.get(action="attachment_download")
+    assert event.actor == agent and event.establishment == agent.establishment
+    assert event.target == f"{ticket.number} · bilan.pdf"

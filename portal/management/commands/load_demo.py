@@ -23,3 +23,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Comptes de démonstration (mot de passe commun : {demo.DEMO_PASSWORD}) :")
         for email, *_names, _index, role, _function, _phone in demo.USERS:
             self.stdout.write(f"  {email:<30} {role.label}")
+        from twofactor.demo import DEMO_TOTP_SECRET
+
+        self.stdout.write(
+            "Double authentification des comptes de l'éditeur : clé de démonstration "
+            f"{DEMO_TOTP_SECRET} (application d'authentification) ou `python manage.py demo_2fa_code`."
+        )

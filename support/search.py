@@ -1,0 +1,101 @@
+"""Searching DIs (SPEC M3.2 for the client list, M8.1 for the desk).
+
+PostgreSQL: full-text search in French with accents folded (the ``fr_unaccent`` configuration
+of migration 0004), against the stored ``search_vector`` columns of ``support_ticket`` (subject
+and description) and ``support_message`` (body), each with a GIN index: « bulletins bloqués »
+finds « Bulletin bloqué », « relance » finds « relancé ». The query is read as a search engine
+reads it (``websearch_to_tsquery``: words all required, "quoted phrase", ``or``, ``-word``).
+SQLite (the embedded default): every word must appear in the text (``icontains``).
+
+A query shaped like a DI number (« DI-2026-000123 », « 2026-123 », « 123 ») also matches that
+number exactly, through its unique index: never a ``LIKE '%…%'`` over the whole table.
+"""
+
+import re
+
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from .models import Message
+
+NUMBER = re.compile(r"(?:DI-?)?(?:(\d{4})-)?(\d{1,6})", re.IGNORECASE)
+FIRST_YEAR = 2015  # a bare number (« 123 ») is looked for in every year since
+
+
+def _full_text():
+    return connection.vendor == "postgresql"
+
+
+def number_candidates(query):
+    """The DI numbers a query may designate (empty when it is not shaped like one)."""
+    match = NUMBER.fullmatch(query.strip())
+    if not match:
+        return []
+    year, serial = match.groups()
+    years = [int(year)] if year else range(FIRST_YEAR, timezone.localdate().year + 2)
+    return [f"DI-{y}-{int(serial):06d}" for y in years]
+
+
+def _words(query):
+    return [word for word in re.split(r"\s+", query.replace('"', " ")) if word and word not in ("-", "or", "OR")]
+
+
+def _ticket_text_matches(query, prefix=""):
+    """Each word in the number, subject or description (the SQLite fallback)."""
+    condition = Q()
+    for word in _words(query):
+        condition &= (
+            Q(**{f"{prefix}number__icontains": word})
+            | Q(**{f"{prefix}subject__icontains": word})
+            | Q(**{f"{prefix}description__icontains": word})
+        )
+    return condition
+
+
+# Constant SQL: the user's words are always bound parameters.
+TICKET_MATCH = '"support_ticket"."search_vector" @@ websearch_to_tsquery(\'fr_unaccent\', %s)'
+MATCHING_IDS = (
+    '"support_ticket"."id" IN ('
+    "SELECT id FROM support_ticket WHERE search_vector @@ websearch_to_tsquery('fr_unaccent', %s)"
+    " UNION SELECT ticket_id FROM support_message WHERE search_vector @@ websearch_to_tsquery('fr_unaccent', %s)"
+    " UNION SELECT id FROM support_ticket WHERE number = ANY(%s))"
+)
+
+
+def filter_tickets(tickets, query):
+    """The DIs of ``tickets`` whose number, subject or description match ``query``."""
+    query = query.strip()
+    if not query:
+        return tickets
+    numbers = number_candidates(query)
+    if _full_text():
+        condition = Q(RawSQL(TICKET_MATCH, (query,), output_field=BooleanField()))  # noqa: S611
+    else:
+        condition = _ticket_text_matches(query)
+    if numbers:
+        condition |= Q(number__in=numbers)
+    return tickets.filter(condition)
+
+
+def filter_tickets_and_messages(tickets, query):
+    """The DIs of ``tickets`` matching ``query`` in their number, subject, description or in any
+    of their messages, internal notes included (the desk: the vendor's staff read them all)."""
+    query = query.strip()
+    if not query:
+        return tickets
+    numbers = number_candidates(query)
+    if _full_text():
+        # One index-driven set of matching DI ids (the DIs' GIN index, the messages' GIN index,
+        # the number's unique index); the desk's filters and sort then apply to that set.
+        matching = RawSQL(MATCHING_IDS, (query, query, numbers), output_field=BooleanField())  # noqa: S611
+        return tickets.filter(matching)
+    condition = _ticket_text_matches(query)
+    in_messages = Message.objects.filter(ticket=OuterRef("pk"))
+    for word in _words(query):
+        in_messages = in_messages.filter(body__icontains=word)
+    condition |= Q(Exists(in_messages))
+    if numbers:
+        condition |= Q(number__in=numbers)
+    return tickets.filter(condition)

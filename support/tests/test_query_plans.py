@@ -1,0 +1,113 @@
+"""No page reads the whole DI or message table (M10: fast at a national scale; docs/performance.md).
+
+The benchmark's data generator (bench.data) fills the test database at a modest scale (1 %:
+10,000 DIs, 50,000 messages, one establishment of 200 DIs); each page below is requested through
+the test client, and every SQL query it ran on ``support_ticket`` or ``support_message`` is
+EXPLAINed (ANALYZE): the plan must reach them through an index; a sequential scan is tolerated
+only as a LIMITed read that stopped within twice the count cap. The desk's count cap is scaled like
+the data (100 for 10,000 DIs, as 10,000 for a million). PostgreSQL only.
+"""
+
+import json
+import urllib.parse
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from bench import data as bench_data
+from support import selectors
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")
+
+SCALE = 0.01
+WATCHED = ("support_ticket", "support_message")
+
+
+@pytest.fixture
+def dataset(db, tmp_path, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_CAP", round(10_000 * SCALE))
+    return bench_data.generate(SCALE, media_root=tmp_path, log=lambda message: None, vacuum=False)
+
+
+def _client(email):
+    user = User.objects.get(email=email)
+    client = Client(HTTP_X_FORWARDED_PROTO="https")
+    client.force_login(user)
+    return client
+
+
+def _plan_nodes(plan):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def _problems(sql, cap):
+    """What is wrong with the plan of ``sql``: a sequential read of a watched table beyond a
+    bounded prefix (a LIMITed scan that stops after ``2 × cap`` rows is a range read, not a scan
+    of the table)."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        raw = cursor.fetchone()[0]
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    nodes = list(_plan_nodes(plan))
+    problems = []
+    for node in nodes:
+        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in WATCHED:
+            read = (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)) * node["Actual Loops"]
+            if read > 2 * cap:
+                problems.append(f"Seq Scan on {node['Relation Name']} reading {read} rows")
+    return problems
+
+
+def _check(client, path, cap):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    if response.status_code != 200:
+        return [f"{path}: status {response.status_code}"]
+    watched = [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in WATCHED)]
+    if not watched:
+        return [f"{path}: no query on the DIs"]
+    return [f"{path}: {problem}\n    {sql[:300]}" for sql in watched for problem in _problems(sql, cap)]
+
+
+CLIENT_PAGES = [
+    "/",  # the dashboard's tiles: one grouped count per status
+    "/support/dis/",
+    "/support/dis/?statut=closed",
+    "/support/dis/?statut=in_progress",
+    "/support/dis/?clotures=1&tri=activite",
+    "/support/dis/?clotures=1&tri=-date",
+    "/support/dis/?clotures=1&tri=numero",
+    "/support/dis/?clotures=1&page=5",
+    "/support/dis/?clotures=1&q=" + urllib.parse.quote(bench_data.SEARCH["client"]),
+]
+
+DESK_PAGES = [
+    "/guichet/",  # open DIs of the team, oldest first
+    "/guichet/?equipe=software&statut=toutes&tri=anciennete",
+    "/guichet/?equipe=toutes&statut=toutes&tri=recentes",
+    "/guichet/?equipe=software&statut=closed&tri=activite",
+    "/guichet/?equipe=legal&statut=to_process",
+    "/guichet/?equipe=toutes&statut=toutes&tri=recentes&q=" + urllib.parse.quote(bench_data.SEARCH["desk"]),
+    "/guichet/?equipe=software&statut=ouvertes&q=" + urllib.parse.quote(bench_data.SEARCH["desk"]),
+]
+
+
+def test_no_page_reads_the_whole_di_or_message_table(dataset):
+    """M3.2 M3.3 M3.4 M8.1 M10"""
+    cap = selectors.COUNT_CAP
+    agent, support = _client(bench_data.AGENT_EMAIL), _client(bench_data.SUPPORT_EMAIL)
+    problems = [p for path in CLIENT_PAGES for p in _check(agent, path, cap)]
+    problems += _check(agent, f"/support/dis/{dataset['detail_number']}/", cap)
+    problems += [p for path in DESK_PAGES for p in _check(support, path, cap)]
+    assert not problems, "\n".join(problems)
+
+    # The benchmark's searches match something, in French with accents folded.
+    page = agent.get("/support/dis/", {"clotures": "1", "q": "ATTESTATIONS employeurs"})
+    assert page.context["page"].paginator.count > 0
+    page = support.get("/guichet/", {"statut": "toutes", "q": "Erreur 1013"})
+    assert page.context["page"].paginator.count > 0

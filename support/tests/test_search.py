@@ -1,0 +1,136 @@
+"""Searching DIs and bounded counts (SPEC M3.2, M8.1; M10: fast at a national scale).
+
+On PostgreSQL the search is full-text in French with accents folded; on SQLite each word must
+appear. The tests below hold on both, except those marked for PostgreSQL.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from support import selectors, services
+from support.search import number_candidates
+
+from .desk_builders import file_di, numbers, take
+
+LIST = reverse("support:list")
+DESK = reverse("desk:list")
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="full-text search in French is PostgreSQL's"
+)
+
+
+def _client_numbers(response):
+    return re.findall(r'<th scope="row"><a href="[^"]+">(DI-\d{4}-\d{6})</a>', response.content.decode())
+
+
+@pytest.fixture
+def dis(agent, other_agent, support):
+    printer = file_di(agent, subject="Imprimante bloquée", description="Le pilote refuse les bulletins.")
+    export = file_di(agent, subject="Export comptable", description="Les écritures sont rejetées par le comptable.")
+    other = file_di(other_agent, subject="Imprimante en panne", description="Rien ne sort.")
+    take(export, support)
+    services.ticket_add_internal_note(export, acting_user=support, body="Voir le ticket éditeur sur la DSN.")
+    services.ticket_reply(export, acting_user=support, body="Le correctif de la nomenclature arrive.")
+    return {"printer": printer, "export": export, "other": other}
+
+
+def test_the_client_search_finds_words_of_the_subject_and_the_description(client, agent, dis):
+    """M3.2"""
+    client.force_login(agent)
+    assert _client_numbers(client.get(LIST, {"q": "imprimante"})) == [dis["printer"].number]
+    assert _client_numbers(client.get(LIST, {"q": "pilote"})) == [dis["printer"].number]
+    assert _client_numbers(client.get(LIST, {"q": "écritures rejetées"})) == [dis["export"].number]
+
+
+def test_the_client_search_stays_in_the_establishment_and_out_of_the_messages(client, agent, dis):
+    """M3.2 M10"""
+    client.force_login(agent)
+    assert dis["other"].number not in client.get(LIST, {"q": "imprimante"}).content.decode()
+    assert _client_numbers(client.get(LIST, {"q": "DSN"})) == []
+
+
+@pytest.mark.parametrize("typed", ["{number}", "{lower}", "{year}-{serial}", "{serial}"])
+def test_a_number_is_found_however_it_is_typed(client, agent, dis, typed):
+    """M3.2"""
+    number = dis["printer"].number
+    year, serial = number.split("-")[1:]
+    query = typed.format(number=number, lower=number.lower(), year=year, serial=int(serial))
+    assert number in number_candidates(query)
+    client.force_login(agent)
+    assert dis["printer"].number in _client_numbers(client.get(LIST, {"q": query}))
+
+
+def test_the_desk_search_reads_every_message_internal_notes_included(client, support, dis):
+    """M8.1"""
+    client.force_login(support)
+    assert numbers(client.get(DESK, {"statut": "toutes", "q": "nomenclature"})) == [dis["export"].number]
+    assert numbers(client.get(DESK, {"statut": "toutes", "q": "DSN"})) == [dis["export"].number]
+    assert set(numbers(client.get(DESK, {"statut": "toutes", "q": "imprimante"}))) == {
+        dis["printer"].number,
+        dis["other"].number,
+    }
+
+
+@postgresql_only
+def test_the_search_ignores_accents_and_inflections(client, agent, support, dis):
+    """M3.2 M8.1"""
+    client.force_login(agent)
+    assert _client_numbers(client.get(LIST, {"q": "IMPRIMANTES bloquees"})) == [dis["printer"].number]
+    assert _client_numbers(client.get(LIST, {"q": "ecriture rejetee"})) == [dis["export"].number]
+    client.force_login(support)
+    assert numbers(client.get(DESK, {"statut": "toutes", "q": "correctifs"})) == [dis["export"].number]
+
+
+@postgresql_only
+def test_the_search_reads_the_query_as_a_search_engine_does(client, agent, dis):
+    """M3.2"""
+    client.force_login(agent)
+    assert set(_client_numbers(client.get(LIST, {"q": "pilote or écritures"}))) == {
+        dis["printer"].number,
+        dis["export"].number,
+    }
+    assert _client_numbers(client.get(LIST, {"q": "imprimante -pilote"})) == []
+
+
+def test_hostile_search_text_is_only_searched_for(client, agent, support, dis):
+    """M10"""
+    client.force_login(agent)
+    for query in ["'); DROP TABLE support_ticket; --", "a & | ! ( ) :*", '"""', "\\", "or"]:
+        assert client.get(LIST, {"q": query}).status_code == 200
+    client.force_login(support)
+    assert client.get(DESK, {"q": "') OR 1=1 --"}).status_code == 200
+
+
+def test_desk_counts_stop_at_the_cap_and_say_so(client, support, agent, monkeypatch):
+    """M8.1 M10"""
+    for i in range(4):
+        file_di(agent, subject=f"DI {i}")
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    client.force_login(support)
+    body = client.get(DESK).content.decode()
+    assert "plus de 3" in body
+    assert "Plus de 3 DIs correspondent à ces critères" in body
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    body = client.get(DESK).content.decode()
+    assert "4 DIs correspondent à ces critères." in body and "plus de" not in body
+
+
+def test_the_desk_list_runs_a_bounded_number_of_queries(client, support, agent, django_assert_max_num_queries):
+    """M8.1 M10"""
+    for i in range(30):
+        file_di(agent, subject=f"DI {i}")
+    client.force_login(support)
+    with django_assert_max_num_queries(10):
+        assert client.get(DESK, {"statut": "toutes", "q": "DI"}).status_code == 200
+
+
+def test_the_client_list_runs_a_bounded_number_of_queries(client, agent, django_assert_max_num_queries):
+    """M3.2 M10"""
+    for i in range(30):
+        file_di(agent, subject=f"DI {i}")
+    client.force_login(agent)
+    with django_assert_max_num_queries(10):
+        assert client.get(LIST, {"clotures": "1", "page": "2"}).status_code == 200

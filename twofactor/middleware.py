@@ -1,0 +1,58 @@
+"""The two-factor policy, on every request of a signed-in user (after django-otp's OTPMiddleware).
+
+- A session not verified by a code, of an account that has 2FA (opened before it was enabled, or
+  through the back office's own login form), is ended: the user logs in again, with the code.
+- An account for which 2FA is required (the vendor's staff; client administrators when
+  TWO_FACTOR_REQUIRED_FOR_CLIENT_ADMINS) and that has none reaches nothing but the enrolment pages
+  and « Déconnexion » until it is set up. The back office is thus never reached without a code.
+
+TWO_FACTOR_ENFORCED is False only in the test settings (tests open sessions with force_login).
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from . import policy
+
+# Reachable by an account that must enrol first.
+ALWAYS_REACHABLE = {"accounts:logout", "portal:liveness", "portal:readiness"}
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not settings.TWO_FACTOR_ENFORCED:
+            return None
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in ALWAYS_REACHABLE:
+            return None
+        if policy.is_enrolled(user):
+            logout(request)
+            messages.info(request, _("Reconnectez-vous : votre code de vérification vous sera demandé."))
+            return self._go(request, redirect_to_login(request.get_full_path()).url)
+        if policy.is_required(user) and (match is None or match.namespace != "twofactor"):
+            messages.warning(
+                request, _("La double authentification est obligatoire pour votre profil : activez-la pour continuer.")
+            )
+            return self._go(request, reverse("twofactor:setup"))
+        return None
+
+    @staticmethod
+    def _go(request, url):
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(url)
+        return redirect(url)

@@ -1,0 +1,31 @@
+"""Who must, who may use two-factor authentication, and what a user has set up (reads only)."""
+
+from django.conf import settings
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import VENDOR_ROLES, Role
+
+
+def is_required(user):
+    """The vendor's staff always; client administrators when TWO_FACTOR_REQUIRED_FOR_CLIENT_ADMINS."""
+    if user.role in VENDOR_ROLES:
+        return True
+    return user.role == Role.ADMIN and settings.TWO_FACTOR_REQUIRED_FOR_CLIENT_ADMINS
+
+
+def totp_device(user):
+    """The user's confirmed authenticator app, or None."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def is_enrolled(user):
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def recovery_codes_left(user):
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def needs_enrolment(user):
+    return is_required(user) and not is_enrolled(user)

@@ -108,7 +108,7 @@ def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, li
     desk_url = live_server.url + reverse("desk:detail", args=[number])
     expect(agent_page).to_have_url(detail_url)
     expect(agent_page.get_by_role("status")).to_have_text(f"Votre DI {number} a été enregistrée.")
-    expect(agent_page.get_by_role("heading", level=1)).to_have_text(f"DI {number} — {SUBJECT}")
+    expect(agent_page.get_by_role("heading", level=1)).to_have_text(f"{number} — {SUBJECT}")
     expect(sheet_value(agent_page, "Numéro")).to_have_text(number)
     expect(sheet_value(agent_page, "Statut")).to_have_text("A traiter")
     expect(sheet_value(agent_page, "Module concerné")).to_have_text("Paie")

@@ -29,7 +29,7 @@ WATCHED = ("support_ticket", "support_message")
 @pytest.fixture
 def dataset(db, tmp_path, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_CAP", round(10_000 * SCALE))
-    return bench_data.generate(SCALE, media_root=tmp_path, log=lambda message: None, vacuum=False)
+    return bench_data.generate(SCALE, media_root=tmp_path, log=lambda message: None, in_transaction=True)
 
 
 def _client(email):

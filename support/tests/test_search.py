@@ -134,3 +134,19 @@ def test_the_client_list_runs_a_bounded_number_of_queries(client, agent, django_
     client.force_login(agent)
     with django_assert_max_num_queries(10):
         assert client.get(LIST, {"clotures": "1", "page": "2"}).status_code == 200
+
+
+@postgresql_only
+def test_the_messages_words_follow_their_edits_and_deletions(client, support, dis):
+    """M8.1: the DI's copy of its messages' words (a trigger) stays true."""
+    from support.models import Message
+
+    client.force_login(support)
+    note = Message.objects.get(ticket=dis["export"], body__contains="DSN")
+    note.body = "Voir le ticket éditeur sur la paie."
+    note.save()
+    assert numbers(client.get(DESK, {"statut": "toutes", "q": "DSN"})) == []
+    assert numbers(client.get(DESK, {"statut": "toutes", "q": "paie"})) == [dis["export"].number]
+    note.delete()
+    assert numbers(client.get(DESK, {"statut": "toutes", "q": "paie"})) == []
+    assert numbers(client.get(DESK, {"statut": "toutes", "q": "nomenclature"})) == [dis["export"].number]

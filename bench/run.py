@@ -1,0 +1,632 @@
+"""``make bench`` (``python -m bench.run``): the whole benchmark of issue 6.
+
+1. The data set of the scale (``BENCH_SCALE``, 1 = a million DIs) in its own PostgreSQL
+   database, generated with COPY the first time and kept (bench.prepare).
+2. gunicorn with the production settings, 2 workers, persistent connections, sessions as in
+   production (cached_db on Redis), behind a pretend reverse proxy (``X-Forwarded-Proto``).
+3. Each user logs in through the real login form (captcha solved here, TOTP code for the
+   vendor's staff); wrk then loads each endpoint (``-t2 -c16 -d20s --latency``) with that
+   session, the two ceilings (a fixed 2 KB page, one row by primary key in a small template)
+   in the same run.
+4. SQL queries per request: each endpoint once more through Django's test client against the
+   same database (bench.queries).
+5. The package download against gunicorn serving the same file through wsgi.file_wrapper
+   without Django (bench.rawfile), and the worker's memory growth.
+6. A table printed and saved (bench/out/latest.json, latest.md).
+
+Options (environment or command line): BENCH_SCALE (1), BENCH_DURATION (20 s per endpoint),
+BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_ONLY (comma-separated endpoint keys).
+"""
+
+import argparse
+import base64
+import contextlib
+import hashlib
+import hmac
+import html
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+from .settings import BIN, OUT, ROOT, folder, server_env
+
+WORKERS = 2
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_average():
+    return round(os.getloadavg()[0], 2)
+
+
+# --- Server ---------------------------------------------------------------------------------------
+
+
+class Server:
+    """A gunicorn started in its own process group, stopped at the end of the run."""
+
+    def __init__(self, name, app, env, logfile, workers=WORKERS):
+        self.port = free_port()
+        self.log = open(logfile, "ab")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                app,
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--timeout",
+                "120",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.name = name
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait(self, path, timeout=90):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.name} s'est arrêté au démarrage (voir {self.log.name}).")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(self.url(path), timeout=5, headers=PROXY).status_code == 200:
+                    return
+            time.sleep(0.3)
+        raise SystemExit(f"{self.name} ne répond pas sur {path} après {timeout} s.")
+
+    def workers(self):
+        """The pids of the gunicorn workers (children of the master)."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    stat = (entry / "stat").read_text()
+                    if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                        pids.append(int(entry.name))
+        return pids
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+PROXY = {"X-Forwarded-Proto": "https"}
+
+
+# --- Logging in as a user would ---------------------------------------------------------------------
+
+
+def solve_captcha(page_text):
+    import altcha
+
+    challenge = json.loads(html.unescape(re.search(r'challengejson="([^"]+)"', page_text).group(1)))
+    solution = altcha.solve_challenge(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxNumber"]
+    )
+    payload = {key: challenge[key] for key in ("algorithm", "challenge", "salt", "signature")}
+    payload["number"] = solution.number
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def totp(key_hex, at=None, step=30, digits=6):
+    """RFC 6238, as an authenticator app computes it."""
+    counter = int((at or time.time()) // step)
+    digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10**digits:0{digits}d}"
+
+
+def csrf_of(page_text):
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page_text).group(1)
+
+
+class Browser:
+    """A user agent for the pretend HTTPS of the benchmark: the portal's cookies are Secure, so
+    they are kept here and sent by hand over the loopback's plain HTTP."""
+
+    def __init__(self, server):
+        self.server = server
+        self.cookies = {}
+
+    def request(self, method, path, **kwargs):
+        url = path if path.startswith("http") else self.server.url(path)
+        headers = {
+            **PROXY,
+            "Referer": f"https://127.0.0.1:{self.server.port}/",
+            "Origin": f"https://127.0.0.1:{self.server.port}",
+            "Cookie": self.cookie_header(),
+            **kwargs.pop("headers", {}),
+        }
+        timeout = kwargs.pop("timeout", 60)
+        response = requests.request(method, url, headers=headers, allow_redirects=False, timeout=timeout, **kwargs)
+        for cookie in response.cookies:
+            self.cookies[cookie.name] = cookie.value
+        return response
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.request("POST", path, **kwargs)
+
+    def cookie_header(self):
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+
+
+def login(server, email, password, totp_key=None):
+    """A Browser signed in through /connexion/ (and the code page when 2FA applies)."""
+    browser = Browser(server)
+    page = browser.get("/connexion/")
+    data = {
+        "csrfmiddlewaretoken": csrf_of(page.text),
+        "username": email,
+        "password": password,
+        "captcha": solve_captcha(page.text),
+    }
+    response = browser.post("/connexion/", data=data)
+    if response.status_code != 302:
+        raise SystemExit(f"Connexion refusée pour {email} : {response.status_code}")
+    location = response.headers["Location"]
+    if "/verification/" in location:
+        if not totp_key:
+            raise SystemExit(f"{email} : un code de vérification est demandé, le jeu de données n'en a pas.")
+        path = urllib.parse.urlsplit(location)
+        page = browser.get(path.path + (f"?{path.query}" if path.query else ""))
+        response = browser.post(page.url, data={"csrfmiddlewaretoken": csrf_of(page.text), "code": totp(totp_key)})
+        if response.status_code != 302:
+            raise SystemExit(f"Code de vérification refusé pour {email} : {response.status_code}")
+    home = browser.get("/")
+    if home.status_code != 200:
+        raise SystemExit(f"{email} : l'accueil répond {home.status_code} après la connexion.")
+    return browser
+
+
+# --- wrk --------------------------------------------------------------------------------------------
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()
+    return round(float(number) * UNITS[unit], 2)
+
+
+def parse_wrk(output):
+    result = {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _ms(re.search(r"\s50%\s+(\S+)", output).group(1)),
+        "p99_ms": _ms(re.search(r"\s99%\s+(\S+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "errors": 0,
+    }
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["errors"] = (int(bad.group(1)) if bad else 0) + (sum(map(int, sockets.groups())) if sockets else 0)
+    return result
+
+
+def run_wrk(url, *, cookie, duration, connections, threads, script=None, env=None):
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    args += ["-H", f"Cookie: {cookie}", "-H", "X-Forwarded-Proto: https"]
+    parsed = urllib.parse.urlsplit(url)
+    args += ["-H", f"Referer: https://{parsed.netloc}/", "-H", f"Origin: https://{parsed.netloc}"]
+    if script:
+        args += ["-s", str(script)]
+    args.append(url)
+    output = subprocess.run(args, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}).stdout
+    return parse_wrk(output), output
+
+
+# --- The endpoints ------------------------------------------------------------------------------------
+
+
+def endpoints(facts):
+    """(key, label, persona, path, expected status, a text the page must hold)."""
+    number = facts["detail_number"]
+    client_q = urllib.parse.quote(facts["search"]["client"])
+    desk_q = urllib.parse.quote(facts["search"]["desk"])
+    return [
+        ("ceiling_fixed", "Plafond : page fixe de 2 Ko", "agent", "/banc-essai/fixe/", 200, "banc"),
+        (
+            "ceiling_row",
+            "Plafond : une ligne par clé primaire + gabarit",
+            "agent",
+            f"/banc-essai/une-ligne/{facts['ceiling_pk']}/",
+            200,
+            "DI-",
+        ),
+        ("dashboard", "Tableau de bord (accueil)", "agent", "/", 200, "dashboard-tiles"),
+        ("list_default", "Liste des DIs (défaut)", "agent", "/support/dis/", 200, "ticket-list"),
+        ("list_status", "Liste, filtrée par statut", "agent", "/support/dis/?statut=closed", 200, "ticket-list"),
+        (
+            "list_activity",
+            "Liste, triée par dernière activité",
+            "agent",
+            "/support/dis/?clotures=1&tri=activite",
+            200,
+            "ticket-list",
+        ),
+        ("list_page50", "Liste, page 50", "agent", "/support/dis/?clotures=1&page=50", 200, "ticket-list"),
+        (
+            "list_search",
+            "Liste, recherche plein texte",
+            "agent",
+            f"/support/dis/?clotures=1&q={client_q}",
+            200,
+            "ticket-list",
+        ),
+        ("detail", "DI de 30 messages avec pièces jointes", "agent", f"/support/dis/{number}/", 200, number),
+        ("create", "Dépôt d'une DI + PJ de 100 Ko (POST)", "agent", "/support/deposer/", 302, None),
+        (
+            "desk_team",
+            "Guichet : une équipe, toutes les DIs, par âge",
+            "support",
+            "/guichet/?equipe=software&statut=toutes&tri=anciennete",
+            200,
+            "desk-table",
+        ),
+        (
+            "desk_search",
+            "Guichet : recherche dans tous les messages",
+            "support",
+            f"/guichet/?equipe=toutes&statut=toutes&tri=recentes&q={desk_q}",
+            200,
+            "desk-table",
+        ),
+    ]
+
+
+def multipart_body(csrf, contract_id, run_dir):
+    """The body of « Déposer une DI » with a 100 KB PDF, written once for wrk's Lua script."""
+    boundary = "----banc-essai-" + hashlib.sha256(csrf.encode()).hexdigest()[:16]
+    fields = {
+        "csrfmiddlewaretoken": csrf,
+        "contract": str(contract_id),
+        "subject": "[banc d'essai] Bulletins de paie bloqués à l'édition",
+        "description": "Depuis la mise à jour, l'édition des bulletins de paie reste bloquée pour tous les agents.",
+        "module": "Paie",
+        "version": "2026.4",
+        "environment": "production",
+    }
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    pdf = b"%PDF-1.4\n" + b"% banc d'essai\n" * ((100 * 1024) // 16) + b"%%EOF\n"
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="capture.pdf"\r\n'
+        f"Content-Type: application/pdf\r\n\r\n".encode()
+        + pdf
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    path = run_dir / "post-body.bin"
+    path.write_bytes(b"".join(parts))
+    return path, f"multipart/form-data; boundary={boundary}"
+
+
+# --- The download ---------------------------------------------------------------------------------------
+
+
+def rss_kb(pid):
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def measure_download(server, url, cookie, repeats=3):
+    """Throughput (MB/s, median of ``repeats`` curl runs) and the largest RSS growth of a worker."""
+    workers = server.workers()
+    before = {pid: rss_kb(pid) for pid in workers}
+    peak = dict(before)
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            for pid in workers:
+                peak[pid] = max(peak[pid], rss_kb(pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    speeds, sizes, codes = [], [], []
+    for _ in range(repeats):
+        args = ["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download} %{size_download} %{http_code}"]
+        args += ["-H", "X-Forwarded-Proto: https"]
+        if cookie:
+            args += ["-H", f"Cookie: {cookie}"]
+        out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout.split()
+        speeds.append(float(out[0]) / 1e6)
+        sizes.append(int(out[1]))
+        codes.append(int(out[2]))
+    done.set()
+    sampler.join()
+    growth = max((peak[pid] - before[pid]) for pid in workers) / 1024 if workers else 0
+    return {
+        "mb_per_s": round(statistics.median(speeds), 1),
+        "runs_mb_per_s": [round(s, 1) for s in speeds],
+        "bytes": sizes[0],
+        "status": codes[0],
+        "rss_growth_mb": round(growth, 1),
+    }
+
+
+# --- Report -------------------------------------------------------------------------------------------------
+
+
+def table(results, ceiling_rps):
+    header = "| endpoint | req/s | p50 (ms) | p99 (ms) | SQL/req | × one-row ceiling | errors | load |"
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        ratio = f"{r['rps'] / ceiling_rps:.2f}" if ceiling_rps else "—"
+        queries = "—" if r.get("queries") is None else str(r["queries"])
+        lines.append(
+            f"| {r['label']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {queries} | {ratio} "
+            f"| {r['errors']} | {r['load_before']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def goals(results, ceiling_rps, download):
+    """Each goal of the issue, met or missed and by how much."""
+    checks = []
+    for r in results:
+        if r["key"].startswith("ceiling"):
+            continue
+        ratio = r["rps"] / ceiling_rps if ceiling_rps else 0
+        p99_goal = 150 if "search" in r["key"] else 100
+        checks.append(
+            {
+                "endpoint": r["label"],
+                "ratio": round(ratio, 2),
+                "ratio_ok": ratio >= 0.30,
+                "p99_ms": r["p99_ms"],
+                "p99_goal_ms": p99_goal,
+                "p99_ok": r["p99_ms"] <= p99_goal,
+                "queries_ok": r.get("queries") is None or r["queries"] <= 10,
+            }
+        )
+    if download:
+        share = download["django"]["mb_per_s"] / download["raw"]["mb_per_s"] if download["raw"]["mb_per_s"] else 0
+        checks.append(
+            {
+                "endpoint": "download",
+                "share_of_raw": round(share, 2),
+                "share_ok": share >= 0.80,
+                "rss_growth_mb": download["django"]["rss_growth_mb"],
+                "rss_ok": download["django"]["rss_growth_mb"] < 50,
+            }
+        )
+    return checks
+
+
+def machine():
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    pg = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.strip()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(mem) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "postgresql_client": pg,
+        "kernel": platform.release(),
+    }
+
+
+# --- Main -------------------------------------------------------------------------------------------------
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", "1")))
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", "20")))
+    parser.add_argument("--connections", type=int, default=int(os.environ.get("BENCH_CONNECTIONS", "16")))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "2")))
+    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ""), help="endpoint keys, comma-separated")
+    parser.add_argument("--no-download", action="store_true", default=os.environ.get("BENCH_DOWNLOAD") == "0")
+    args = parser.parse_args(argv)
+    scale = args.scale
+    run_dir = folder(scale)
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = server_env(scale)
+    started_at = datetime.now(UTC)
+    log(f"== Banc d'essai, échelle {scale:g} ({env['DATABASE_URL'].rsplit('/', 1)[1]}), charge {load_average()}")
+
+    # 1. The data set.
+    t = time.monotonic()
+    prepared = subprocess.run(
+        [sys.executable, "-m", "bench.prepare", str(scale)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    if prepared.returncode != 0:
+        raise SystemExit("La préparation du jeu de données a échoué.")
+    facts = json.loads(prepared.stdout.strip().splitlines()[-1])
+    prepare_seconds = round(time.monotonic() - t, 1)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    import redis
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+
+    # 2. The server.
+    server = Server("gunicorn", "config.wsgi", env, run_dir / "gunicorn.log")
+    raw = None
+    results = []
+    download = None
+    cleanup_since = datetime.now(UTC).isoformat()
+    try:
+        server.wait("/sante/pret/")
+        sessions = {
+            "agent": login(server, facts["agent"], facts["password"]),
+            "support": login(server, facts["support"], facts["password"], facts.get("totp_key")),
+        }
+        # 3. SQL queries per request (and the search terms' match counts), through the test client.
+        counted = subprocess.run(
+            [sys.executable, "-m", "bench.queries", str(scale)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        )
+        if counted.returncode != 0:
+            raise SystemExit("Le comptage des requêtes SQL a échoué.")
+        queries = json.loads(counted.stdout.strip().splitlines()[-1])
+        only = {k for k in args.only.split(",") if k}
+        if only:
+            only.add("ceiling_row")  # every figure is also a ratio to it
+        for key, label, persona, path, expected, marker in endpoints(facts):
+            if only and key not in only:
+                continue
+            session = sessions[persona]
+            cookie = session.cookie_header()
+            script = None
+            wrk_env = {}
+            if key == "create":
+                form = session.get(path)
+                contract = re.search(r'<option value="(\d+)"[^>]*data-product-kind="software"', form.text) or re.search(
+                    r'<option value="(\d+)"', form.text
+                )
+                body, content_type = multipart_body(csrf_of(form.text), contract.group(1), run_dir)
+                check = session.post(path, data=body.read_bytes(), headers={"Content-Type": content_type})
+                script = ROOT / "bench" / "post.lua"
+                wrk_env = {"BENCH_BODY": str(body), "BENCH_CONTENT_TYPE": content_type}
+            else:
+                check = session.get(path)
+            if check.status_code != expected or (marker and marker not in check.text):
+                raise SystemExit(
+                    f"{label} : {check.status_code} (attendu {expected}) ou contenu inattendu :\n{check.text[:800]}"
+                )
+            load = load_average()
+            measured, _output = run_wrk(
+                server.url(path),
+                cookie=cookie,
+                duration=args.duration,
+                connections=args.connections,
+                threads=args.threads,
+                script=script,
+                env=wrk_env,
+            )
+            row = {"key": key, "label": label, "path": path, **measured, "queries": queries["queries"].get(key)}
+            row["load_before"] = load
+            results.append(row)
+            log(
+                f"  {label:<48} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:7.1f} ms  p99 {row['p99_ms']:7.1f} ms"
+                f"  SQL {row['queries']}  erreurs {row['errors']}  (charge {load})"
+            )
+
+        # 5. The download, against gunicorn + wsgi.file_wrapper without Django.
+        if not args.no_download and (not only or "download" in only):
+            url = server.url(f"/telechargements/{facts['download_uuid']}/")
+            probe = sessions["agent"].get(url, stream=True)
+            probe.close()
+            if probe.status_code != 200:
+                raise SystemExit(f"Téléchargement : {probe.status_code} pour {url}")
+            django_dl = measure_download(server, url, sessions["agent"].cookie_header())
+            raw = Server(
+                "gunicorn (fichier brut)",
+                "bench.rawfile:application",
+                {**env, "BENCH_RAW_FILE": facts["download_path"]},
+                run_dir / "gunicorn-raw.log",
+            )
+            raw.wait("/")
+            raw_dl = measure_download(raw, raw.url("/fichier"), None)
+            download = {"django": django_dl, "raw": raw_dl, "size": django_dl["bytes"]}
+            log(
+                f"  Téléchargement de {django_dl['bytes'] / 2**20:.0f} Mio : Django {django_dl['mb_per_s']} Mo/s, "
+                f"gunicorn seul {raw_dl['mb_per_s']} Mo/s, mémoire du worker +{django_dl['rss_growth_mb']} Mo"
+            )
+    finally:
+        server.stop()
+        if raw is not None:
+            raw.stop()
+        subprocess.run(
+            [sys.executable, "-m", "bench.prepare", str(scale), "--cleanup", cleanup_since],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+
+    ceiling = next((r["rps"] for r in results if r["key"] == "ceiling_row"), None)
+    report = {
+        "date": started_at.isoformat(timespec="seconds"),
+        "scale": scale,
+        "machine": machine(),
+        "load_average_at_start": facts.get("load"),
+        "settings": {
+            "duration_s": args.duration,
+            "connections": args.connections,
+            "threads": args.threads,
+            "workers": WORKERS,
+        },
+        "data_set": facts,
+        "prepare_seconds": prepare_seconds,
+        "search_matches": queries.get("matches"),
+        "results": results,
+        "download": download,
+        "goals": goals(results, ceiling, download),
+    }
+    markdown = table(results, ceiling)
+    if download:
+        d, r = download["django"], download["raw"]
+        markdown += (
+            f"\n\nDownload of a {download['size'] / 2**20:.0f} MiB package: Django {d['mb_per_s']} MB/s, "
+            f"gunicorn + wsgi.file_wrapper alone {r['mb_per_s']} MB/s "
+            f"({d['mb_per_s'] / r['mb_per_s']:.0%}); worker RSS growth {d['rss_growth_mb']} MB."
+        )
+    stamp = started_at.strftime("%Y%m%d-%H%M%S")
+    for name in (f"results-{stamp}-scale{scale:g}.json", "latest.json"):
+        (OUT / name).write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    (OUT / "latest.md").write_text(markdown + "\n")
+    print(markdown)
+    missed = [g for g in report["goals"] if not all(v for k, v in g.items() if k.endswith("_ok"))]
+    print(f"\n{len(report['goals']) - len(missed)} of {len(report['goals'])} endpoints meet every goal.")
+    for g in missed:
+        print("  missed:", json.dumps(g, ensure_ascii=False))
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -95,6 +95,7 @@ TOTP_KEY = "3132333435363738393031323334353637383930"  # the RFC 6238 test key
 # DIs and messages they match).
 SEARCH = {"client": "attestation employeur", "desk": "erreur 1013"}
 SHARED_FILE = "attachments/bench/shared"
+PACKAGE_FILE = "downloads/bench/package-1g.zip"
 SHARED_CONTENT = b"%PDF-1.4\n% bench attachment\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -191,6 +192,27 @@ def _secondary_indexes(cursor, tables):
 def download_size(scale):
     """The package is 1 GiB at scale 1; smaller runs use a smaller one (8 MiB at least)."""
     return max(8 << 20, min(DOWNLOAD_SIZE, int(DOWNLOAD_SIZE * scale)))
+
+
+def write_files(scale, media_root):
+    """Write the data set's files under MEDIA_ROOT (the package, the attachment every attachment
+    row points to) unless they are already there; returns the package's path. Called when the
+    data set is generated and when a kept data set is reused from another checkout."""
+    path = media_root / PACKAGE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    package_size = download_size(scale)
+    if not path.exists() or path.stat().st_size != package_size:
+        block = random.Random(7).randbytes(1 << 20)
+        with path.open("wb") as out:
+            out.write(b"PK\x03\x04")
+            for _ in range(package_size >> 20):
+                out.write(block)
+            out.truncate(package_size)
+    shared = media_root / SHARED_FILE
+    shared.parent.mkdir(parents=True, exist_ok=True)
+    if not shared.exists() or shared.read_bytes() != SHARED_CONTENT:
+        shared.write_bytes(SHARED_CONTENT)
+    return path
 
 
 def generate(scale, *, media_root, log=print, in_transaction=False):
@@ -449,25 +471,14 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
             body=pools.support_message(),
             in_banner=k == 0,
         )
-    path = media_root / "downloads" / "bench" / "package-1g.zip"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = write_files(scale, media_root)
     package_size = download_size(scale)
-    if not path.exists() or path.stat().st_size != package_size:
-        block = random.Random(7).randbytes(1 << 20)
-        with path.open("wb") as out:
-            out.write(b"PK\x03\x04")
-            for _ in range(package_size >> 20):
-                out.write(block)
-            out.truncate(package_size)
-    shared = media_root / SHARED_FILE
-    shared.parent.mkdir(parents=True, exist_ok=True)
-    shared.write_bytes(SHARED_CONTENT)
     package = DownloadFile.objects.create(
         product_id=software_products[0],
         name="Winpaie — paquet d'installation complet",
         version="2026.4",
         description="Le paquet complet du banc d'essai.",
-        file="downloads/bench/package-1g.zip",
+        file=PACKAGE_FILE,
         original_name="winpaie-2026.4-complet.zip",
         size=package_size,
         sha256="0" * 64,

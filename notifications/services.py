@@ -1,7 +1,8 @@
 """Outgoing e-mail: one function to queue, one to deliver.
 
 ``email_queue`` renders the three templates ``notifications/email/<name>_{subject.txt,body.txt,
-body.html}`` and writes an ``OutgoingEmail`` row in the caller's transaction. After the commit
+body.html}`` and writes an ``OutgoingEmail`` row in the caller's transaction (``email_queue_many``:
+the same e-mail to a team, rendered once). After the commit
 the row is delivered: in-process in the embedded default, by the Celery worker in production.
 A failure leaves the row pending with a later ``next_attempt_at``: ``email_deliver_pending``
 (run periodically) retries it.
@@ -27,29 +28,44 @@ def _context(extra):
     return {"vendor_name": settings.VENDOR_NAME, "site_url": settings.SITE_URL, **extra}
 
 
-def email_queue(name, *, to, context):
+def _render(name, context):
     ctx = _context(context)
     subject = " ".join(render_to_string(f"notifications/email/{name}_subject.txt", ctx).split())
-    email = OutgoingEmail.objects.create(
-        to=to,
-        subject=subject[:250],
-        body_text=render_to_string(f"notifications/email/{name}_body.txt", ctx),
-        body_html=render_to_string(f"notifications/email/{name}_body.html", ctx),
-        template=name,
+    return (
+        subject[:250],
+        render_to_string(f"notifications/email/{name}_body.txt", ctx),
+        render_to_string(f"notifications/email/{name}_body.html", ctx),
     )
+
+
+def email_queue(name, *, to, context):
+    """Queue one e-mail to one address."""
+    return email_queue_many(name, to=[to], context=context)[0]
+
+
+def email_queue_many(name, *, to, context):
+    """Queue the same e-mail to several addresses (a team): rendered once, written in one INSERT,
+    handed to the worker as one job. Returns the rows."""
+    subject, body_text, body_html = _render(name, context)
+    emails = OutgoingEmail.objects.bulk_create(
+        OutgoingEmail(to=address, subject=subject, body_text=body_text, body_html=body_html, template=name)
+        for address in to
+    )
+    ids = [email.pk for email in emails]
     # robust: a broker or mail server that is down must not turn the committed change into an
-    # error page; the row stays pending and ``email_deliver_pending`` sends it later.
-    transaction.on_commit(lambda: _dispatch(email.pk), robust=True)
-    return email
+    # error page; the rows stay pending and ``email_deliver_pending`` sends them later.
+    transaction.on_commit(lambda: _dispatch(ids), robust=True)
+    return emails
 
 
-def _dispatch(email_id):
+def _dispatch(email_ids):
     if settings.EMAIL_DELIVERY == "celery":
-        from .tasks import deliver_email
+        from .tasks import deliver_emails
 
-        deliver_email.delay(email_id)
+        deliver_emails.delay(email_ids)
     else:
-        email_deliver(email_id)
+        for email_id in email_ids:
+            email_deliver(email_id)
 
 
 def _retry_delay(attempts):

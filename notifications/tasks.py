@@ -3,8 +3,15 @@ from celery import shared_task
 from .services import email_deliver, email_deliver_pending
 
 
+@shared_task(name="notifications.deliver_emails")
+def deliver_emails(email_ids):
+    for email_id in email_ids:
+        email_deliver(email_id)
+
+
 @shared_task(name="notifications.deliver_email")
 def deliver_email(email_id):
+    """One e-mail (the jobs queued before deliver_emails existed)."""
     email_deliver(email_id)
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from audit.services import record
-from notifications.services import email_queue
+from notifications.services import email_queue, email_queue_many
 
 from . import workflow
 from .attachments import check_uploads, sha256_of
@@ -117,8 +117,11 @@ def _notify(name, recipients, ticket, **context):
     prefetch_related_objects([ticket], "attachments")
     if context.get("message") is not None:
         prefetch_related_objects([context["message"]], "attachments")
-    for recipient in {r.email: r for r in recipients if r is not None and r.is_active}.values():
-        email_queue(name, to=recipient.email, context={"ticket": ticket, "recipient": recipient, **context})
+    people = list({r.email: r for r in recipients if r is not None and r.is_active}.values())
+    if len(people) == 1:  # one person: greeted by name
+        email_queue(name, to=people[0].email, context={"ticket": ticket, "recipient": people[0], **context})
+    elif people:  # a team: one e-mail rendered once, « Bonjour, »
+        email_queue_many(name, to=[person.email for person in people], context={"ticket": ticket, **context})
 
 
 def _notify_support(name, ticket, **context):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from notifications import tasks
 from notifications.models import OutgoingEmail
-from notifications.services import MAX_ATTEMPTS, email_deliver, email_deliver_pending, email_queue
+from notifications.services import MAX_ATTEMPTS, email_deliver, email_deliver_pending, email_queue, email_queue_many
 
 FAILING = "notifications.tests.backends.FailingEmailBackend"
 
@@ -131,6 +131,25 @@ def test_the_retry_delay_grows_with_the_attempts(agent, settings):
 
 
 @pytest.mark.django_db
+def test_the_same_email_to_several_addresses_is_one_insert_and_one_job(
+    agent, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """M9 M10"""
+    settings.EMAIL_DELIVERY = "celery"
+    addresses = [f"membre{k}@vendor.example" for k in range(5)]
+    with (
+        mock.patch.object(tasks.deliver_emails, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+        django_assert_num_queries(1),
+    ):
+        emails = email_queue_many("email_changed", to=addresses, context={"user": agent, "old_email": "x@y.fr"})
+    delay.assert_called_once_with([email.pk for email in emails])
+    assert sorted(OutgoingEmail.objects.values_list("to", flat=True)) == sorted(addresses)
+    tasks.deliver_emails([email.pk for email in emails])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(addresses)
+
+
+@pytest.mark.django_db
 def test_the_worker_tasks_call_the_delivery_functions(agent):
     """M9"""
     first = queue(agent)
@@ -146,9 +165,9 @@ def test_the_worker_tasks_call_the_delivery_functions(agent):
 def test_in_production_the_commit_hands_the_email_to_the_worker(agent, settings, django_capture_on_commit_callbacks):
     """M9"""
     settings.EMAIL_DELIVERY = "celery"
-    with mock.patch.object(tasks.deliver_email, "delay") as delay, django_capture_on_commit_callbacks(execute=True):
+    with mock.patch.object(tasks.deliver_emails, "delay") as delay, django_capture_on_commit_callbacks(execute=True):
         email = queue(agent)
-    delay.assert_called_once_with(email.pk)
+    delay.assert_called_once_with([email.pk])
     assert mail.outbox == []
 
 

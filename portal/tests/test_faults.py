@@ -177,7 +177,7 @@ def test_with_the_broker_down_a_di_is_saved_the_page_answers_and_the_email_waits
     committed DI into an error page."""
     settings.EMAIL_DELIVERY = "celery"
     client.force_login(agent)
-    with mock.patch("notifications.tasks.deliver_email.delay", side_effect=BrokerError("Connection refused")):
+    with mock.patch("notifications.tasks.deliver_emails.delay", side_effect=BrokerError("Connection refused")):
         response = file_by_http(client, est_a)
     assert response.status_code == 302
     ticket = Ticket.objects.get()

@@ -127,6 +127,31 @@ def test_a_new_di_emails_every_active_member_of_its_team(agent, software_contrac
 
 
 @pytest.mark.django_db
+def test_a_team_email_is_rendered_once_greets_the_team_and_is_written_in_one_insert(
+    agent, software_contract, support, django_assert_max_num_queries
+):
+    """M9 M10: thirty members of a team cost one INSERT, not thirty renders and thirty rows."""
+    for k in range(29):
+        make_user(f"support{k}@vendor.example", None, Role.SUPPORT_SOFTWARE)
+    with django_assert_max_num_queries(15):  # was 44 with one INSERT per member (bench: POST)
+        services.ticket_create(
+            acting_user=agent, contract=software_contract, subject="Paie bloquée", description="Erreur 42."
+        )
+    emails = OutgoingEmail.objects.filter(template="ticket_created")
+    assert emails.count() == 30
+    assert len(set(emails.values_list("body_text", flat=True))) == 1
+    body = emails.first().body_text
+    assert "Bonjour,\n" in body and "Bonjour Sam" not in body
+
+
+@pytest.mark.django_db
+def test_an_email_to_one_person_greets_them_by_name(taken, agent, support, commit):
+    """M9"""
+    commit(services.ticket_post_message, taken, acting_user=agent, body="Voici la capture demandée.")
+    assert f"Bonjour {support.first_name}," in mail.outbox[0].body
+
+
+@pytest.mark.django_db
 def test_a_new_legal_di_emails_the_legal_team_only(agent, legal_contract, support, legal_support, commit):
     """M9 M3.1"""
     commit(

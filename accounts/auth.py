@@ -90,6 +90,21 @@ class LoginBudgetBackend(ModelBackend):
                 cache.decr(key)
         return user
 
+    def get_user(self, user_id):
+        """The signed-in user and their establishment in one query: every page's header shows it."""
+        UserModel = self.__class__._user_model()
+        try:
+            user = UserModel._default_manager.select_related("establishment").get(pk=user_id)
+        except UserModel.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+    @staticmethod
+    def _user_model():
+        from django.contrib.auth import get_user_model
+
+        return get_user_model()
+
 
 @receiver(user_logged_in, dispatch_uid="accounts.auth.clear_login_budget")
 def clear_login_budget(sender, request, user, **kwargs):

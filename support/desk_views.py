@@ -73,7 +73,7 @@ def desk_list(request):
         older_than_days=int(filters["age"]) if filters["age"] else None,
         q=filters["q"],
     )
-    counts = selectors.status_counts(selectors.desk_tickets(request.user, team=filters["equipe"]))
+    counts = selectors.desk_status_counts(request.user, filters["equipe"])
     listed = selectors.for_desk_list(selectors.filter_status(tickets, filters["statut"]), filters["tri"])
     page = selectors.BoundedPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

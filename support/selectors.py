@@ -5,11 +5,13 @@ one scope; the statistics are grouped queries (their size depends on products ×
 on the number of DIs).
 """
 
+import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -129,6 +131,43 @@ def status_counts(tickets):
     """{status: count} for every status, each bounded by COUNT_CAP, in one query."""
     latest_first = ("-last_activity_at", "-pk")  # the order of the (team,) status indexes
     return bounded_counts({status: tickets.filter(status=status).order_by(*latest_first) for status in Status.values})
+
+
+# The desk's five counters for a team are the same for every support person: remembered a few
+# seconds, and forgotten as soon as a DI is filed or changes status through the services (so one's
+# own action shows at once); a change made elsewhere (the back office) shows within DESK_COUNTS_TTL.
+DESK_COUNTS_TTL = 5
+
+
+def _desk_counts_key(team):
+    return f"desk:status-counts:{team}"
+
+
+def desk_status_counts(user, team):
+    """{status: BoundedCount} of the desk's counters for ``team`` (« toutes »: every team)."""
+    key = _desk_counts_key(team)
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is down: count in the database
+        cached = None
+    if cached is not None:
+        return {status: BoundedCount(value, COUNT_CAP) for status, value in cached.items()}
+    counts = status_counts(desk_tickets(user, team=team))
+    # A capped count is stored as cap + 1 so that it reads back as « more than the cap ».
+    raw = {status: int(count) + count.capped for status, count in counts.items()}
+    with contextlib.suppress(Exception):
+        cache.set(key, raw, DESK_COUNTS_TTL)
+    return counts
+
+
+def forget_desk_counts(team):
+    """After the transaction that filed a DI of ``team`` or changed its status commits."""
+
+    def forget():
+        with contextlib.suppress(Exception):  # unreachable: the entries expire by themselves
+            cache.delete_many([_desk_counts_key(team), _desk_counts_key(ALL)])
+
+    transaction.on_commit(forget)
 
 
 # --- Satisfaction ----------------------------------------------------------------------------

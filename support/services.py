@@ -32,6 +32,7 @@ from .models import (
     TicketCounter,
     TicketEvent,
 )
+from .selectors import forget_desk_counts
 from .workflow import TEAM_OF_ROLE, TransitionRefused  # noqa: F401  (re-exported)
 
 _check = workflow.ensure
@@ -102,6 +103,8 @@ def _add_message(ticket, author, body, kind, files, guard):
 
 def _touch(ticket, now, **fields):
     fields["last_activity_at"] = now
+    if "status" in fields:
+        forget_desk_counts(ticket.team)
     for name, value in fields.items():
         setattr(ticket, name, value)
     ticket.save(update_fields=list(fields))
@@ -158,6 +161,7 @@ def ticket_create(*, acting_user, contract, subject, description, module="", ver
         for checked in check_uploads(list(files)):
             guard.save(ticket, None, checked)
         _event(ticket, TicketEvent.Action.CREATED, acting_user, to_status=Status.TO_PROCESS, to_user=acting_user)
+        forget_desk_counts(ticket.team)
         _notify("ticket_created", team_members(ticket.team), ticket)
     return ticket
 

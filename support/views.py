@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from audit.services import record
+from portal.pagination import SinglePassPaginator
 from portal.serving import PrivateFile, serve
 
 from . import services, workflow
@@ -40,6 +41,22 @@ SORTS = {
     "activite": ("last_activity_at",),
 }
 DEFAULT_SORT = "-activite"
+# What a row shows (support/templatetags/support_rows.py): a 25-row page reads these, not every
+# column of five tables (the description alone may be pages long).
+LIST_COLUMNS = (
+    "number",
+    "created_at",
+    "subject",
+    "status",
+    "awaiting_owner",
+    "last_activity_at",
+    "contract__reference",
+    "contract__product__name",
+    "owner__first_name",
+    "owner__last_name",
+    "assignee__first_name",
+    "assignee__last_name",
+)
 STATUS_RANK = Case(
     *(When(status=status, then=Value(rank)) for rank, status in enumerate(Status.values)),
     output_field=IntegerField(),
@@ -136,7 +153,7 @@ def ticket_list(request):
     search = request.GET.get("q", "").strip()
     sort = _sort_param(request.GET.get("tri"))
 
-    tickets = tickets_for(request.user).select_related("contract__product", "owner", "assignee")
+    tickets = tickets_for(request.user).select_related("contract__product", "owner", "assignee").only(*LIST_COLUMNS)
     if status:
         tickets = tickets.filter(status=status)
     elif not show_closed:
@@ -146,10 +163,11 @@ def ticket_list(request):
         tickets = filter_tickets(tickets, search)
     descending = sort.startswith("-")
     fields = SORTS[sort.removeprefix("-")]
-    tickets = tickets.annotate(status_rank=STATUS_RANK).order_by(
-        *(f"-{f}" if descending else f for f in fields), "-pk" if descending else "pk"
-    )
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    if fields == SORTS["statut"]:
+        tickets = tickets.annotate(status_rank=STATUS_RANK)
+    tickets = tickets.order_by(*(f"-{f}" if descending else f for f in fields), "-pk" if descending else "pk")
+    paginator_class = SinglePassPaginator if search else Paginator
+    page = paginator_class(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
 
     columns = []
     for key, label in (

@@ -1,4 +1,4 @@
-"""The rows of the two DI lists (client list, support desk), rendered in Python.
+"""The rows of the two DI lists (client list, support desk) and a DI's thread, rendered in Python.
 
 A row through the template engine cost about 0.5 ms (two dates in two formats, a URL, a badge,
 three names: some twenty nodes); 25 of them were half of a list page's time, and the lists are the
@@ -7,9 +7,10 @@ value escaped by ``format_html``.
 """
 
 from django import template
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -130,3 +131,65 @@ def desk_ticket_row(context, ticket):
         age=age_in_days(ticket.created_at),
         activity=_time(ticket.last_activity_at, "%d/%m/%Y %H:%M"),
     )
+
+
+# --- The thread of a DI ----------------------------------------------------------------------------
+# A 30-message thread through the template engine cost ~6.5 ms of the DI page (dates, a URL per
+# attachment, linebreaks): rendered here with the same markup.
+
+_NO_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def _thread_item(message, attachment_prefix, vendor_name):
+    author = message.author
+    from_vendor = author.is_vendor
+    kind_badge = ""
+    if message.kind != "message":
+        kind_badge = format_html(
+            '<span class="badge{}">{}</span>', " warn" if message.is_internal else "", message.get_kind_display()
+        )
+    attachments = message.attachments.all()
+    files = ""
+    if attachments:
+        files = format_html(
+            '\n    <ul class="attachments" aria-label="{}">\n{}\n    </ul>',
+            _("Pièces jointes"),
+            format_html_join(
+                "\n",
+                '      <li><a href="{}{}/" download>{}</a> <span class="meta">({})</span></li>',
+                ((attachment_prefix, a.uuid, a.original_name, filesizeformat(a.size)) for a in attachments),
+            ),
+        )
+    created = timezone.localtime(message.created_at)
+    return format_html(
+        '  <li class="thread-item kind-{kind}{vendor_class}" id="message-{pk}">\n'
+        '    <p class="thread-meta">\n'
+        "      <strong>{name}</strong>{vendor}\n"
+        '      · <time datetime="{iso}">{date}</time>\n'
+        "      {kind_badge}\n"
+        "    </p>\n"
+        '    <div class="thread-body">{body}</div>{files}\n'
+        "  </li>",
+        kind=message.kind,
+        vendor_class=" from-vendor" if from_vendor else "",
+        pk=message.pk,
+        name=author.full_name,
+        vendor=format_html(" ({})", vendor_name) if from_vendor else "",
+        iso=created.isoformat(),
+        date=created.strftime("%d/%m/%Y à %H:%M"),
+        kind_badge=kind_badge,
+        body=mark_safe(linebreaks(message.body, autoescape=True)),  # noqa: S308 (autoescape: the text is escaped)
+        files=files,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def ticket_thread(context, ticket, thread):
+    """The thread of a DI, oldest first; ``thread`` holds only what the viewer may see
+    (support.access.visible_messages)."""
+    prefix = reverse("support:attachment", args=[ticket.number, _NO_UUID]).removesuffix(f"{_NO_UUID}/")
+    vendor_name = context.get("vendor_name", "")
+    items = [_thread_item(message, prefix, vendor_name) for message in thread]
+    if not items:
+        items = [format_html('  <li class="thread-empty">{}</li>', _("Aucun message pour le moment."))]
+    return format_html('<ol class="thread">\n{}\n</ol>', mark_safe("\n".join(items)))  # noqa: S308 (each item escaped)

@@ -60,6 +60,26 @@ def test_the_owner_sees_the_fields_the_thread_and_the_envoyer_form(client, agent
     assert "pas propriétaire" not in body
 
 
+def test_the_thread_shows_each_message_as_paragraphs_with_its_author_and_files(client, agent, ticket, support):
+    """M3.4 M8.2: line breaks kept, markup typed in a message shown as text, never run."""
+    services.ticket_reply(
+        ticket,
+        acting_user=support,
+        body="Première ligne\nseconde ligne <script>alert(1)</script>\n\nNouveau paragraphe",
+        files=[pdf("procedure.pdf")],
+    )
+    client.force_login(agent)
+    body = client.get(detail(ticket)).content.decode()
+    assert (
+        '<div class="thread-body"><p>Première ligne<br>seconde ligne &lt;script&gt;alert(1)&lt;/script&gt;</p>'
+        "\n\n<p>Nouveau paragraphe</p></div>"
+    ) in body
+    assert "<strong>Sam Support</strong> (CEGAPE)" in body and 'class="thread-item kind-message from-vendor"' in body
+    attachment = Attachment.objects.get(original_name="procedure.pdf")
+    url = reverse("support:attachment", args=[ticket.number, attachment.uuid])
+    assert f'<li><a href="{url}" download>procedure.pdf</a> <span class="meta">(' in body
+
+
 def test_a_colleague_reads_it_read_only_with_the_note(client, colleague, ticket):
     """M3.4"""
     client.force_login(colleague)

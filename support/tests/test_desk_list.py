@@ -1,6 +1,8 @@
 """The support desk's list of DIs (SPEC M8.1): every establishment, by team, status and age."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
@@ -234,3 +236,49 @@ def test_the_query_count_does_not_grow_with_the_rows(
     with django_assert_max_num_queries(12):
         response = client.get(URL, {"equipe": "toutes", "statut": "toutes"})
     assert len(numbers(response)) == 25
+
+
+def _counters(client, **params):
+    return {value: count for value, _label, count in client.get(URL, params).context["counters"]}
+
+
+def test_the_counters_are_read_once_for_every_support_person_of_the_team(client, support, dis):
+    """M8.1 M10: the five bounded counts are one query, shared a few seconds by the whole team."""
+    client.force_login(support)
+    with CaptureQueriesContext(connection) as first_page:
+        first = _counters(client)
+    assert sum("bounded_" in query["sql"] for query in first_page.captured_queries) == 1
+    colleague = make_user("support2@vendor.example", None, Role.SUPPORT_SOFTWARE)
+    client.force_login(colleague)
+    with CaptureQueriesContext(connection) as second_page:
+        assert _counters(client) == first
+    assert not any("bounded_" in query["sql"] for query in second_page.captured_queries)
+
+
+def test_a_filed_di_and_a_status_change_show_at_once_in_the_counters(
+    client, agent, support, dis, django_capture_on_commit_callbacks
+):
+    """M8.1"""
+    client.force_login(support)
+    assert _counters(client)[Status.TO_PROCESS] == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = file_di(agent, subject="Nouvelle DI")
+    assert _counters(client)[Status.TO_PROCESS] == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        take(ticket, support)
+    counters = _counters(client)
+    assert (counters[Status.TO_PROCESS], counters[Status.IN_PROGRESS]) == (2, 2)
+    assert _counters(client, equipe="toutes")[Status.IN_PROGRESS] == 3
+
+
+def test_with_the_cache_down_the_counters_are_counted_in_the_database(client, support, dis, monkeypatch):
+    """M8.1 M10"""
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis unreachable")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    client.force_login(support)
+    assert _counters(client)[Status.TO_PROCESS] == 2

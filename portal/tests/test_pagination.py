@@ -1,0 +1,37 @@
+"""The single-pass paginator: the page and its total in one query (docs/performance.md)."""
+
+import pytest
+from django.core.paginator import Paginator
+
+from news.models import NewsItem
+from portal.pagination import SinglePassPaginator
+
+
+@pytest.fixture
+def news(db):
+    NewsItem.objects.bulk_create(NewsItem(title=f"News {k:02d}", body="…") for k in range(23))
+    return NewsItem.objects.order_by("title")
+
+
+@pytest.mark.parametrize("number", [1, 3, "2", None, "abc"])
+def test_single_pass_pages_match_the_standard_paginator_in_one_query(news, number, django_assert_num_queries):
+    """M10"""
+    expected = Paginator(news, 10).get_page(number)
+    with django_assert_num_queries(1):
+        page = SinglePassPaginator(news, 10).get_page(number)
+        titles = [item.title for item in page]
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (expected.number, 23, 3)
+    assert titles == [item.title for item in expected]
+
+
+def test_a_page_past_the_end_gives_the_last_page(news):
+    """M10"""
+    page = SinglePassPaginator(news, 10).get_page(9)
+    assert page.number == 3 and [item.title for item in page] == ["News 20", "News 21", "News 22"]
+
+
+def test_no_match_is_one_empty_page(db, django_assert_num_queries):
+    """M10"""
+    with django_assert_num_queries(1):
+        page = SinglePassPaginator(NewsItem.objects.order_by("pk"), 10).get_page(1)
+        assert (page.number, page.paginator.count, list(page), page.has_next()) == (1, 0, [], False)

@@ -75,7 +75,8 @@ def desk_list(request):
     )
     counts = selectors.desk_status_counts(request.user, filters["equipe"])
     listed = selectors.for_desk_list(selectors.filter_status(tickets, filters["statut"]), filters["tri"])
-    page = selectors.BoundedPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator_class = selectors.SearchPaginator if filters["q"] else selectors.BoundedPaginator
+    page = paginator_class(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "support/desk/list.html",

@@ -150,3 +150,20 @@ def test_the_messages_words_follow_their_edits_and_deletions(client, support, di
     note.delete()
     assert numbers(client.get(DESK, {"statut": "toutes", "q": "paie"})) == []
     assert numbers(client.get(DESK, {"statut": "toutes", "q": "nomenclature"})) == [dis["export"].number]
+
+
+def test_a_desk_search_is_paged_and_counted_from_one_read_of_its_matches(client, support, agent, monkeypatch):
+    """M8.1 M10: SearchPaginator, page by page, past the end, and past the cap."""
+    filed = [file_di(agent, subject=f"Relance numéro {i}") for i in range(30)]
+    file_di(agent, subject="Autre chose")
+    client.force_login(support)
+    params = {"statut": "toutes", "tri": "anciennete", "q": "relance"}
+    first = client.get(DESK, params)
+    assert "30 DIs correspondent à ces critères." in first.content.decode()
+    assert numbers(first) == [ticket.number for ticket in filed[:25]]
+    second = client.get(DESK, {**params, "page": "2"})
+    assert numbers(second) == [ticket.number for ticket in filed[25:]]
+    assert numbers(client.get(DESK, {**params, "page": "9"})) == numbers(second)
+    assert numbers(client.get(DESK, {**params, "page": "x"})) == numbers(first)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    assert "Plus de 3 DIs correspondent à ces critères" in client.get(DESK, params).content.decode()

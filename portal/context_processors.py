@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from news.models import NewsItem
+from news.selectors import banner_items
 
 
 def portal(request):
@@ -11,6 +11,6 @@ def portal(request):
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        # Lazy: evaluated only by templates that show the banner.
-        context["banner_news"] = NewsItem.objects.current().filter(in_banner=True).only("title", "published_at")[:5]
+        # A callable: the template calls it only where it shows the banner.
+        context["banner_news"] = banner_items
     return context

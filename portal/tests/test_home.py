@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,3 +89,32 @@ def test_home_runs_a_bounded_number_of_queries(client, agent, news, django_asser
     client.force_login(agent)
     with django_assert_max_num_queries(6):
         client.get(HOME)
+
+
+def test_the_banner_is_read_from_the_cache_and_follows_each_edit(client, agent, news):
+    """M2.2 M10: on every page, without a query; an edit in the back office shows at once."""
+    client.force_login(agent)
+    client.get(reverse("accounts:profile"))
+    with CaptureQueriesContext(connection) as page:
+        assert "Winpaie 2026.4 disponible" in client.get(reverse("accounts:profile")).content.decode()
+    assert not any("news_newsitem" in query["sql"] for query in page.captured_queries)
+    current = news["current"]
+    current.title = "Winpaie 2026.5 disponible"
+    current.save()
+    body = client.get(reverse("accounts:profile")).content.decode()
+    assert "Winpaie 2026.5 disponible" in body and "Winpaie 2026.4" not in body
+    current.delete()
+    assert "Winpaie 2026.5" not in client.get(reverse("accounts:profile")).content.decode()
+
+
+def test_with_the_cache_down_the_banner_is_read_from_the_database(client, agent, news, monkeypatch):
+    """M2.2 M10"""
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis unreachable")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    client.force_login(agent)
+    assert "Winpaie 2026.4 disponible" in client.get(reverse("accounts:profile")).content.decode()

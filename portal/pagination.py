@@ -23,3 +23,11 @@ class SinglePassPaginator(Paginator):
             return super().get_page(number)
         self.__dict__["count"] = 0
         return self._get_page([], 1, self)
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its total (a maintained counter) instead of counting the list."""
+
+    def __init__(self, object_list, per_page, *, count, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property

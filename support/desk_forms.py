@@ -75,9 +75,9 @@ class DeskFilterForm(forms.Form):
             (NOBODY, _("Non attribuées")),
             *(
                 (str(pk), f"{first} {last}".strip())
-                for pk, first, last in desk_staff().order_by("last_name", "first_name", "pk").values_list(
-                    "pk", "first_name", "last_name"
-                )
+                for pk, first, last in desk_staff()
+                .order_by("last_name", "first_name", "pk")
+                .values_list("pk", "first_name", "last_name")
             ),
         ]
 

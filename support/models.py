@@ -33,6 +33,23 @@ class TicketCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
+class StatusCount(models.Model):
+    """How many DIs an establishment holds in each status, kept by a PostgreSQL trigger on
+    ``support_ticket`` (migration 0006): the dashboard's tiles and the client list's totals read
+    a handful of rows instead of counting up to 20,000 index entries per page. On SQLite (the
+    embedded default, small) the DIs are counted instead and this table stays empty."""
+
+    establishment = models.ForeignKey("establishments.Establishment", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["establishment", "status"], name="statuscount_est_status")]
+
+    def __str__(self):
+        return f"{self.establishment_id} {self.status}: {self.count}"
+
+
 class Ticket(models.Model):
     """A « DI » (demande d'intervention)."""
 

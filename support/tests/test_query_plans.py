@@ -13,12 +13,14 @@ import urllib.parse
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from bench import data as bench_data
 from support import selectors
+from support.models import Ticket
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")
 
@@ -75,7 +77,6 @@ def _check(client, path, cap):
 
 
 CLIENT_PAGES = [
-    "/",  # the dashboard's tiles: one grouped count per status
     "/support/dis/",
     "/support/dis/?statut=closed",
     "/support/dis/?statut=in_progress",
@@ -111,3 +112,20 @@ def test_no_page_reads_the_whole_di_or_message_table(dataset):
     assert page.context["page"].paginator.count > 0
     page = support.get("/guichet/", {"statut": "toutes", "q": "Erreur 1013"})
     assert page.context["page"].paginator.count > 0
+
+
+def test_the_dashboard_reads_the_counters_the_data_set_filled(dataset):
+    """M2.1 M10: the tiles of the large establishment, without a query on the DIs."""
+    agent = _client(bench_data.AGENT_EMAIL)
+    with CaptureQueriesContext(connection) as captured:
+        page = agent.get("/")
+    assert not [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in WATCHED)]
+    user = User.objects.get(email=bench_data.AGENT_EMAIL)
+    counted = dict(
+        Ticket.objects.filter(establishment_id=user.establishment_id)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    assert {tile["status"]: tile["count"] for tile in page.context["tiles"] if tile["count"]} == counted
+    assert sum(counted.values()) == dataset["counts"]["large_establishment_tickets"]

@@ -4,7 +4,7 @@ import pytest
 from django.core.paginator import Paginator
 
 from news.models import NewsItem
-from portal.pagination import SinglePassPaginator
+from portal.pagination import CountedPaginator, SinglePassPaginator
 
 
 @pytest.fixture
@@ -35,3 +35,19 @@ def test_no_match_is_one_empty_page(db, django_assert_num_queries):
     with django_assert_num_queries(1):
         page = SinglePassPaginator(NewsItem.objects.order_by("pk"), 10).get_page(1)
         assert (page.number, page.paginator.count, list(page), page.has_next()) == (1, 0, [], False)
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, "3", 99])
+def test_a_counted_paginator_gives_the_standard_pages_deep_ones_by_keys_first(news, number):
+    """M3.2 M10: from page 3 on, the page's keys then its rows; same rows, same order."""
+    expected = Paginator(news, 10).get_page(number)
+    page = CountedPaginator(news, 10, count=23).get_page(number)
+    assert page.number == expected.number
+    assert [item.title for item in page] == [item.title for item in expected]
+
+
+def test_a_deep_page_reads_keys_then_rows_without_counting(news, django_assert_num_queries):
+    """M10"""
+    with django_assert_num_queries(2):
+        page = CountedPaginator(news, 5, count=23).get_page(4)
+        assert [item.title for item in page] == ["News 15", "News 16", "News 17", "News 18", "News 19"]

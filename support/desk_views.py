@@ -75,8 +75,15 @@ def desk_list(request):
     )
     counts = selectors.desk_status_counts(request.user, filters["equipe"])
     listed = selectors.for_desk_list(selectors.filter_status(tickets, filters["statut"]), filters["tri"])
-    paginator_class = selectors.SearchPaginator if filters["q"] else selectors.BoundedPaginator
-    page = paginator_class(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    if filters["q"]:
+        paginator = selectors.SearchPaginator(listed, PAGE_SIZE)
+    elif not (filters["etablissement"] or filters["support"] or filters["age"]):
+        # Only the team and the status: the total is the sum of the counters shown above it.
+        total = selectors.total_of_counts(counts, selectors.statuses_of(filters["statut"]))
+        paginator = selectors.BoundedPaginator(listed, PAGE_SIZE, count=total)
+    else:
+        paginator = selectors.BoundedPaginator(listed, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "support/desk/list.html",

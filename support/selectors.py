@@ -68,6 +68,15 @@ def desk_tickets(user, *, team=ALL, etablissement="", support="", older_than_day
     return tickets
 
 
+def statuses_of(status):
+    """The statuses a desk status filter (« ouvertes », « toutes » or one status) lists."""
+    if status == OPEN:
+        return list(OPEN_STATUSES)
+    if status == ALL:
+        return list(Status.values)
+    return [status]
+
+
 def filter_status(tickets, status):
     if status == OPEN:
         return tickets.filter(status__in=OPEN_STATUSES)
@@ -138,6 +147,11 @@ class BoundedPaginator(Paginator):
     """A paginator whose total stops at ``cap`` (``capped`` says there are more): the pages past
     the cap are not offered; filters narrow the list instead."""
 
+    def __init__(self, object_list, per_page, *, count=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if count is not None:  # already known (the desk's counters): not counted again
+            self.__dict__["count"] = count
+
     @cached_property
     def count(self):
         cap = COUNT_CAP
@@ -167,6 +181,12 @@ class SearchPaginator(BoundedPaginator):
         page_keys = keys[bottom : bottom + self.per_page]
         rows = list(self.object_list.filter(pk__in=page_keys)) if page_keys else []
         return self._get_page(rows, number, self)
+
+
+def total_of_counts(counts, statuses):
+    """The bounded total of some statuses' bounded counts: « more than the cap » as soon as one
+    of them is, or their sum passes it."""
+    return BoundedCount(sum(int(counts[s]) + counts[s].capped for s in statuses), COUNT_CAP)
 
 
 def status_counts(tickets):

@@ -282,3 +282,18 @@ def test_with_the_cache_down_the_counters_are_counted_in_the_database(client, su
     monkeypatch.setattr(cache, "set", down)
     client.force_login(support)
     assert _counters(client)[Status.TO_PROCESS] == 2
+
+
+def test_with_only_team_and_status_the_total_is_the_sum_of_the_counters(client, support, dis):
+    """M8.1 M10: no count of the list when its counters already tell it."""
+    client.force_login(support)
+    client.get(URL)  # the counters, counted once for the team
+    for params, expected in (({}, "3 DIs correspondent"), ({"statut": "toutes"}, "4 DIs correspondent")):
+        with CaptureQueriesContext(connection) as page:
+            body = client.get(URL, params).content.decode()
+        assert expected in body
+        assert not [q["sql"] for q in page.captured_queries if "COUNT(" in q["sql"].upper()]
+    with CaptureQueriesContext(connection) as filtered:
+        body = client.get(URL, {"etablissement": "Alpha"}).content.decode()
+    assert "2 DIs correspondent" in body
+    assert [q for q in filtered.captured_queries if "COUNT(" in q["sql"].upper()]

@@ -26,6 +26,7 @@ from .desk_forms import (
     SatisfactionFilterForm,
 )
 from .models import Status
+from .rows import attach_row_relations
 from .services import TransitionRefused
 
 PAGE_SIZE = 25
@@ -84,6 +85,7 @@ def desk_list(request):
     else:
         paginator = selectors.BoundedPaginator(listed, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = attach_row_relations(list(page.object_list), with_establishment=True)
     return render(
         request,
         "support/desk/list.html",

@@ -20,6 +20,7 @@ from accounts.models import Role, User
 
 from .access import tickets_for
 from .models import OPEN_STATUSES, Status, SurveyAnswer, SurveyQuestion, SurveyResponse, Team
+from .rows import only_row_columns
 from .search import filter_tickets_and_messages
 from .workflow import TEAM_OF_ROLE
 
@@ -85,30 +86,10 @@ def filter_status(tickets, status):
     return tickets.filter(status=status)
 
 
-# What a desk row shows (support/templatetags/support_rows.py): not every column of five tables.
-DESK_LIST_COLUMNS = (
-    "number",
-    "subject",
-    "status",
-    "awaiting_owner",
-    "created_at",
-    "last_activity_at",
-    "establishment__name",
-    "contract__reference",
-    "contract__product__name",
-    "owner__first_name",
-    "owner__last_name",
-    "assignee__first_name",
-    "assignee__last_name",
-)
-
-
 def for_desk_list(tickets, sort):
-    return (
-        tickets.select_related("establishment", "contract__product", "owner", "assignee")
-        .only(*DESK_LIST_COLUMNS)
-        .order_by(*SORTS[sort])
-    )
+    """The desk's list in the chosen order, reading only what its rows show (the rows' relations:
+    support.rows.attach_row_relations, once the page is cut)."""
+    return only_row_columns(tickets, with_establishment=True).order_by(*SORTS[sort])
 
 
 # --- Counts that stay cheap at a million DIs ---------------------------------------------------

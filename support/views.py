@@ -26,6 +26,7 @@ from . import services, workflow
 from .access import get_attachment_for_user, get_ticket_for_user, status_counts_for, tickets_for, visible_messages
 from .forms import CancelForm, MessageForm, ReassignForm, RefuseClosureForm, SurveyForm, TicketCreateForm
 from .models import OPEN_STATUSES, Attachment, Status, SurveyQuestion
+from .rows import attach_row_relations, only_row_columns
 from .search import filter_tickets
 from .services import TransitionRefused
 
@@ -40,22 +41,6 @@ SORTS = {
     "activite": ("last_activity_at",),
 }
 DEFAULT_SORT = "-activite"
-# What a row shows (support/templatetags/support_rows.py): a 25-row page reads these, not every
-# column of five tables (the description alone may be pages long).
-LIST_COLUMNS = (
-    "number",
-    "created_at",
-    "subject",
-    "status",
-    "awaiting_owner",
-    "last_activity_at",
-    "contract__reference",
-    "contract__product__name",
-    "owner__first_name",
-    "owner__last_name",
-    "assignee__first_name",
-    "assignee__last_name",
-)
 STATUS_RANK = Case(
     *(When(status=status, then=Value(rank)) for rank, status in enumerate(Status.values)),
     output_field=IntegerField(),
@@ -152,7 +137,7 @@ def ticket_list(request):
     search = request.GET.get("q", "").strip()
     sort = _sort_param(request.GET.get("tri"))
 
-    tickets = tickets_for(request.user).select_related("contract__product", "owner", "assignee").only(*LIST_COLUMNS)
+    tickets = only_row_columns(tickets_for(request.user))
     if status:
         tickets = tickets.filter(status=status)
     elif not show_closed:
@@ -172,6 +157,7 @@ def ticket_list(request):
         listed = [status] if status else (Status.values if show_closed else OPEN_STATUSES)
         paginator = CountedPaginator(tickets, PAGE_SIZE, count=sum(counts.get(s, 0) for s in listed))
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = attach_row_relations(list(page.object_list))
 
     columns = []
     for key, label in (

@@ -8,6 +8,9 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
+from accounts.models import User
+from establishments.models import Contract, Establishment
+
 from .models import Attachment, Message, StatusCount, Ticket
 
 
@@ -45,13 +48,29 @@ def visible_messages(user):
 
 
 def get_ticket_for_user(user, number, *, for_update=False):
-    queryset = tickets_for(user).select_related("establishment", "contract__product", "owner", "assignee", "author")
+    """The DI with its establishment, contract and product, and the people it names.
+
+    The DI is read from its own table (locked for an action), then its contract with the product
+    and its people in one query each: a single query joining six tables cost PostgreSQL more to
+    plan than these three to run (docs/performance.md). A client's establishment is their own."""
+    queryset = tickets_for(user)
     if for_update:
-        queryset = queryset.select_for_update(of=("self",))
+        queryset = queryset.select_for_update()
     try:
-        return queryset.get(number=number)
+        ticket = queryset.get(number=number)
     except Ticket.DoesNotExist:
         raise Http404("DI introuvable") from None
+    ticket.contract = Contract.objects.select_related("product").get(pk=ticket.contract_id)
+    people = {ticket.owner_id, ticket.assignee_id, ticket.author_id} - {None}
+    people = {person.pk: person for person in User.objects.filter(pk__in=people)}
+    ticket.owner = people.get(ticket.owner_id)
+    ticket.assignee = people.get(ticket.assignee_id)
+    ticket.author = people.get(ticket.author_id)
+    if user.establishment_id == ticket.establishment_id and user.establishment_id is not None:
+        ticket.establishment = user.establishment
+    else:
+        ticket.establishment = Establishment.objects.get(pk=ticket.establishment_id)
+    return ticket
 
 
 def get_attachment_for_user(user, number, attachment_uuid):

@@ -390,6 +390,21 @@ def measure_download(server, url, cookie, repeats=3):
     }
 
 
+DOWNLOAD_PAIRS = 5
+
+
+def combine_downloads(runs):
+    """One figure from single runs: the median speed, the largest memory growth."""
+    speeds = [run["mb_per_s"] for run in runs]
+    return {
+        "mb_per_s": round(statistics.median(speeds), 1),
+        "runs_mb_per_s": speeds,
+        "bytes": runs[0]["bytes"],
+        "status": runs[0]["status"],
+        "rss_growth_mb": max(run["rss_growth_mb"] for run in runs),
+    }
+
+
 # --- Report -------------------------------------------------------------------------------------------------
 
 
@@ -564,7 +579,6 @@ def main(argv=None):
             probe.close()
             if probe.status_code != 200:
                 raise SystemExit(f"Téléchargement : {probe.status_code} pour {url}")
-            django_dl = measure_download(server, url, sessions["agent"].cookie_header())
             raw = Server(
                 "gunicorn (fichier brut)",
                 "bench.rawfile:application",
@@ -572,7 +586,13 @@ def main(argv=None):
                 run_dir / "gunicorn-raw.log",
             )
             raw.wait("/")
-            raw_dl = measure_download(raw, raw.url("/fichier"), None)
+            # Alternated, one run of each at a time: on a shared machine a block of runs of one
+            # then a block of the other measures the machine's drift as much as the two servers.
+            django_runs, raw_runs = [], []
+            for _ in range(DOWNLOAD_PAIRS):
+                django_runs.append(measure_download(server, url, sessions["agent"].cookie_header(), repeats=1))
+                raw_runs.append(measure_download(raw, raw.url("/fichier"), None, repeats=1))
+            django_dl, raw_dl = combine_downloads(django_runs), combine_downloads(raw_runs)
             download = {"django": django_dl, "raw": raw_dl, "size": django_dl["bytes"]}
             log(
                 f"  Téléchargement de {django_dl['bytes'] / 2**20:.0f} Mio : Django {django_dl['mb_per_s']} Mo/s, "

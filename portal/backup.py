@@ -40,9 +40,11 @@ MANIFEST = "manifest.json"
 DATA = "data.json"
 FILES = "files"
 CHUNK = 1024 * 1024
-# Not backed up: recreated by ``migrate`` (content types, permissions) or meant to end (sessions).
+# Not backed up: recreated by ``migrate`` (content types, permissions), meant to end (sessions) or
+# derived from other rows (the DIs per establishment and status, counted again by their
+# PostgreSQL trigger as the DIs are loaded).
 EXCLUDED_APPS = ("contenttypes", "sessions")
-EXCLUDED_MODELS = ("auth.permission",)
+EXCLUDED_MODELS = ("auth.permission", "support.statuscount")
 # Rows a fresh ``migrate`` writes (the default questionnaire): replaced by the backup's.
 SEEDED_MODELS = ("support.surveyquestion",)
 

@@ -23,6 +23,7 @@ from downloads.models import DownloadFile
 from establishments.models import Contract, Establishment
 from portal import backup as backup_module
 from portal import demo
+from support.access import status_counts_for
 from support.models import Attachment, Message, SurveyResponse, Ticket, TicketEvent
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -45,6 +46,10 @@ def fingerprint():
     """What must survive a restore, read field by field; file contents are hashed from the storage.
     Also run in the restored instance (a subprocess), hence plain JSON-able values."""
     return {
+        "status_counts": sorted(
+            [u.email, sorted(status_counts_for(u).items())]
+            for u in User.objects.filter(establishment__isnull=False, is_active=True).order_by("email")
+        ),
         "accounts": [
             [u.email, u.role, u.establishment.name if u.establishment else None, u.password, u.is_active, u.full_name]
             for u in User.objects.select_related("establishment").order_by("email")

@@ -33,6 +33,18 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture
+def cache_down(monkeypatch):
+    """Reads and writes of the cache fail, as with Redis unreachable."""
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis unreachable")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+
+
 class CommitClient(Client):
     """A test client whose requests run their on-commit side effects (e-mails) as in production:
     the test's wrapping transaction never commits, so callbacks are run when the request ends."""

@@ -14,7 +14,7 @@ import logging
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
@@ -92,18 +92,12 @@ class LoginBudgetBackend(ModelBackend):
 
     def get_user(self, user_id):
         """The signed-in user and their establishment in one query: every page's header shows it."""
-        UserModel = self.__class__._user_model()
+        UserModel = get_user_model()
         try:
             user = UserModel._default_manager.select_related("establishment").get(pk=user_id)
         except UserModel.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
-
-    @staticmethod
-    def _user_model():
-        from django.contrib.auth import get_user_model
-
-        return get_user_model()
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.auth.clear_login_budget")

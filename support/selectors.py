@@ -5,11 +5,9 @@ one scope; the statistics are grouped queries (their size depends on products ×
 on the number of DIs).
 """
 
-import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection, transaction
 from django.db.models import Avg, Count, Q
@@ -17,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Role, User
+from portal.caching import forget, remember
 
 from .access import tickets_for
 from .models import OPEN_STATUSES, Status, SurveyAnswer, SurveyQuestion, SurveyResponse, Team
@@ -188,29 +187,19 @@ def _desk_counts_key(team):
 
 def desk_status_counts(user, team):
     """{status: BoundedCount} of the desk's counters for ``team`` (« toutes »: every team)."""
-    key = _desk_counts_key(team)
-    try:
-        cached = cache.get(key)
-    except Exception:  # the cache is down: count in the database
-        cached = None
-    if cached is not None:
-        return {status: BoundedCount(value, COUNT_CAP) for status, value in cached.items()}
-    counts = status_counts(desk_tickets(user, team=team))
-    # A capped count is stored as cap + 1 so that it reads back as « more than the cap ».
-    raw = {status: int(count) + count.capped for status, count in counts.items()}
-    with contextlib.suppress(Exception):
-        cache.set(key, raw, DESK_COUNTS_TTL)
-    return counts
+
+    def count():
+        counts = status_counts(desk_tickets(user, team=team))
+        # A capped count is kept as cap + 1 so that it reads back as « more than the cap ».
+        return {status: int(n) + n.capped for status, n in counts.items()}
+
+    raw = remember(_desk_counts_key(team), DESK_COUNTS_TTL, count)
+    return {status: BoundedCount(value, COUNT_CAP) for status, value in raw.items()}
 
 
 def forget_desk_counts(team):
     """After the transaction that filed a DI of ``team`` or changed its status commits."""
-
-    def forget():
-        with contextlib.suppress(Exception):  # unreachable: the entries expire by themselves
-            cache.delete_many([_desk_counts_key(team), _desk_counts_key(ALL)])
-
-    transaction.on_commit(forget)
+    transaction.on_commit(lambda: forget(_desk_counts_key(team), _desk_counts_key(ALL)))
 
 
 # --- Satisfaction ----------------------------------------------------------------------------

@@ -107,14 +107,7 @@ def test_the_banner_is_read_from_the_cache_and_follows_each_edit(client, agent, 
     assert "Winpaie 2026.5" not in client.get(reverse("accounts:profile")).content.decode()
 
 
-def test_with_the_cache_down_the_banner_is_read_from_the_database(client, agent, news, monkeypatch):
+def test_with_the_cache_down_the_banner_is_read_from_the_database(client, agent, news, cache_down):
     """M2.2 M10"""
-    from django.core.cache import cache
-
-    def down(*args, **kwargs):
-        raise ConnectionError("Redis unreachable")
-
-    monkeypatch.setattr(cache, "get", down)
-    monkeypatch.setattr(cache, "set", down)
     client.force_login(agent)
     assert "Winpaie 2026.4 disponible" in client.get(reverse("accounts:profile")).content.decode()

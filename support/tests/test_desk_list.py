@@ -271,15 +271,8 @@ def test_a_filed_di_and_a_status_change_show_at_once_in_the_counters(
     assert _counters(client, equipe="toutes")[Status.IN_PROGRESS] == 3
 
 
-def test_with_the_cache_down_the_counters_are_counted_in_the_database(client, support, dis, monkeypatch):
+def test_with_the_cache_down_the_counters_are_counted_in_the_database(client, support, dis, cache_down):
     """M8.1 M10"""
-    from django.core.cache import cache
-
-    def down(*args, **kwargs):
-        raise ConnectionError("Redis unreachable")
-
-    monkeypatch.setattr(cache, "get", down)
-    monkeypatch.setattr(cache, "set", down)
     client.force_login(support)
     assert _counters(client)[Status.TO_PROCESS] == 2
 

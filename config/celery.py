@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "deliver-pending-emails": {"task": "notifications.deliver_pending_emails", "schedule": 60.0},
     "close-expired-dis": {"task": "support.close_expired_dis", "schedule": 3600.0},
-    "purge-expired-data": {"task": "portal.purge_expired_data", "schedule": crontab(hour=3, minute=17)},
+    "purge-expired-data": {"task": "ops.purge_expired_data", "schedule": crontab(hour=3, minute=17)},
 }
 
 # One log line per job (JSON in production, like the requests).

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "core",
     "audit",
     "accounts",
     "establishments",
@@ -84,16 +85,18 @@ INSTALLED_APPS = [
     "downloads",
     "trainings",
     "twofactor",  # after django_otp's plugins: replaces their back-office pages
+    "ops",
+    "demo",
 ]
 
 MIDDLEWARE = [
-    "portal.observability.RequestLogMiddleware",
+    "core.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that may answer early (a 400 for a foreign host from CommonMiddleware,
     # a static file): every response carries the CSP and the frame refusal.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "portal.middleware.RejectNulBytesMiddleware",
+    "core.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -104,10 +107,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "twofactor.middleware.TwoFactorMiddleware",
-    "portal.middleware.NoStoreForAuthenticatedMiddleware",
+    "core.middleware.NoStoreForAuthenticatedMiddleware",
     "axes.middleware.AxesMiddleware",
     "audit.middleware.AuditMiddleware",
-    "portal.resilience.ServiceUnavailableMiddleware",
+    "core.resilience.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -156,7 +159,7 @@ elif REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # A Redis that does not answer fails fast (pages then degrade, see portal/resilience.py).
+            # A Redis that does not answer fails fast (pages then degrade, see core/resilience.py).
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
@@ -256,7 +259,7 @@ elif FILE_STORAGE == "s3":
     }
 else:
     raise ImproperlyConfigured("La variable d'environnement FILE_STORAGE vaut « local » ou « s3 ».")
-# How a checked private file reaches the browser (portal.serving): "django" streams it,
+# How a checked private file reaches the browser (core.serving): "django" streams it,
 # "x-accel" hands it to nginx, "s3" redirects to a short-lived signed URL of the bucket.
 FILE_SERVE_MODE = _env("FILE_SERVE_MODE", str, "s3" if FILE_STORAGE == "s3" else "django")
 if FILE_SERVE_MODE not in ("django", "x-accel", "s3"):
@@ -326,8 +329,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = _env("SECURE_HSTS_PRELOAD", bool, True)
-    # cached_db that falls back to the database when Redis is down (portal/sessions.py).
-    SESSION_ENGINE = "portal.sessions"
+    # cached_db that falls back to the database when Redis is down (core/sessions.py).
+    SESSION_ENGINE = "core.sessions"
 
 # --- Logging ---------------------------------------------------------------------------
 # Production: one JSON line per request and per background job (request id, user and
@@ -337,7 +340,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "portal.observability.JsonFormatter"},
+        "json": {"()": "core.observability.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
@@ -345,7 +348,7 @@ LOGGING = {
     "loggers": {
         "django_altcha": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
-        # Requests are logged once, by portal.observability.RequestLogMiddleware.
+        # Requests are logged once, by core.observability.RequestLogMiddleware.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
     },

@@ -1,7 +1,7 @@
-"""A download the caller is entitled to, served by portal.serving and recorded."""
+"""A download the caller is entitled to, served by core.serving and recorded."""
 
-from portal.serving import PrivateFile
-from portal.serving import serve as serve_private_file
+from core.serving import PrivateFile
+from core.serving import serve as serve_private_file
 
 from .services import download_record
 

@@ -3,7 +3,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from portal.caching import forget, remember
+from core.caching import forget, remember
 
 from .models import NewsItem
 

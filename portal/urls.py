@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import observability, views
+from core import observability
+
+from . import views
 
 app_name = "portal"
 

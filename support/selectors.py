@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Role, User
-from portal.caching import forget, remember
+from core.caching import forget, remember
 
 from .access import tickets_for
 from .models import OPEN_STATUSES, Status, SurveyAnswer, SurveyQuestion, SurveyResponse, Team

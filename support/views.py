@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from audit.services import record
-from portal.pagination import CountedPaginator, SinglePassPaginator
-from portal.serving import PrivateFile, serve
+from core.pagination import CountedPaginator, SinglePassPaginator
+from core.serving import PrivateFile, serve
 
 from . import services, workflow
 from .access import get_attachment_for_user, get_ticket_for_user, status_counts_for, tickets_for, visible_messages

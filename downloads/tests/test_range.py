@@ -6,7 +6,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 
 from downloads.models import DownloadEvent
-from portal.serving import BLOCK_SIZE, Unsatisfiable, parse_range
+from core.serving import BLOCK_SIZE, Unsatisfiable, parse_range
 
 from .builders import ALPHABET, publish
 

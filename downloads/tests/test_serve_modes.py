@@ -108,7 +108,7 @@ def test_s3_still_refuses_a_product_without_an_active_contract(signed_in, settin
 def test_s3_with_a_storage_that_cannot_sign_streams_and_warns(signed_in, settings, files, caplog):
     """M6: a misconfiguration never breaks the download (no 500)."""
     settings.FILE_SERVE_MODE = "s3"
-    with caplog.at_level(logging.WARNING, logger="portal.serving"):
+    with caplog.at_level(logging.WARNING, logger="core.serving"):
         response = signed_in.get(url(files["indeline_new"]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == ALPHABET

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    """Operations: backup and restore, purges of expired data, maintenance jobs."""
+
+    name = "ops"
+    verbose_name = "Exploitation"

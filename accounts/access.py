@@ -5,12 +5,7 @@ establishment and see none here (their view is the back office). "Does not exist
 yours" get the same 404.
 """
 
-from functools import wraps
-
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from .models import CLIENT_ROLES, User
 
@@ -27,24 +22,3 @@ def get_collaborator_for_user(user, pk):
         return collaborators_for(user).select_related("establishment").get(pk=pk)
     except (User.DoesNotExist, ValueError, TypeError):
         raise Http404("Collaborateur introuvable") from None
-
-
-def refused(request, reason, *, back_url=None, status=403):
-    """A clear French refusal page (403 by default), never a 500."""
-    return render(
-        request, "accounts/collaborators/refused.html", {"reason": reason, "back_url": back_url}, status=status
-    )
-
-
-def client_required(view):
-    """Signed-in users of an establishment only: the vendor's staff get a 403 (their side is the
-    back office)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_client:
-            return refused(request, _("Cette page est réservée aux comptes des établissements clients."))
-        return view(request, *args, **kwargs)
-
-    return wrapper

@@ -118,24 +118,38 @@ class User(AbstractBaseUser):
     def get_short_name(self):
         return self.first_name
 
+    # --- The role questions: one predicate each, asked everywhere (guards, workflow, services) ---
+
     @property
     def is_client(self):
+        """A person of an establishment (any of the three client profiles)."""
         return self.role in CLIENT_ROLES
 
     @property
     def is_vendor(self):
+        """The vendor's staff: support and administrators."""
         return self.role in VENDOR_ROLES
 
     @property
     def is_establishment_admin(self):
-        return self.role == Role.ADMIN
+        """An active « Administrateur » of an establishment: acts on its accounts and DIs."""
+        return self.is_active and self.role == Role.ADMIN
+
+    def administers(self, establishment_id):
+        """An active « Administrateur » of that establishment."""
+        return self.is_establishment_admin and establishment_id is not None and self.establishment_id == establishment_id
+
+    @property
+    def is_vendor_admin(self):
+        """An active administrator of the vendor: supervises every team, runs the back office."""
+        return self.is_active and self.role == Role.VENDOR_ADMIN
 
     @property
     def is_staff(self):
         """Only the vendor's administrators reach the back office (Django admin).
 
         The profile alone decides: changing it takes the back office away at once."""
-        return self.is_active and self.role == Role.VENDOR_ADMIN
+        return self.is_vendor_admin
 
     def has_perm(self, perm, obj=None):
         return self.is_staff

@@ -5,19 +5,11 @@ foreign-key equality); nobody else reads any in the portal. The vendor's adminis
 the whole log in the back office.
 """
 
-from accounts.models import Role
-
 from .models import Event
 
 
 def may_read_journal(user):
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and user.is_client
-        and user.role == Role.ADMIN
-        and user.establishment_id is not None
-    )
+    return bool(user.is_authenticated and user.administers(user.establishment_id))
 
 
 def events_for(user):

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import requests
 
-from .settings import BIN, OUT, ROOT, folder, server_env
+from .paths import BIN, OUT, ROOT, folder, server_env
 
 WORKERS = 2
 

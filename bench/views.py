@@ -1,7 +1,7 @@
 """The framework's own ceilings, measured by the benchmark in the same run on the same server.
 
-Reachable only when the setting BENCHMARK_ENDPOINTS is on (config/urls.py includes bench.urls
-then); a real deployment never sets it.
+Served only by the benchmark's own URLconf (``bench.urls``, through ``bench.server_settings``);
+the portal's URLconf (``config/urls.py``) never includes them.
 """
 
 from django.http import HttpResponse

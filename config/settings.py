@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "support",
     "downloads",
     "trainings",
+    "collaborators",
     "twofactor",  # after django_otp's plugins: replaces their back-office pages
     "ops",
     "demo",
@@ -366,11 +367,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A DI left in « Clôture à valider » this many days is closed automatically.
 TICKET_CLOSURE_VALIDATION_DAYS = _env("TICKET_CLOSURE_VALIDATION_DAYS", int, 15)
-
-# --- Benchmark -----------------------------------------------------------------------------
-# The benchmark (make bench) measures the framework's ceilings on two extra views, included only
-# when this is set; a real deployment leaves it off.
-BENCHMARK_ENDPOINTS = _env("BENCHMARK_ENDPOINTS", bool, False)
 
 # --- Data retention (days) -----------------------------------------------------------------
 RETENTION_EMAIL_DAYS = _env("RETENTION_EMAIL_DAYS", int, 90)

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("support/", include("support.urls")),
     path("guichet/", include("support.desk_urls")),
-    path("collaborateurs/", include("accounts.collaborator_urls")),
-    path("etablissement/", include("establishments.urls")),
+    path("", include("collaborators.urls")),
     path("telechargements/", include("downloads.urls")),
     path("journal/", include("audit.urls")),
     path("double-authentification/", include("twofactor.urls")),
@@ -23,11 +21,6 @@ urlpatterns = [
     path("back-office/login/", back_office_login, name="back_office_login"),
     path("back-office/", admin.site.urls),
 ]
-
-# The benchmark's ceilings (bench/, docs/performance.md): only when BENCHMARK_ENDPOINTS is set,
-# never in a real deployment.
-if settings.BENCHMARK_ENDPOINTS:
-    urlpatterns.append(path("banc-essai/", include("bench.urls")))
 
 handler400 = "portal.errors.bad_request"
 handler403 = "portal.errors.permission_denied"

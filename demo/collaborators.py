@@ -11,8 +11,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import services
 from accounts.models import Role, User
+from collaborators import services
 from establishments.models import Contract, Establishment
 from notifications.models import OutgoingEmail
 from support import services as support_services

@@ -89,5 +89,23 @@ class Contract(models.Model):
 
     @property
     def in_force(self):
-        today = timezone.localdate()
-        return self.is_active and self.start_date <= today and (self.end_date is None or self.end_date >= today)
+        return self.state_on(timezone.localdate()) == self.State.ACTIVE
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Actif")
+        EXPIRED = "expired", _("Expiré")
+        SUSPENDED = "suspended", _("Suspendu")
+        UPCOMING = "upcoming", _("À venir")
+
+    def state_on(self, day):
+        """The contract's badge on ``day``: in force, ended, suspended before its end, or not begun."""
+        if self.end_date is not None and self.end_date < day:
+            return self.State.EXPIRED
+        if self.start_date > day:
+            return self.State.UPCOMING
+        return self.State.ACTIVE if self.is_active else self.State.SUSPENDED
+
+    @property
+    def state(self):
+        """The contract's badge today (``state_on``)."""
+        return self.state_on(timezone.localdate())

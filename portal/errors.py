@@ -1,5 +1,7 @@
 from django.shortcuts import render
 
+from core.refusals import refuse
+
 
 def _error(request, status, template):
     return render(request, f"errors/{template}", status=status)
@@ -10,7 +12,8 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return _error(request, 403, "403.html")
+    """A PermissionDenied that no view turned into its own refusal: the one refusal page."""
+    return refuse(request, str(exception or ""))
 
 
 def page_not_found(request, exception=None):

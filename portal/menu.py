@@ -31,13 +31,13 @@ def menu_for(user, path):
         entries.append(Entry(_("Collaborateurs"), reverse("collaborators:list")))
         if user.is_establishment_admin:
             entries.append(Entry(_("Journal de sécurité"), reverse("audit:journal")))
-        entries.append(Entry(_("Etablissement"), reverse("establishments:detail")))
+        entries.append(Entry(_("Etablissement"), reverse("collaborators:establishment")))
     if user.is_vendor:
         entries.append(Entry(_("Guichet support"), reverse("desk:list")))
         entries.append(Entry(_("Satisfaction"), reverse("desk:satisfaction")))
     entries.append(Entry(_("Téléchargements"), reverse("downloads:list")))
     entries.append(Entry(_("Aide"), reverse("portal:help")))
-    if user.role == "vendor_admin":
+    if user.is_vendor_admin:
         entries.append(Entry(_("Back office"), reverse("admin:index")))
     entries.append(
         Entry(_("Site de %(vendor)s") % {"vendor": settings.VENDOR_NAME}, settings.VENDOR_SITE_URL, external=True)

@@ -5,15 +5,14 @@ calls one service of ``support.services`` and redirects to the DI. The workflow 
 which forms are shown and which POSTs are refused (403).
 """
 
-from functools import wraps
-
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+
+from core.actions import perform_action
+from core.guards import vendor_staff_required
 
 from . import selectors, services, workflow
 from .access import get_ticket_for_user, visible_messages
@@ -26,8 +25,6 @@ from .desk_forms import (
     SatisfactionFilterForm,
 )
 from .models import Status
-from .rows import attach_row_relations
-from .services import TransitionRefused
 
 PAGE_SIZE = 25
 COMMENTS_PAGE_SIZE = 20
@@ -39,23 +36,6 @@ ACTION_FORMS = {
     "propose_closure": (ProposeClosureForm, "cloture"),
     "change_assignee": (AssigneeForm, "support"),
 }
-
-
-def _forbidden(request, reason, ticket=None):
-    return render(request, "support/desk/forbidden.html", {"reason": reason, "ticket": ticket}, status=403)
-
-
-def vendor_staff_required(view):
-    """The desk is the vendor's: anonymous users go to the login page, clients get a 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_vendor:
-            return _forbidden(request, _("Le guichet support est réservé au personnel de l'éditeur."))
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 # --- List ------------------------------------------------------------------------------------
@@ -85,7 +65,7 @@ def desk_list(request):
     else:
         paginator = selectors.BoundedPaginator(listed, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = attach_row_relations(list(page.object_list), with_establishment=True)
+    page.object_list = selectors.attach_row_relations(list(page.object_list), with_establishment=True)
     return render(
         request,
         "support/desk/list.html",
@@ -137,37 +117,23 @@ def desk_detail(request, number):
     return _render_detail(request, get_ticket_for_user(request.user, number))
 
 
-def _add_service_error(form, error, field):
-    """A service's ValidationError next to the field it is about (``field`` by default)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else field, errors)
-    else:
-        form.add_error(field, error)
-
-
 def _act(request, number, action, perform, *, error_field=None):
-    """Run one action on a DI: check the workflow, validate the form, call the service.
-
-    ``perform(ticket, cleaned_data)`` calls the service and returns the success message.
-    """
+    """Run one action on a DI (``core.actions.perform_action``): the workflow table decides, the
+    action's form is read, ``perform(ticket, cleaned_data)`` calls the service and returns the
+    success message; the DI's page again with the rejected form otherwise."""
     ticket = get_ticket_for_user(request.user, number)
-    try:
-        workflow.ensure(action, request.user, ticket)
-    except TransitionRefused as refusal:
-        return _forbidden(request, str(refusal), ticket)
     form = _action_form(action, ticket, request.POST, request.FILES) if action in ACTION_FORMS else None
-    if form is None or form.is_valid():
-        try:
-            success = perform(ticket, form.cleaned_data if form is not None else {})
-        except TransitionRefused as refusal:
-            return _forbidden(request, str(refusal), ticket)
-        except ValidationError as error:
-            _add_service_error(form, error, error_field)
-        else:
-            messages.success(request, success)
-            return redirect("desk:detail", ticket.number)
-    return _render_detail(request, ticket, bound={action: form})
+    return perform_action(
+        request,
+        check=lambda: workflow.ensure(action, request.user, ticket),
+        form=form,
+        perform=lambda data: perform(ticket, data),
+        on_invalid=lambda form, error: _render_detail(request, ticket, bound={action: form}),
+        success_url=reverse("desk:detail", args=[ticket.number]),
+        error_field=error_field,
+        refusal_back_url=reverse("desk:detail", args=[ticket.number]),
+        refusal_back_label=_("Revenir à la DI %(number)s") % {"number": ticket.number},
+    )
 
 
 @require_POST

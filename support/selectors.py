@@ -1,8 +1,15 @@
-"""Reads for the vendor's side: the support desk's DI list and the satisfaction results.
+"""Reads of DIs for the pages: the client's list and dashboard, the support desk's list and
+counters, the satisfaction results.
 
-Every list starts from ``support.access.tickets_for`` so that the desk and the client pages share
-one scope; the statistics are grouped queries (their size depends on products × questions, not
-on the number of DIs).
+Every read starts from ``support.access`` (``tickets_for``: the one scope per user), so the desk,
+the client pages and the future API see the same DIs; views only parse, call and render. The
+statistics are grouped queries (their size depends on products × questions, not on the number of
+DIs).
+
+List rows: a page's 25 DIs are read from ``support_ticket`` alone, then their contracts (with the
+product), the people named in them and, on the desk, the establishments, each in one query by
+primary key. The same page as one query joining five tables cost PostgreSQL more to plan and run
+(``support_ticket`` has some twenty indexes for the planner to weigh); see docs/performance.md.
 """
 
 from dataclasses import dataclass
@@ -10,18 +17,124 @@ from datetime import timedelta
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from accounts.models import Role, User
+from core import sorting
 from core.caching import forget, remember
+from core.pagination import CountedPaginator, SinglePassPaginator
+from establishments.models import Contract, Establishment
 
-from .access import tickets_for
+from .access import status_counts_for, tickets_for
 from .models import OPEN_STATUSES, Status, SurveyAnswer, SurveyQuestion, SurveyResponse, Team
-from .rows import only_row_columns
-from .search import filter_tickets_and_messages
+from .search import filter_tickets, filter_tickets_and_messages
 from .workflow import TEAM_OF_ROLE
+
+# --- What a list row reads -------------------------------------------------------------------
+
+# The DI's own columns that a row shows (``support/templatetags/support_rows.py``).
+TICKET_COLUMNS = (
+    "number",
+    "subject",
+    "status",
+    "awaiting_owner",
+    "created_at",
+    "last_activity_at",
+    "contract",
+    "owner",
+    "assignee",
+)
+
+
+def only_row_columns(tickets, *, with_establishment=False):
+    """The queryset of a list, reading only what its rows show."""
+    return tickets.only(*TICKET_COLUMNS, *(("establishment",) if with_establishment else ()))
+
+
+def attach_row_relations(tickets, *, with_establishment=False):
+    """Give the page's DIs (a list) their contract and product, owner, person in charge and, on
+    the desk, establishment: one query each, by primary key. Returns the list."""
+    if not tickets:
+        return tickets
+    contracts = Contract.objects.filter(pk__in={t.contract_id for t in tickets}).select_related("product")
+    contracts = {c.pk: c for c in contracts.only("reference", "product__name")}
+    people_ids = {t.owner_id for t in tickets} | {t.assignee_id for t in tickets}
+    people_ids.discard(None)
+    people = {u.pk: u for u in User.objects.filter(pk__in=people_ids).only("first_name", "last_name")}
+    establishments = {}
+    if with_establishment:
+        establishments = Establishment.objects.filter(pk__in={t.establishment_id for t in tickets}).only("name")
+        establishments = {e.pk: e for e in establishments}
+    for ticket in tickets:
+        ticket.contract = contracts[ticket.contract_id]
+        ticket.owner = people.get(ticket.owner_id)
+        ticket.assignee = people.get(ticket.assignee_id)
+        if with_establishment:
+            ticket.establishment = establishments[ticket.establishment_id]
+    return tickets
+
+
+# --- The client's list and dashboard (SPEC M2.5, M3.2) -----------------------------------------
+
+CLIENT_PAGE_SIZE = 25
+# ?tri=<key> or ?tri=-<key>: the list's sortable columns (a whitelist).
+CLIENT_SORTS = {
+    "numero": ("number",),
+    "date": ("created_at",),
+    "objet": ("subject",),
+    "statut": ("status_rank",),
+    "activite": ("last_activity_at",),
+}
+CLIENT_DEFAULT_SORT = "-activite"
+STATUS_RANK = Case(
+    *(When(status=status, then=Value(rank)) for rank, status in enumerate(Status.values)),
+    output_field=IntegerField(),
+)
+
+
+def client_tickets(user, *, status="", show_closed=False, search="", sort=CLIENT_DEFAULT_SORT):
+    """The establishment's DIs as the list shows them: one status, or the open ones unless
+    ``show_closed``, matching ``search``, in the order of ``sort`` (a key of CLIENT_SORTS)."""
+    tickets = only_row_columns(tickets_for(user))
+    if status:
+        tickets = tickets.filter(status=status)
+    elif not show_closed:
+        # « Open » as a list of statuses, not « not final »: three index ranges to count.
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
+    if search:
+        tickets = filter_tickets(tickets, search)
+    fields = CLIENT_SORTS[sort.removeprefix("-")]
+    if fields == CLIENT_SORTS["statut"]:
+        tickets = tickets.annotate(status_rank=STATUS_RANK)
+    return tickets.order_by(*sorting.order_by(fields, sort))
+
+
+def client_ticket_page(user, page_number, *, status="", show_closed=False, search="", sort=CLIENT_DEFAULT_SORT):
+    """One page of the client's list, its rows' relations attached. A search finds its matches
+    once (page and total in one query); otherwise the total comes from the establishment's
+    counters (no count of up to 20,000 index entries)."""
+    tickets = client_tickets(user, status=status, show_closed=show_closed, search=search, sort=sort)
+    if search:
+        paginator = SinglePassPaginator(tickets, CLIENT_PAGE_SIZE)
+    else:
+        counts = status_counts_for(user)
+        listed = [status] if status else (Status.values if show_closed else OPEN_STATUSES)
+        paginator = CountedPaginator(tickets, CLIENT_PAGE_SIZE, count=sum(counts.get(s, 0) for s in listed))
+    page = paginator.get_page(page_number)
+    page.object_list = attach_row_relations(list(page.object_list))
+    return page
+
+
+def dashboard_counts(user):
+    """The establishment's DIs per status, in the workflow's order (one small query): the tiles of
+    the dashboard (SPEC M2.5)."""
+    counts = status_counts_for(user)
+    return [{"status": value, "label": label, "count": counts.get(value, 0)} for value, label in Status.choices]
+
+
+# --- The support desk (SPEC M8.1) ---------------------------------------------------------------
 
 ALL = "toutes"
 OPEN = "ouvertes"
@@ -87,7 +200,7 @@ def filter_status(tickets, status):
 
 def for_desk_list(tickets, sort):
     """The desk's list in the chosen order, reading only what its rows show (the rows' relations:
-    support.rows.attach_row_relations, once the page is cut)."""
+    ``attach_row_relations``, once the page is cut)."""
     return only_row_columns(tickets, with_establishment=True).order_by(*SORTS[sort])
 
 

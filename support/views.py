@@ -4,88 +4,46 @@ Views stay thin: reads go through ``support.access``, writes through ``support.s
 which forms a page shows is decided by ``support.workflow``.
 """
 
-from functools import wraps
-
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from audit.services import record
-from core.pagination import CountedPaginator, SinglePassPaginator
+from core import sorting
+from core.actions import perform_action
+from core.guards import CLIENTS_ONLY, client_required
+from core.refusals import refuse
 from core.serving import PrivateFile, serve
 
-from . import services, workflow
-from .access import get_attachment_for_user, get_ticket_for_user, status_counts_for, tickets_for, visible_messages
+from . import selectors, services, workflow
+from .access import get_attachment_for_user, get_ticket_for_user, visible_messages
 from .forms import CancelForm, MessageForm, ReassignForm, RefuseClosureForm, SurveyForm, TicketCreateForm
-from .models import OPEN_STATUSES, Attachment, Status, SurveyQuestion
-from .rows import attach_row_relations, only_row_columns
-from .search import filter_tickets
-from .services import TransitionRefused
+from .models import Attachment, Status, SurveyQuestion
 
-PAGE_SIZE = 25
-
-# ?tri=<key> or ?tri=-<key>: the list's sortable columns (a whitelist).
-SORTS = {
-    "numero": ("number",),
-    "date": ("created_at",),
-    "objet": ("subject",),
-    "statut": ("status_rank",),
-    "activite": ("last_activity_at",),
-}
-DEFAULT_SORT = "-activite"
-STATUS_RANK = Case(
-    *(When(status=status, then=Value(rank)) for rank, status in enumerate(Status.values)),
-    output_field=IntegerField(),
+LIST_COLUMNS = (
+    ("numero", _lazy("N°")),
+    ("date", _lazy("Date")),
+    ("objet", _lazy("Objet")),
+    (None, _lazy("Contrat")),
+    ("statut", _lazy("Statut")),
+    (None, _lazy("Agent")),
+    (None, _lazy("Support")),
+    ("activite", _lazy("Dernière activité")),
 )
 
 
-def _refused(request, message, number=None):
-    return render(request, "support/refused.html", {"reason": message, "number": number}, status=403)
-
-
-def client_required(view):
-    """Signed-in users of an establishment only: the vendor's staff work from the desk."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_client:
-            return _refused(request, _("Cette page est réservée aux comptes des établissements clients."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def refuses_transitions(view):
-    """A workflow refusal is a clear 403 page naming what was refused, never a 500."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except TransitionRefused as refusal:
-            return _refused(request, str(refusal), kwargs.get("number"))
-
-    return wrapper
-
-
-_require = workflow.ensure
-
-
-def _add_service_errors(form, error, field):
-    """Put a service's ValidationError next to its field (a dict names its fields)."""
-    if hasattr(error, "error_dict"):
-        form.add_error(None, error)
-    else:
-        form.add_error(field, error)
+def _refusal_back(ticket_number):
+    """Where the refusal page of an action on a DI leads back to."""
+    return {
+        "refusal_back_url": reverse("support:detail", args=[ticket_number]),
+        "refusal_back_label": _("Revenir à la DI %(number)s") % {"number": ticket_number},
+    }
 
 
 # --- Filing ------------------------------------------------------------------------------
@@ -95,36 +53,32 @@ def _add_service_errors(form, error, field):
 def ticket_create(request):
     bound = request.method == "POST"
     form = TicketCreateForm(request.POST if bound else None, request.FILES if bound else None, user=request.user)
-    if bound and form.is_valid():
-        data = form.cleaned_data
-        try:
-            ticket = services.ticket_create(
-                acting_user=request.user,
-                contract=data["contract"],
-                subject=data["subject"],
-                description=data["description"],
-                module=data["module"],
-                version=data["version"],
-                environment=data["environment"],
-                files=data["files"],
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error, "files")
-        else:
-            messages.success(request, _("Votre DI %(number)s a été enregistrée.") % {"number": ticket.number})
-            return redirect("support:detail", number=ticket.number)
-    form.files_dropped = form.is_bound and bool(request.FILES)
-    return render(request, "support/ticket_create.html", {"form": form})
+
+    def render_form(form, service_error=None):
+        form.files_dropped = form.is_bound and bool(request.FILES)
+        return render(request, "support/ticket_create.html", {"form": form})
+
+    if not bound:
+        return render_form(form)
+
+    def perform(data):
+        ticket = services.ticket_create(
+            acting_user=request.user,
+            contract=data["contract"],
+            subject=data["subject"],
+            description=data["description"],
+            module=data["module"],
+            version=data["version"],
+            environment=data["environment"],
+            files=data["files"],
+        )
+        message = _("Votre DI %(number)s a été enregistrée.") % {"number": ticket.number}
+        return message, reverse("support:detail", args=[ticket.number])
+
+    return perform_action(request, form=form, perform=perform, on_invalid=render_form, error_field="files")
 
 
 # --- List and dashboard ------------------------------------------------------------------
-
-
-def _sort_param(raw):
-    """« numero » or « -numero »; anything outside the whitelist falls back to the default."""
-    raw = raw or ""
-    key = raw.removeprefix("-")
-    return raw if key in SORTS else DEFAULT_SORT
 
 
 @client_required
@@ -135,58 +89,16 @@ def ticket_list(request):
         status = ""
     show_closed = request.GET.get("clotures") == "1"
     search = request.GET.get("q", "").strip()
-    sort = _sort_param(request.GET.get("tri"))
-
-    tickets = only_row_columns(tickets_for(request.user))
-    if status:
-        tickets = tickets.filter(status=status)
-    elif not show_closed:
-        # « Open » as a list of statuses, not « not final »: three index ranges to count.
-        tickets = tickets.filter(status__in=OPEN_STATUSES)
-    if search:
-        tickets = filter_tickets(tickets, search)
-    descending = sort.startswith("-")
-    fields = SORTS[sort.removeprefix("-")]
-    if fields == SORTS["statut"]:
-        tickets = tickets.annotate(status_rank=STATUS_RANK)
-    tickets = tickets.order_by(*(f"-{f}" if descending else f for f in fields), "-pk" if descending else "pk")
-    if search:
-        paginator = SinglePassPaginator(tickets, PAGE_SIZE)
-    else:  # the total from the establishment's counters: no count of up to 20,000 entries
-        counts = status_counts_for(request.user)
-        listed = [status] if status else (Status.values if show_closed else OPEN_STATUSES)
-        paginator = CountedPaginator(tickets, PAGE_SIZE, count=sum(counts.get(s, 0) for s in listed))
-    page = paginator.get_page(request.GET.get("page"))
-    page.object_list = attach_row_relations(list(page.object_list))
-
-    columns = []
-    for key, label in (
-        ("numero", _("N°")),
-        ("date", _("Date")),
-        ("objet", _("Objet")),
-        (None, _("Contrat")),
-        ("statut", _("Statut")),
-        (None, _("Agent")),
-        (None, _("Support")),
-        ("activite", _("Dernière activité")),
-    ):
-        current = key is not None and sort.removeprefix("-") == key
-        columns.append(
-            {
-                "label": label,
-                "key": key,
-                "current": current,
-                "descending": current and descending,
-                # A click on the current column flips its order; another column starts ascending.
-                "next_sort": (key if descending else f"-{key}") if current else key,
-            }
-        )
+    sort = sorting.sort_param(request.GET.get("tri"), selectors.CLIENT_SORTS, selectors.CLIENT_DEFAULT_SORT)
+    page = selectors.client_ticket_page(
+        request.user, request.GET.get("page"), status=status, show_closed=show_closed, search=search, sort=sort
+    )
     return render(
         request,
         "support/ticket_list.html",
         {
             "page": page,
-            "columns": columns,
+            "columns": sorting.columns(LIST_COLUMNS, sort),
             "status": status,
             "status_label": Status(status).label if status else "",
             "show_closed": show_closed,
@@ -195,12 +107,6 @@ def ticket_list(request):
             "statuses": Status.choices,
         },
     )
-
-
-def dashboard_counts(user):
-    """The establishment's DIs per status, in the workflow's order (one small query)."""
-    counts = status_counts_for(user)
-    return [{"status": value, "label": label, "count": counts.get(value, 0)} for value, label in Status.choices]
 
 
 @require_GET
@@ -213,8 +119,9 @@ def dashboard(request):
         # An expired session: the whole page goes to the login form, not into the tiles.
         return HttpResponseClientRedirect(redirect_to_login(home).url)
     if not request.user.is_client:
-        return _refused(request, _("Cette page est réservée aux comptes des établissements clients."))
-    response = render(request, "support/includes/dashboard_tiles.html", {"tiles": dashboard_counts(request.user)})
+        return refuse(request, str(CLIENTS_ONLY))
+    tiles = selectors.dashboard_counts(request.user)
+    response = render(request, "support/includes/dashboard_tiles.html", {"tiles": tiles})
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -255,113 +162,110 @@ def ticket_detail(request, number):
     return _render_detail(request, ticket)
 
 
-def _done(request, ticket, message):
-    messages.success(request, message)
-    return redirect("support:detail", number=ticket.number)
+def _act(request, number, action, perform, *, form=None, form_name=None, error_field=None):
+    """One owner's (or administrator's) action on a DI: the workflow table decides, the form is
+    read, the one service is called (``core.actions.perform_action``)."""
+    ticket = get_ticket_for_user(request.user, number)
+    return perform_action(
+        request,
+        check=lambda: workflow.ensure(action, request.user, ticket),
+        form=form(ticket) if callable(form) else form,
+        perform=lambda data: perform(ticket, data),
+        on_invalid=lambda form, error: _render_detail(request, ticket, **({form_name: form} if form_name else {})),
+        success_url=reverse("support:detail", args=[ticket.number]),
+        error_field=error_field,
+        **_refusal_back(ticket.number),
+    )
 
 
 @login_required
 @require_POST
-@refuses_transitions
 def ticket_message(request, number):
-    ticket = get_ticket_for_user(request.user, number)
-    _require("owner_message", request.user, ticket)
+    def perform(ticket, data):
+        services.ticket_post_message(ticket, acting_user=request.user, body=data["body"], files=data["files"])
+        return _("Votre message a été envoyé au support.")
+
     form = MessageForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.ticket_post_message(
-                ticket, acting_user=request.user, body=form.cleaned_data["body"], files=form.cleaned_data["files"]
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error, "files")
-        else:
-            return _done(request, ticket, _("Votre message a été envoyé au support."))
     form.files_dropped = bool(request.FILES)
-    return _render_detail(request, ticket, message_form=form)
+    return _act(request, number, "owner_message", perform, form=form, form_name="message_form", error_field="files")
 
 
 @login_required
 @require_POST
-@refuses_transitions
 def ticket_validate_closure(request, number):
-    ticket = get_ticket_for_user(request.user, number)
-    _require("validate_closure", request.user, ticket)
-    form = SurveyForm(request.POST, questions=SurveyQuestion.objects.filter(is_active=True))
-    if form.is_valid():
-        try:
-            services.ticket_validate_closure(
-                ticket, acting_user=request.user, ratings=form.ratings(), comment=form.cleaned_data["comment"]
-            )
-        except ValidationError as error:
-            _add_service_errors(form, error, None)
-        else:
-            return _done(
-                request,
-                ticket,
-                _("La clôture de la DI %(number)s est validée. Merci pour vos réponses.") % {"number": ticket.number},
-            )
-    return _render_detail(request, ticket, survey_form=form)
+    def perform(ticket, data):
+        services.ticket_validate_closure(
+            ticket, acting_user=request.user, ratings=survey.ratings(), comment=data["comment"]
+        )
+        return _("La clôture de la DI %(number)s est validée. Merci pour vos réponses.") % {"number": ticket.number}
+
+    survey = SurveyForm(request.POST, questions=SurveyQuestion.objects.filter(is_active=True))
+    return _act(request, number, "validate_closure", perform, form=survey, form_name="survey_form")
 
 
 @login_required
 @require_POST
-@refuses_transitions
 def ticket_refuse_closure(request, number):
-    ticket = get_ticket_for_user(request.user, number)
-    _require("refuse_closure", request.user, ticket)
+    def perform(ticket, data):
+        services.ticket_refuse_closure(ticket, acting_user=request.user, body=data["body"])
+        return _("Clôture refusée : la DI %(number)s repasse « En cours ».") % {"number": ticket.number}
+
     form = RefuseClosureForm(request.POST)
-    if form.is_valid():
-        try:
-            services.ticket_refuse_closure(ticket, acting_user=request.user, body=form.cleaned_data["body"])
-        except ValidationError as error:
-            _add_service_errors(form, error, "body")
-        else:
-            return _done(
-                request,
-                ticket,
-                _("Clôture refusée : la DI %(number)s repasse « En cours ».") % {"number": ticket.number},
-            )
-    return _render_detail(request, ticket, refuse_form=form)
+    return _act(request, number, "refuse_closure", perform, form=form, form_name="refuse_form", error_field="body")
 
 
 @login_required
-@refuses_transitions
 def ticket_cancel(request, number):
     """GET: the confirmation page, with the reason to give; POST: cancel."""
     ticket = get_ticket_for_user(request.user, number)
-    _require("cancel", request.user, ticket)
-    form = CancelForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        try:
-            services.ticket_cancel(ticket, acting_user=request.user, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            _add_service_errors(form, error, "reason")
-        else:
-            return _done(request, ticket, _("La DI %(number)s est annulée.") % {"number": ticket.number})
-    return render(request, "support/ticket_cancel.html", {"ticket": ticket, "form": form})
+
+    def confirmation(form, service_error=None):
+        return render(request, "support/ticket_cancel.html", {"ticket": ticket, "form": form})
+
+    def perform(data):
+        services.ticket_cancel(ticket, acting_user=request.user, reason=data["reason"])
+        return _("La DI %(number)s est annulée.") % {"number": ticket.number}
+
+    if request.method != "POST":
+        if not workflow.can("cancel", request.user, ticket):
+            back = _refusal_back(ticket.number)
+            return refuse(
+                request,
+                workflow.refusal_reason("cancel", ticket),
+                title=_("Action refusée"),
+                back_url=back["refusal_back_url"],
+                back_label=back["refusal_back_label"],
+            )
+        return confirmation(CancelForm())
+    return perform_action(
+        request,
+        check=lambda: workflow.ensure("cancel", request.user, ticket),
+        form=CancelForm(request.POST),
+        perform=perform,
+        on_invalid=confirmation,
+        success_url=reverse("support:detail", args=[ticket.number]),
+        error_field="reason",
+        **_refusal_back(ticket.number),
+    )
 
 
 @login_required
 @require_POST
-@refuses_transitions
 def ticket_reassign(request, number):
-    ticket = get_ticket_for_user(request.user, number)
-    _require("reassign", request.user, ticket)
-    form = ReassignForm(request.POST, ticket=ticket)
-    if form.is_valid():
-        new_owner = form.cleaned_data["new_owner"]
-        try:
-            services.ticket_reassign(ticket, acting_user=request.user, new_owner=new_owner)
-        except ValidationError as error:
-            _add_service_errors(form, error, "new_owner")
-        else:
-            return _done(
-                request,
-                ticket,
-                _("La DI %(number)s est réaffectée à %(name)s.")
-                % {"number": ticket.number, "name": new_owner.full_name},
-            )
-    return _render_detail(request, ticket, reassign_form=form)
+    def perform(ticket, data):
+        new_owner = data["new_owner"]
+        services.ticket_reassign(ticket, acting_user=request.user, new_owner=new_owner)
+        return _("La DI %(number)s est réaffectée à %(name)s.") % {"number": ticket.number, "name": new_owner.full_name}
+
+    return _act(
+        request,
+        number,
+        "reassign",
+        perform,
+        form=lambda ticket: ReassignForm(request.POST, ticket=ticket),
+        form_name="reassign_form",
+        error_field="new_owner",
+    )
 
 
 # --- Attachments --------------------------------------------------------------------------

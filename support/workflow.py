@@ -16,7 +16,7 @@ TEAM_OF_ROLE = {Role.SUPPORT_SOFTWARE: Team.SOFTWARE, Role.SUPPORT_LEGAL: Team.L
 
 def is_team_support(user, ticket):
     """Vendor support of the DI's team; the vendor's administrators supervise every team."""
-    return user.is_active and (TEAM_OF_ROLE.get(user.role) == ticket.team or user.role == Role.VENDOR_ADMIN)
+    return user.is_active and (TEAM_OF_ROLE.get(user.role) == ticket.team or user.is_vendor_admin)
 
 
 def is_owner(user, ticket):
@@ -24,11 +24,11 @@ def is_owner(user, ticket):
 
 
 def is_person_in_charge(user, ticket):
-    return is_team_support(user, ticket) and (ticket.assignee_id in (None, user.pk) or user.role == Role.VENDOR_ADMIN)
+    return is_team_support(user, ticket) and (ticket.assignee_id in (None, user.pk) or user.is_vendor_admin)
 
 
 def is_establishment_admin(user, ticket):
-    return user.is_active and user.role == Role.ADMIN and user.establishment_id == ticket.establishment_id
+    return user.administers(ticket.establishment_id)
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,16 @@ class TransitionRefused(PermissionDenied):
     """The workflow table does not allow this action, for this user, in this status."""
 
 
+def refusal_reason(action, ticket):
+    """Why ``action`` is refused on ``ticket``, in French."""
+    return _("« %(action)s » n'est pas possible sur la DI %(number)s (%(status)s) pour votre compte.") % {
+        "action": TRANSITIONS[action].label,
+        "number": ticket.number,
+        "status": ticket.get_status_display(),
+    }
+
+
 def ensure(action, user, ticket):
     """Raise TransitionRefused (a clear French reason) unless ``can(action, user, ticket)``."""
     if not can(action, user, ticket):
-        raise TransitionRefused(
-            _("« %(action)s » n'est pas possible sur la DI %(number)s (%(status)s) pour votre compte.")
-            % {"action": TRANSITIONS[action].label, "number": ticket.number, "status": ticket.get_status_display()}
-        )
+        raise TransitionRefused(refusal_reason(action, ticket))

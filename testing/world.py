@@ -17,8 +17,8 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
-from accounts import services as account_services
 from accounts.models import AccountRequest, Role, User
+from collaborators import services as collaborator_services
 from downloads.models import DownloadFile
 from downloads.services import download_file_publish, download_record
 from establishments.models import Contract, Establishment, Product
@@ -239,7 +239,7 @@ def _establishment(key, products, vendor):
         comment=f"Commentaire satisfaction {tag}",
     )
     orphan = file(users["gone"], "SW", "orpheline")
-    account_services.user_deactivate(users["gone"], acting_user=users["admin"])
+    collaborator_services.user_deactivate(users["gone"], acting_user=users["admin"])
     tickets = {"main": main, "fresh": fresh, "pending": pending, "legal": legal, "closed": closed, "orphan": orphan}
     if key == "A":
         # A's counts differ from B's in every open status, so a count mixed with the other's shows.

@@ -35,7 +35,6 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import User
 from conftest import CommitClient
 from support.models import Status, SurveyQuestion, Ticket
-
 from testing.world import OTHER, PERSONAS, build_world
 
 # --- Expected answers ------------------------------------------------------------------------
@@ -398,7 +397,7 @@ ENTRIES = {
         get=rule(own=Redirect("/double-authentification/"), vendor=Redirect("/double-authentification/")),
     ),
     # --- establishment sheet and downloads
-    "establishments:detail": page("establishments:detail", get=CLIENTS, post=GET_ONLY_CLIENTS),
+    "collaborators:establishment": page("collaborators:establishment", get=CLIENTS, post=GET_ONLY_CLIENTS),
     "downloads:list": page("downloads:list", get=ANY_USER, post=GET_ONLY_USERS),
     "downloads:download": [
         # A product only this establishment holds an active contract on.
@@ -888,7 +887,7 @@ def test_lists_show_the_own_establishment_and_nothing_of_the_other(world, db, pe
         "dis": reverse("support:list") + "?clotures=1",
         "collaborators": reverse("collaborators:list"),
         "unassigned": reverse("collaborators:unassigned"),
-        "establishment": reverse("establishments:detail"),
+        "establishment": reverse("collaborators:establishment"),
         "downloads": reverse("downloads:list"),
     }
     bodies = {name: get(world, persona, url) for name, url in pages.items()}

@@ -128,7 +128,7 @@ CLIENT_PAGES = [
     "support:create",
     "support:list",
     "collaborators:list",
-    "establishments:detail",
+    "collaborators:establishment",
     "downloads:list",
 ]
 
@@ -327,7 +327,7 @@ def test_debug_is_off_and_no_debug_or_documentation_endpoint_is_mounted(vendor_a
         "/media/",
         "/silk/",
         "/__reload__/",
-        "/banc-essai/fixe/",  # the benchmark's views: only with BENCHMARK_ENDPOINTS=1
+        "/banc-essai/fixe/",  # the benchmark's views: only under bench.server_settings
     ):
         response = client.get(url)
         assert response.status_code == 404, url

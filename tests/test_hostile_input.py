@@ -280,7 +280,7 @@ def test_profile_fields_are_escaped_wherever_the_person_is_named(payload, agent,
             "collaborators": (est_admin, reverse("collaborators:list")),
             "collaborators searched": (est_admin, reverse("collaborators:list") + "?" + urlencode({"q": payload})),
             "collaborator sheet": (est_admin, reverse("collaborators:detail", args=[agent.pk])),
-            "establishment sheet": (est_admin, reverse("establishments:detail")),
+            "establishment sheet": (est_admin, reverse("collaborators:establishment")),
             "desk list": (support, reverse("desk:list")),
             "desk detail": (support, reverse("desk:detail", args=[ticket.number])),
             "back office accounts": (vendor_admin, reverse("admin:accounts_user_changelist")),
@@ -365,7 +365,7 @@ def test_establishment_name_typed_in_the_back_office_is_escaped_everywhere(
     ticket = Ticket.objects.get()
     check_pages(
         {
-            "establishment sheet": (agent, reverse("establishments:detail")),
+            "establishment sheet": (agent, reverse("collaborators:establishment")),
             "home": (agent, reverse("portal:home")),
             "profile": (agent, reverse("accounts:profile")),
             "desk list": (support, reverse("desk:list")),
@@ -1204,7 +1204,7 @@ def test_product_and_contract_typed_in_the_back_office_are_escaped_where_clients
             "filing form (contract choices)": (agent, reverse("support:create")),
             "client list": (agent, reverse("support:list")),
             "client detail": (agent, reverse("support:detail", args=[ticket.number])),
-            "establishment sheet": (agent, reverse("establishments:detail")),
+            "establishment sheet": (agent, reverse("collaborators:establishment")),
             "desk list": (support, reverse("desk:list")),
             "desk detail": (support, reverse("desk:detail", args=[ticket.number])),
             "back office products": (vendor_admin, reverse("admin:establishments_product_changelist")),

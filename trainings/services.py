@@ -100,7 +100,7 @@ def training_preview(training):
 
 
 def _check_can_validate(training, acting_user):
-    if not (acting_user.is_active and acting_user.role == Role.VENDOR_ADMIN):
+    if not acting_user.is_vendor_admin:
         raise PermissionDenied(_("Seul un administrateur de l'éditeur peut valider une formation."))
     if training.validated_at is not None:
         by = training.validated_by.full_name if training.validated_by else _("un administrateur")

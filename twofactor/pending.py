@@ -11,10 +11,9 @@ import logging
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare
-
-from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ def get(request):
     if time.time() - state.get("since", 0) > settings.TWO_FACTOR_PENDING_SECONDS:
         clear(request)
         return None, None
-    user = User.objects.filter(pk=state.get("user_id"), is_active=True).select_related("establishment").first()
+    user = get_user_model().objects.filter(pk=state.get("user_id"), is_active=True).select_related("establishment").first()
     if user is None or not constant_time_compare(user.get_session_auth_hash(), state.get("auth_hash", "")):
         clear(request)
         return None, None

@@ -4,14 +4,12 @@ from django.conf import settings
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import VENDOR_ROLES, Role
-
 
 def is_required(user):
     """The vendor's staff always; client administrators when TWO_FACTOR_REQUIRED_FOR_CLIENT_ADMINS."""
-    if user.role in VENDOR_ROLES:
+    if user.is_vendor:
         return True
-    return user.role == Role.ADMIN and settings.TWO_FACTOR_REQUIRED_FOR_CLIENT_ADMINS
+    return user.is_establishment_admin and settings.TWO_FACTOR_REQUIRED_FOR_CLIENT_ADMINS
 
 
 def totp_device(user):

@@ -6,6 +6,7 @@ written to the audit log.
 """
 
 import django_otp
+from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +15,6 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
 from audit.services import record
 from notifications.services import email_queue
 
@@ -46,7 +46,7 @@ def twofactor_enable(user, *, key, code, request=None):
 
     Replaces any previous setup (a new phone). Returns ``(device, recovery_codes)``: the codes in
     clear, to be shown once."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
     totp = check_code(key, normalize_code(code))
     if totp is None:
         raise ValidationError(
@@ -70,7 +70,7 @@ def twofactor_enable(user, *, key, code, request=None):
 @transaction.atomic
 def recovery_codes_regenerate(user, *, request=None):
     """New « Codes de secours »: the previous ones stop working. Returns the codes in clear."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
     if not policy.is_enrolled(user):
         raise ValidationError(_("La double authentification n'est pas activée sur ce compte."))
     codes = _issue_recovery_codes(user)
@@ -82,7 +82,7 @@ def recovery_codes_regenerate(user, *, request=None):
 def twofactor_disable(user, *, acting_user, request=None):
     """Remove the authenticator app and the recovery codes: by the user (after password + code) or,
     for a lost phone, by the vendor's administrator from the back office."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = get_user_model().objects.select_for_update().get(pk=user.pk)
     if not _remove_devices(user):
         raise ValidationError(_("La double authentification n'est pas activée sur ce compte."))
     by_admin = acting_user.pk != user.pk

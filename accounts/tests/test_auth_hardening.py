@@ -21,6 +21,7 @@ from django.urls import reverse
 from accounts import services
 from accounts.auth import budget_key
 from accounts.models import User
+from collaborators import services as collaborator_services
 from conftest import PASSWORD, make_user, solve_captcha
 from twofactor.tests.helpers import enrol, log_in_with_code
 
@@ -407,12 +408,12 @@ def test_deactivation_ends_every_session_for_good_even_after_reactivation(client
     phone.force_login(agent)
     assert laptop.get(HOME).status_code == 200
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.user_deactivate(agent, acting_user=est_admin)
+        collaborator_services.user_deactivate(agent, acting_user=est_admin)
     assert laptop.get(HOME).url.startswith(LOGIN)
     partial = phone.get(reverse("support:dashboard"), headers={"HX-Request": "true"})
     assert partial["HX-Redirect"].startswith(LOGIN)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.user_activate(agent, acting_user=est_admin)
+        collaborator_services.user_activate(agent, acting_user=est_admin)
     for device in (laptop, phone):
         assert device.get(HOME).url.startswith(LOGIN)
     assert not any(s.get_decoded().get(SESSION_KEY) == str(agent.pk) for s in Session.objects.all())

@@ -6,8 +6,8 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.tests.test_browser_accounts import browser_problems, sign_in_with_cookie  # noqa: F401
-from accounts.tests.test_browser_collaborators import check_page
 from audit.services import record
+from collaborators.tests.test_browser_collaborators import check_page
 
 
 @pytest.mark.browser

@@ -115,7 +115,7 @@ def test_clients_get_links_to_each_page_the_guide_describes(client, agent):
         "support:create",
         "support:list",
         "collaborators:list",
-        "establishments:detail",
+        "collaborators:establishment",
         "downloads:list",
         "accounts:profile",
     ):

@@ -1,6 +1,6 @@
 from django import template
 
-from support.views import dashboard_counts
+from support.selectors import dashboard_counts
 
 register = template.Library()
 

@@ -46,7 +46,7 @@ def test_each_tile_links_to_the_list_filtered_on_its_status(client, agent):
 
 def test_the_counts_take_one_grouped_query(agent, django_assert_num_queries):
     """M2.5"""
-    from support.views import dashboard_counts
+    from support.selectors import dashboard_counts
 
     for _ in range(3):
         file_ticket(agent)

@@ -44,7 +44,7 @@ def test_client_users_are_refused_the_desk_with_a_clear_page(client, request, pe
     response = client.get(URL)
     assert response.status_code == 403
     body = response.content.decode()
-    assert "réservé au personnel de l&#x27;éditeur" in body
+    assert "réservée au personnel de l&#x27;éditeur" in body
     assert dis["sw_b"].number not in body
 
 

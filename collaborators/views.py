@@ -1,33 +1,35 @@
 """« Collaborateurs » (SPEC M4): the establishment's accounts, their sheets, and the
-administrator's actions (profile, « Désactiver » / « Activer », « Réaffecter »).
+administrator's actions (profile, « Désactiver » / « Activer », « Réaffecter »); « Etablissement »
+(SPEC M5): the sheet of the establishment, its contracts and its collaborators.
 
 Views stay thin: reads go through ``accounts.access`` and ``support.access``, writes through
 ``accounts.services``. Any client profile may read; only an « Administrateur » of the
 establishment may act (checked here before reading the form, and again by each service).
 """
 
-from functools import wraps
-
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.access import collaborators_for, get_collaborator_for_user
+from accounts.models import CLIENT_ROLES
+from core import sorting
+from core.actions import perform_action
+from core.guards import ESTABLISHMENT_ADMINS_ONLY, client_required
+from establishments.access import contracts_for
 from support.access import tickets_for
 from support.models import OPEN_STATUSES
-from support.services import TransitionRefused
 
 from . import services
-from .access import client_required, collaborators_for, get_collaborator_for_user, refused
-from .collaborator_forms import ReassignForm, RoleForm
-from .models import CLIENT_ROLES, Role
+from .forms import ReassignForm, RoleForm
 
 PAGE_SIZE = 25
+ESTABLISHMENT_COLLABORATORS_SHOWN = 50
 TICKETS_PAGE_SIZE = 20
 
 ROLE_RANK = Case(
@@ -51,54 +53,6 @@ COLUMNS = (
 )
 
 
-def _is_admin(user):
-    return user.is_active and user.role == Role.ADMIN
-
-
-def admin_required(view):
-    """The administrator's actions: anyone else gets a 403, even with a crafted POST.
-
-    Runs after the scoped read (a colleague of another establishment is a 404 first)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not _is_admin(request.user):
-            return refused(
-                request,
-                _("Seul un administrateur de l'établissement peut gérer les comptes de ses collaborateurs."),
-                back_url=reverse("collaborators:list"),
-            )
-        try:
-            return view(request, *args, **kwargs)
-        except (services.AccountActionRefused, TransitionRefused) as refusal:
-            return refused(request, str(refusal), back_url=reverse("collaborators:list"))
-
-    return wrapper
-
-
-def _sort_param(raw):
-    raw = raw or ""
-    return raw if raw.removeprefix("-") in SORTS else DEFAULT_SORT
-
-
-def _columns(sort):
-    descending = sort.startswith("-")
-    columns = []
-    for key, label in COLUMNS:
-        current = sort.removeprefix("-") == key
-        columns.append(
-            {
-                "label": label,
-                "key": key,
-                "current": current,
-                "descending": current and descending,
-                # A click on the current column flips its order; another column starts ascending.
-                "next_sort": (key if descending else f"-{key}") if current else key,
-            }
-        )
-    return columns
-
-
 def _unassigned_tickets(user):
     """The DIs held by « Demande A Reaffecter »: the establishment's DIs without an owner."""
     return tickets_for(user).filter(owner__isnull=True)
@@ -108,7 +62,7 @@ def _unassigned_tickets(user):
 @require_GET
 def collaborator_list(request):
     search = request.GET.get("q", "").strip()[:200]
-    sort = _sort_param(request.GET.get("tri"))
+    sort = sorting.sort_param(request.GET.get("tri"), SORTS, DEFAULT_SORT)
     collaborators = collaborators_for(request.user).annotate(
         open_dis=Count("owned_tickets", filter=Q(owned_tickets__status__in=OPEN_STATUSES)),
         role_rank=ROLE_RANK,
@@ -117,22 +71,18 @@ def collaborator_list(request):
         collaborators = collaborators.filter(
             Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
         )
-    descending = sort.startswith("-")
-    fields = SORTS[sort.removeprefix("-")]
-    collaborators = collaborators.order_by(
-        *(f"-{f}" if descending else f for f in fields), "-pk" if descending else "pk"
-    )
+    collaborators = collaborators.order_by(*sorting.order_by(SORTS[sort.removeprefix("-")], sort))
     page = Paginator(collaborators, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
-        "accounts/collaborators/list.html",
+        "collaborators/list.html",
         {
             "page": page,
-            "columns": _columns(sort),
+            "columns": sorting.columns(COLUMNS, sort),
             "search": search,
             "sort": sort,
             "unassigned_count": _unassigned_tickets(request.user).filter(status__in=OPEN_STATUSES).count(),
-            "is_admin": _is_admin(request.user),
+            "is_admin": request.user.is_establishment_admin,
         },
     )
 
@@ -163,7 +113,7 @@ def _render_sheet(request, collaborator, *, status=200, **bound_forms):
         "collaborator": collaborator,
         "page": _tickets_page(request, tickets),
         "open_count": open_tickets.count(),
-        "is_admin": _is_admin(user),
+        "is_admin": user.is_establishment_admin,
         "is_self": collaborator.pk == user.pk,
         "action_error": bound_forms.pop("action_error", None),
     }
@@ -174,7 +124,7 @@ def _render_sheet(request, collaborator, *, status=200, **bound_forms):
                 open_tickets=open_tickets, candidates=_candidates(request, exclude=collaborator)
             )
     context["checked"] = _checked(context.get("reassign_form"))
-    return render(request, "accounts/collaborators/detail.html", context, status=status)
+    return render(request, "collaborators/detail.html", context, status=status)
 
 
 @client_required
@@ -184,128 +134,128 @@ def collaborator_detail(request, pk):
     return _render_sheet(request, collaborator)
 
 
-def _sheet(collaborator):
-    return redirect("collaborators:detail", pk=collaborator.pk)
+def _check_admin(user):
+    """Checked after the scoped read: another establishment's colleague is a 404 first."""
+    if not user.is_establishment_admin:
+        raise PermissionDenied(ESTABLISHMENT_ADMINS_ONLY)
 
 
-def _refused_by_rule(request, collaborator, error):
-    """A rule of M4.2/M4.4 refuses the action (oneself, the last administrator…): the sheet again,
-    with the reason, as a 409 (the request conflicts with the establishment's current state)."""
-    return _render_sheet(request, collaborator, status=409, action_error=" ".join(error.messages))
+def _act(request, collaborator, perform, *, form=None, form_name=None, error_field=None):
+    """One administrator's action on a colleague's sheet (``core.actions.perform_action``): a
+    service refusal (not their establishment's administrator…) is the refusal page; a rule of
+    M4.2/M4.4 (oneself, the last administrator…) shows the sheet again with the reason, as a 409
+    (the request conflicts with the establishment's current state)."""
+
+    def sheet_again(form, service_error):
+        if form is None:
+            return _render_sheet(request, collaborator, status=409, action_error=" ".join(service_error.messages))
+        return _render_sheet(request, collaborator, status=409 if service_error else 200, **{form_name: form})
+
+    return perform_action(
+        request,
+        check=lambda: _check_admin(request.user),
+        perform=perform,
+        form=form,
+        error_field=error_field,
+        on_invalid=sheet_again,
+        success_url=reverse("collaborators:detail", kwargs={"pk": collaborator.pk}),
+        refusal_back_url=reverse("collaborators:list"),
+        refusal_back_label=_("Revenir aux collaborateurs"),
+    )
 
 
 @client_required
 @require_POST
 def collaborator_deactivate(request, pk):
     collaborator = get_collaborator_for_user(request.user, pk)
-    return _deactivate(request, collaborator)
 
-
-@admin_required
-def _deactivate(request, collaborator):
-    released = tickets_for(request.user).filter(owner=collaborator, status__in=OPEN_STATUSES).count()
-    try:
+    def perform(data):
+        released = tickets_for(request.user).filter(owner=collaborator, status__in=OPEN_STATUSES).count()
         services.user_deactivate(collaborator, acting_user=request.user, request=request)
-    except ValidationError as error:
-        return _refused_by_rule(request, collaborator, error)
-    text = _("Le compte de %(name)s est désactivé : il ne peut plus se connecter.") % {"name": collaborator.full_name}
-    if released:
-        text += " " + ngettext(
-            "%(count)s DI est détenue par « Demande A Reaffecter ».",
-            "%(count)s DIs sont détenues par « Demande A Reaffecter ».",
-            released,
-        ) % {"count": released}
-    messages.success(request, text)
-    return _sheet(collaborator)
+        text = _("Le compte de %(name)s est désactivé : il ne peut plus se connecter.") % {
+            "name": collaborator.full_name
+        }
+        if released:
+            text += " " + ngettext(
+                "%(count)s DI est détenue par « Demande A Reaffecter ».",
+                "%(count)s DIs sont détenues par « Demande A Reaffecter ».",
+                released,
+            ) % {"count": released}
+        return text
+
+    return _act(request, collaborator, perform)
 
 
 @client_required
 @require_POST
 def collaborator_activate(request, pk):
     collaborator = get_collaborator_for_user(request.user, pk)
-    return _activate(request, collaborator)
 
-
-@admin_required
-def _activate(request, collaborator):
-    try:
+    def perform(data):
         services.user_activate(collaborator, acting_user=request.user, request=request)
-    except ValidationError as error:
-        return _refused_by_rule(request, collaborator, error)
-    messages.success(
-        request,
-        _(
+        return _(
             "Le compte de %(name)s est réactivé : il peut de nouveau se connecter. Ses anciennes DIs restent où elles sont."
-        )
-        % {"name": collaborator.full_name},
-    )
-    return _sheet(collaborator)
+        ) % {"name": collaborator.full_name}
+
+    return _act(request, collaborator, perform)
 
 
 @client_required
 @require_POST
 def collaborator_change_role(request, pk):
     collaborator = get_collaborator_for_user(request.user, pk)
-    return _change_role(request, collaborator)
 
-
-@admin_required
-def _change_role(request, collaborator):
-    form = RoleForm(request.POST)
-    if form.is_valid():
-        try:
-            collaborator = services.user_change_role(
-                collaborator, acting_user=request.user, role=form.cleaned_data["role"], request=request
-            )
-        except ValidationError as error:
-            form.add_error("role", error)
-            return _render_sheet(request, collaborator, status=409, role_form=form)
-        messages.success(
-            request,
-            _("%(name)s a désormais le profil « %(role)s ».")
-            % {"name": collaborator.full_name, "role": collaborator.get_role_display()},
+    def perform(data):
+        changed = services.user_change_role(
+            collaborator, acting_user=request.user, role=data["role"], request=request
         )
-        return _sheet(collaborator)
-    return _render_sheet(request, collaborator, role_form=form)
+        return _("%(name)s a désormais le profil « %(role)s ».") % {
+            "name": changed.full_name,
+            "role": changed.get_role_display(),
+        }
+
+    return _act(request, collaborator, perform, form=RoleForm(request.POST), form_name="role_form", error_field="role")
 
 
-def _reassign(request, form, success_url):
-    """Run a bound ReassignForm; returns a redirect when done, None when the form has errors."""
-    if not form.is_valid():
-        return None
-    new_owner = form.cleaned_data["new_owner"]
-    try:
+def _reassign(request, form, *, success_url, on_invalid):
+    """« Réaffecter » the DIs chosen in a bound ReassignForm."""
+
+    def perform(data):
+        new_owner = data["new_owner"]
         moved = services.tickets_reassign_many(
             form.chosen_tickets(), acting_user=request.user, new_owner=new_owner, request=request
         )
-    except ValidationError as error:
-        form.add_error("new_owner", error)
-        return None
-    messages.success(
-        request,
-        ngettext(
+        return ngettext(
             "%(count)s DI a été réaffectée à %(name)s, qui en est informé(e) par e-mail.",
             "%(count)s DIs ont été réaffectées à %(name)s, qui en est informé(e) par e-mail.",
             len(moved),
-        )
-        % {"count": len(moved), "name": new_owner.full_name},
+        ) % {"count": len(moved), "name": new_owner.full_name}
+
+    return perform_action(
+        request,
+        check=lambda: _check_admin(request.user),
+        perform=perform,
+        form=form,
+        error_field="new_owner",
+        on_invalid=on_invalid,
+        success_url=success_url,
+        refusal_back_url=reverse("collaborators:list"),
+        refusal_back_label=_("Revenir aux collaborateurs"),
     )
-    return redirect(success_url)
 
 
 @client_required
 @require_POST
 def collaborator_reassign(request, pk):
     collaborator = get_collaborator_for_user(request.user, pk)
-    return _reassign_collaborator(request, collaborator)
-
-
-@admin_required
-def _reassign_collaborator(request, collaborator):
     open_tickets = tickets_for(request.user).filter(owner=collaborator, status__in=OPEN_STATUSES)
     form = ReassignForm(request.POST, open_tickets=open_tickets, candidates=_candidates(request, exclude=collaborator))
-    done = _reassign(request, form, reverse("collaborators:detail", kwargs={"pk": collaborator.pk}))
-    return done or _render_sheet(request, collaborator, reassign_form=form)
+    return _reassign(
+        request,
+        form,
+        success_url=reverse("collaborators:detail", kwargs={"pk": collaborator.pk}),
+        on_invalid=lambda form, error: _render_sheet(request, collaborator, reassign_form=form),
+    )
 
 
 # --- « Demande A Reaffecter »: the placeholder owner of the DIs whose owner is gone -----------
@@ -317,14 +267,14 @@ def _render_unassigned(request, **bound_forms):
     context = {
         "page": _tickets_page(request, tickets),
         "open_count": open_tickets.count(),
-        "is_admin": _is_admin(request.user),
+        "is_admin": request.user.is_establishment_admin,
     }
     if context["is_admin"] and (context["open_count"] or "reassign_form" in bound_forms):
         context["reassign_form"] = bound_forms.get("reassign_form") or ReassignForm(
             open_tickets=open_tickets, candidates=_candidates(request)
         )
     context["checked"] = _checked(context.get("reassign_form"))
-    return render(request, "accounts/collaborators/unassigned.html", context)
+    return render(request, "collaborators/unassigned.html", context)
 
 
 @client_required
@@ -335,9 +285,32 @@ def unassigned_detail(request):
 
 @client_required
 @require_POST
-@admin_required
 def unassigned_reassign(request):
     open_tickets = _unassigned_tickets(request.user).filter(status__in=OPEN_STATUSES)
     form = ReassignForm(request.POST, open_tickets=open_tickets, candidates=_candidates(request))
-    done = _reassign(request, form, reverse("collaborators:unassigned"))
-    return done or _render_unassigned(request, reassign_form=form)
+    return _reassign(
+        request,
+        form,
+        success_url=reverse("collaborators:unassigned"),
+        on_invalid=lambda form, error: _render_unassigned(request, reassign_form=form),
+    )
+
+
+# --- « Etablissement » (SPEC M5): the sheet of the user's own establishment --------------------
+
+
+@client_required
+@require_GET
+def establishment_detail(request):
+    contracts = contracts_for(request.user).order_by("product__name", "-start_date")
+    collaborators = collaborators_for(request.user).order_by("last_name", "first_name")
+    return render(
+        request,
+        "collaborators/establishment.html",
+        {
+            "establishment": request.user.establishment,
+            "contracts": contracts,
+            "collaborators": collaborators[:ESTABLISHMENT_COLLABORATORS_SHOWN],
+            "collaborator_count": collaborators.count(),
+        },
+    )

@@ -7,11 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import user_deactivate
+from collaborators.services import user_deactivate
 from establishments.models import Contract
-from establishments.views import contract_state
 
-URL = reverse("establishments:detail")
+URL = reverse("collaborators:establishment")
 
 
 def _contract_rows(body):
@@ -102,11 +101,11 @@ def test_the_badge_follows_contract_in_force(agent):
     """M5"""
     today = timezone.localdate()
     for contract in Contract.objects.filter(establishment=agent.establishment):
-        assert (contract_state(contract, today) == "active") == contract.in_force
+        assert (contract.state_on(today) == Contract.State.ACTIVE) == contract.in_force
     upcoming = Contract(start_date=today + timedelta(days=3), is_active=True)
-    assert contract_state(upcoming, today) == "upcoming"
+    assert upcoming.state_on(today) == Contract.State.UPCOMING
     ended_today = Contract(start_date=date(2020, 1, 1), end_date=today, is_active=True)
-    assert contract_state(ended_today, today) == "active"
+    assert ended_today.state_on(today) == Contract.State.ACTIVE
 
 
 def test_it_lists_the_collaborators_linking_to_their_sheets(client, agent, colleague, est_admin, other_agent):

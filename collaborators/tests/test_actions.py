@@ -6,8 +6,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import Role, User
-from accounts.services import user_deactivate
 from audit.models import Event
+from collaborators.services import user_deactivate
 from conftest import CommitClient
 from support.models import Ticket
 from support.tests.client_builders import file_ticket

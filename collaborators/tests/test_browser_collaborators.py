@@ -123,7 +123,7 @@ def test_the_establishment_sheet_is_accessible(page, live_server, client, person
     """M5"""
     user = request.getfixturevalue(persona)
     sign_in_with_cookie(page, live_server, client, user)
-    page.goto(url(live_server, "establishments:detail"))
+    page.goto(url(live_server, "collaborators:establishment"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Centre Hospitalier Alpha")
     expect(page.locator("table.contract-list")).to_contain_text("Expiré")
     check_page(page)

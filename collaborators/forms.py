@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import CLIENT_ROLES
+from accounts.models import CLIENT_ROLES
 
 
 class RoleForm(forms.Form):

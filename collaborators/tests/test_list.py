@@ -148,7 +148,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(client, agent, django
 
 def test_the_demande_a_reaffecter_line_counts_the_open_dis_without_owner(client, team, agent, est_admin, colleague):
     """M4.1 M4.4"""
-    from accounts.services import user_deactivate
+    from collaborators.services import user_deactivate
 
     file_ticket(colleague)
     file_ticket(colleague, kind="JUR")
@@ -161,7 +161,7 @@ def test_the_demande_a_reaffecter_line_counts_the_open_dis_without_owner(client,
 
 def test_the_demande_a_reaffecter_line_is_scoped_to_the_establishment(client, team, other_admin, other_agent, agent):
     """M4.1 M10"""
-    from accounts.services import user_deactivate
+    from collaborators.services import user_deactivate
 
     file_ticket(other_agent)
     user_deactivate(other_agent, acting_user=other_admin)

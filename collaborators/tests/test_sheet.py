@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from accounts.services import user_deactivate
+from collaborators.services import user_deactivate
 from support import services
 from support.tests.client_builders import file_ticket, in_progress
 

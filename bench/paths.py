@@ -36,14 +36,15 @@ def folder(scale):
 
 
 def server_env(scale, **extra):
-    """The production settings (ESPACE_PRODUCTION=1), as the scale-out test sets them, plus the
-    benchmark's ceiling views (BENCHMARK_ENDPOINTS=1, never set in a real deployment)."""
+    """The production settings (ESPACE_PRODUCTION=1), as the scale-out test sets them, through the
+    benchmark's own settings module (``bench.server_settings``: the portal plus the ceiling views,
+    which the portal's own URLconf never serves)."""
     base = folder(scale)
     (base / "mail").mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_SETTINGS_MODULE": "bench.server_settings",
             "ESPACE_PRODUCTION": "1",
             "SECRET_KEY": "bench-only-" + "b" * 50,
             "DATABASE_URL": database_url(scale),
@@ -57,7 +58,6 @@ def server_env(scale, **extra):
             "MEDIA_ROOT": str(base / "media"),
             "FILE_STORAGE": "local",
             "ALTCHA_MAX_NUMBER": "5000",
-            "BENCHMARK_ENDPOINTS": "1",
         }
     )
     env.update(extra)

@@ -6,10 +6,10 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import TestCase
 
-from accounts import services
 from accounts.models import Role, User
-from accounts.services import AccountActionRefused
 from audit.models import Event
+from collaborators import services
+from collaborators.services import AccountActionRefused
 from conftest import make_user
 from support.models import Status, Ticket, TicketEvent
 from support.services import TransitionRefused

@@ -2,14 +2,13 @@
 administrator's actions (profile, « Désactiver » / « Activer », « Réaffecter »); « Etablissement »
 (SPEC M5): the sheet of the establishment, its contracts and its collaborators.
 
-Views stay thin: reads go through ``accounts.access`` and ``support.access``, writes through
-``accounts.services``. Any client profile may read; only an « Administrateur » of the
-establishment may act (checked here before reading the form, and again by each service).
+Views stay thin: reads go through ``collaborators.selectors`` (built on ``accounts.access`` and
+``support.access``), writes through ``collaborators.services``. Any client profile may read; only
+an « Administrateur » of the establishment may act (checked here before reading the form, and again
+by each service).
 """
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,33 +16,15 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import collaborators_for, get_collaborator_for_user
-from accounts.models import CLIENT_ROLES
 from core import sorting
 from core.actions import perform_action
 from core.guards import ESTABLISHMENT_ADMINS_ONLY, client_required
 from establishments.access import contracts_for
-from support.access import tickets_for
-from support.models import OPEN_STATUSES
 
-from . import services
+from . import selectors, services
 from .forms import ReassignForm, RoleForm
 
-PAGE_SIZE = 25
 ESTABLISHMENT_COLLABORATORS_SHOWN = 50
-TICKETS_PAGE_SIZE = 20
-
-ROLE_RANK = Case(
-    *(When(role=role, then=Value(rank)) for rank, role in enumerate(CLIENT_ROLES)), output_field=IntegerField()
-)
-# ?tri=<key> or ?tri=-<key>: the list's sortable columns (a whitelist).
-SORTS = {
-    "nom": ("last_name", "first_name"),
-    "email": ("email",),
-    "profil": ("role_rank", "last_name", "first_name"),
-    "actif": ("is_active", "last_name", "first_name"),
-    "dis": ("open_dis", "last_name", "first_name"),
-}
-DEFAULT_SORT = "nom"
 COLUMNS = (
     ("nom", gettext_lazy("Nom")),
     ("email", gettext_lazy("Adresse mail")),
@@ -53,51 +34,23 @@ COLUMNS = (
 )
 
 
-def _unassigned_tickets(user):
-    """The DIs held by « Demande A Reaffecter »: the establishment's DIs without an owner."""
-    return tickets_for(user).filter(owner__isnull=True)
-
-
 @client_required
 @require_GET
 def collaborator_list(request):
     search = request.GET.get("q", "").strip()[:200]
-    sort = sorting.sort_param(request.GET.get("tri"), SORTS, DEFAULT_SORT)
-    collaborators = collaborators_for(request.user).annotate(
-        open_dis=Count("owned_tickets", filter=Q(owned_tickets__status__in=OPEN_STATUSES)),
-        role_rank=ROLE_RANK,
-    )
-    for term in search.split():
-        collaborators = collaborators.filter(
-            Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
-        )
-    collaborators = collaborators.order_by(*sorting.order_by(SORTS[sort.removeprefix("-")], sort))
-    page = Paginator(collaborators, PAGE_SIZE).get_page(request.GET.get("page"))
+    sort = sorting.sort_param(request.GET.get("tri"), selectors.SORTS, selectors.DEFAULT_SORT)
     return render(
         request,
         "collaborators/list.html",
         {
-            "page": page,
+            "page": selectors.collaborator_page(request.user, request.GET.get("page"), search=search, sort=sort),
             "columns": sorting.columns(COLUMNS, sort),
             "search": search,
             "sort": sort,
-            "unassigned_count": _unassigned_tickets(request.user).filter(status__in=OPEN_STATUSES).count(),
+            "unassigned_count": selectors.open_tickets(request.user, None).count(),
             "is_admin": request.user.is_establishment_admin,
         },
     )
-
-
-def _tickets_page(request, tickets):
-    tickets = tickets.select_related("contract__product", "assignee").order_by("-created_at", "-pk")
-    return Paginator(tickets, TICKETS_PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _candidates(request, exclude=None):
-    """Who may receive DIs: the active accounts of the establishment."""
-    candidates = collaborators_for(request.user).filter(is_active=True).order_by("last_name", "first_name")
-    if exclude is not None:
-        candidates = candidates.exclude(pk=exclude.pk)
-    return candidates
 
 
 def _checked(form):
@@ -107,11 +60,10 @@ def _checked(form):
 
 def _render_sheet(request, collaborator, *, status=200, **bound_forms):
     user = request.user
-    tickets = tickets_for(user).filter(owner=collaborator)
-    open_tickets = tickets.filter(status__in=OPEN_STATUSES)
+    open_tickets = selectors.open_tickets(user, collaborator)
     context = {
         "collaborator": collaborator,
-        "page": _tickets_page(request, tickets),
+        "page": selectors.ticket_page(user, collaborator, request.GET.get("page")),
         "open_count": open_tickets.count(),
         "is_admin": user.is_establishment_admin,
         "is_self": collaborator.pk == user.pk,
@@ -121,7 +73,8 @@ def _render_sheet(request, collaborator, *, status=200, **bound_forms):
         context["role_form"] = bound_forms.get("role_form") or RoleForm(initial={"role": collaborator.role})
         if context["open_count"] or "reassign_form" in bound_forms:
             context["reassign_form"] = bound_forms.get("reassign_form") or ReassignForm(
-                open_tickets=open_tickets, candidates=_candidates(request, exclude=collaborator)
+                open_tickets=open_tickets,
+                candidates=selectors.reassignment_candidates(request.user, exclude=collaborator),
             )
     context["checked"] = _checked(context.get("reassign_form"))
     return render(request, "collaborators/detail.html", context, status=status)
@@ -170,7 +123,7 @@ def collaborator_deactivate(request, pk):
     collaborator = get_collaborator_for_user(request.user, pk)
 
     def perform(data):
-        released = tickets_for(request.user).filter(owner=collaborator, status__in=OPEN_STATUSES).count()
+        released = selectors.open_tickets(request.user, collaborator).count()
         services.user_deactivate(collaborator, acting_user=request.user, request=request)
         text = _("Le compte de %(name)s est désactivé : il ne peut plus se connecter.") % {
             "name": collaborator.full_name
@@ -206,9 +159,7 @@ def collaborator_change_role(request, pk):
     collaborator = get_collaborator_for_user(request.user, pk)
 
     def perform(data):
-        changed = services.user_change_role(
-            collaborator, acting_user=request.user, role=data["role"], request=request
-        )
+        changed = services.user_change_role(collaborator, acting_user=request.user, role=data["role"], request=request)
         return _("%(name)s a désormais le profil « %(role)s ».") % {
             "name": changed.full_name,
             "role": changed.get_role_display(),
@@ -248,8 +199,12 @@ def _reassign(request, form, *, success_url, on_invalid):
 @require_POST
 def collaborator_reassign(request, pk):
     collaborator = get_collaborator_for_user(request.user, pk)
-    open_tickets = tickets_for(request.user).filter(owner=collaborator, status__in=OPEN_STATUSES)
-    form = ReassignForm(request.POST, open_tickets=open_tickets, candidates=_candidates(request, exclude=collaborator))
+    open_tickets = selectors.open_tickets(request.user, collaborator)
+    form = ReassignForm(
+        request.POST,
+        open_tickets=open_tickets,
+        candidates=selectors.reassignment_candidates(request.user, exclude=collaborator),
+    )
     return _reassign(
         request,
         form,
@@ -262,16 +217,15 @@ def collaborator_reassign(request, pk):
 
 
 def _render_unassigned(request, **bound_forms):
-    tickets = _unassigned_tickets(request.user)
-    open_tickets = tickets.filter(status__in=OPEN_STATUSES)
+    open_tickets = selectors.open_tickets(request.user, None)
     context = {
-        "page": _tickets_page(request, tickets),
+        "page": selectors.ticket_page(request.user, None, request.GET.get("page")),
         "open_count": open_tickets.count(),
         "is_admin": request.user.is_establishment_admin,
     }
     if context["is_admin"] and (context["open_count"] or "reassign_form" in bound_forms):
         context["reassign_form"] = bound_forms.get("reassign_form") or ReassignForm(
-            open_tickets=open_tickets, candidates=_candidates(request)
+            open_tickets=open_tickets, candidates=selectors.reassignment_candidates(request.user)
         )
     context["checked"] = _checked(context.get("reassign_form"))
     return render(request, "collaborators/unassigned.html", context)
@@ -286,8 +240,10 @@ def unassigned_detail(request):
 @client_required
 @require_POST
 def unassigned_reassign(request):
-    open_tickets = _unassigned_tickets(request.user).filter(status__in=OPEN_STATUSES)
-    form = ReassignForm(request.POST, open_tickets=open_tickets, candidates=_candidates(request))
+    open_tickets = selectors.open_tickets(request.user, None)
+    form = ReassignForm(
+        request.POST, open_tickets=open_tickets, candidates=selectors.reassignment_candidates(request.user)
+    )
     return _reassign(
         request,
         form,

@@ -6,23 +6,12 @@ evaluated at each call, so a copied link stops working as soon as the contract e
 is deactivated. "Does not exist" and "not yours" get the same 404.
 """
 
+from django.db.models import Prefetch
 from django.http import Http404
 
-from establishments.models import Contract, Product
+from establishments.access import entitled_products
 
 from .models import DownloadFile
-
-
-def entitled_products(user):
-    """The products whose files the user may see and download."""
-    if not user.is_authenticated or not user.is_active:
-        return Product.objects.none()
-    if user.is_vendor:
-        return Product.objects.all()
-    if user.establishment_id is None:
-        return Product.objects.none()
-    in_force = Contract.objects.active().filter(establishment_id=user.establishment_id)
-    return Product.objects.filter(pk__in=in_force.values("product_id"))
 
 
 def files_for(user):
@@ -34,3 +23,14 @@ def get_file_for_user(user, file_uuid):
         return files_for(user).select_related("product").get(uuid=file_uuid)
     except DownloadFile.DoesNotExist:
         raise Http404("Fichier introuvable") from None
+
+
+def products_with_files(user):
+    """The products the user is entitled to, by name, each with its published files newest first
+    (``product.files``): the « Téléchargements » page, in two queries."""
+    newest_first = DownloadFile.objects.published().order_by("-published_on", "-created_at", "-pk")
+    return (
+        entitled_products(user)
+        .order_by("name")
+        .prefetch_related(Prefetch("downloads", queryset=newest_first, to_attr="files"))
+    )

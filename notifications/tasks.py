@@ -9,12 +9,6 @@ def deliver_emails(email_ids):
         email_deliver(email_id)
 
 
-@shared_task(name="notifications.deliver_email")
-def deliver_email(email_id):
-    """One e-mail (the jobs queued before deliver_emails existed)."""
-    email_deliver(email_id)
-
-
 @shared_task(name="notifications.deliver_pending_emails")
 def deliver_pending_emails():
     return email_deliver_pending()

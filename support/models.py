@@ -20,7 +20,6 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.TO_PROCESS, Status.IN_PROGRESS, Status.CLOSURE_PENDING)
-FINAL_STATUSES = (Status.CLOSED, Status.CANCELLED)
 
 
 class TicketCounter(models.Model):

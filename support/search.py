@@ -3,7 +3,7 @@
 PostgreSQL: full-text search in French with accents folded (the ``fr_unaccent`` configuration
 of migration 0004), against stored ``tsvector`` columns with GIN indexes: ``support_ticket.
 search_vector`` (subject and description), ``support_message.search_vector`` (body) and
-``support_ticket.messages_vector`` (all its messages' words, kept by a trigger), so that a
+``support_ticket.messages_vector`` (all its messages' words, kept by the trigger of migration 0005), so that a
 search across five million messages reads only the DI table's indexes: « bulletins bloqués »
 finds « Bulletin bloqué », « relance » finds « relancé ». The query is read as a search engine
 reads it (``websearch_to_tsquery``: words all required, "quoted phrase", ``or``, ``-word``).
@@ -58,7 +58,7 @@ def _ticket_text_matches(query, prefix=""):
 
 # Constant SQL: the user's words are always bound parameters.
 TICKET_MATCH = '"support_ticket"."search_vector" @@ websearch_to_tsquery(\'fr_unaccent\', %s)'
-# The DI's own words, or any of its messages' (``messages_vector``, kept by a trigger: migration 0004).
+# The DI's own words, or any of its messages' (``messages_vector``, kept by a trigger: migration 0005).
 TICKET_OR_MESSAGES_MATCH = (
     '("support_ticket"."search_vector" @@ websearch_to_tsquery(\'fr_unaccent\', %s)'
     ' OR "support_ticket"."messages_vector" @@ websearch_to_tsquery(\'fr_unaccent\', %s))'

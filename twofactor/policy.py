@@ -23,7 +23,3 @@ def is_enrolled(user):
 
 def recovery_codes_left(user):
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
-
-
-def needs_enrolment(user):
-    return is_required(user) and not is_enrolled(user)

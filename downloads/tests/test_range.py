@@ -5,8 +5,8 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from downloads.models import DownloadEvent
 from core.serving import BLOCK_SIZE, Unsatisfiable, parse_range
+from downloads.models import DownloadEvent
 
 from .builders import ALPHABET, publish
 

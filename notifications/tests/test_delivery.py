@@ -154,7 +154,7 @@ def test_the_worker_tasks_call_the_delivery_functions(agent):
     """M9"""
     first = queue(agent)
     queue(agent)
-    tasks.deliver_email(first.pk)
+    tasks.deliver_emails([first.pk])
     assert len(mail.outbox) == 1
     assert tasks.deliver_pending_emails() == 1
     assert len(mail.outbox) == 2

@@ -1,9 +1,8 @@
 """The rows of the two DI lists (client list, support desk) and a DI's thread, rendered in Python.
 
-A row through the template engine cost about 0.5 ms (two dates in two formats, a URL, a badge,
-three names: some twenty nodes); 25 of them were half of a list page's time, and the lists are the
-portal's busiest pages (docs/performance.md). The markup is the one the templates produced, every
-value escaped by ``format_html``.
+Through the template engine, 25 rows (two dates in two formats, a URL, a badge, three names each)
+were half of a list page's time, and the lists are the portal's busiest pages; the measurements are
+in docs/performance.md. The markup is the one the templates produced, every value escaped.
 """
 
 from django import template
@@ -125,8 +124,8 @@ def desk_ticket_row(context, ticket):
 
 
 # --- The thread of a DI ----------------------------------------------------------------------------
-# A 30-message thread through the template engine cost ~6.5 ms of the DI page (dates, a URL per
-# attachment, linebreaks): rendered here with the same markup.
+# A long thread through the template engine (dates, a URL per attachment, linebreaks) was a large
+# part of the DI page's time (docs/performance.md): rendered here with the same markup.
 
 _NO_UUID = "00000000-0000-0000-0000-000000000000"
 

@@ -39,7 +39,9 @@ def get(request):
     if time.time() - state.get("since", 0) > settings.TWO_FACTOR_PENDING_SECONDS:
         clear(request)
         return None, None
-    user = get_user_model().objects.filter(pk=state.get("user_id"), is_active=True).select_related("establishment").first()
+    user = (
+        get_user_model().objects.filter(pk=state.get("user_id"), is_active=True).select_related("establishment").first()
+    )
     if user is None or not constant_time_compare(user.get_session_auth_hash(), state.get("auth_hash", "")):
         clear(request)
         return None, None

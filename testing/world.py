@@ -25,7 +25,7 @@ from establishments.models import Contract, Establishment, Product
 from news.models import NewsItem
 from support import services as support_services
 from support.models import SurveyQuestion, Ticket
-from support.tests.client_builders import pdf, text_file
+from testing.tickets import pdf, text_file
 from trainings.models import Participant, Training
 
 PASSWORD = "matrix-Passw0rd-2026"  # noqa: S105 (a test account's password)

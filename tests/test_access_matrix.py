@@ -33,8 +33,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
-from conftest import CommitClient
-from support.models import Status, SurveyQuestion, Ticket
+from support.models import Status, Ticket
+from testing.clients import CommitClient
+from testing.tickets import ratings_form
 from testing.world import OTHER, PERSONAS, build_world
 
 # --- Expected answers ------------------------------------------------------------------------
@@ -150,10 +151,6 @@ def file_url(file):
     return reverse("downloads:download", kwargs={"uuid": file.uuid})
 
 
-def ratings(world):
-    return {f"survey-q{q.pk}": "4" for q in SurveyQuestion.objects.filter(is_active=True)}
-
-
 BOGUS_TOKEN = {"uidb64": "MQ", "token": "abc-0123456789abcdef"}
 
 ENTRIES = {
@@ -253,7 +250,7 @@ ENTRIES = {
         ticket_url("support:validate_closure", "pending"),
         get=GET_ONLY_USERS,
         post=OWNER_WRITES,
-        valid=lambda world, est: ratings(world),
+        valid=lambda world, est: ratings_form(),
     ),
     "support:refuse_closure": each_est(
         "pending",

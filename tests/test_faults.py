@@ -24,15 +24,16 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import Role
 from audit.models import Event
-from conftest import PASSWORD, CommitClient, make_user
 from core.resilience import ServiceUnavailableMiddleware
 from notifications.models import OutgoingEmail
 from support import services
 from support.models import Attachment, Message, Status, SurveyQuestion, Ticket, TicketCounter, TicketEvent
 from support.services import TransitionRefused
-from support.tests.client_builders import closure_pending, contract, file_ticket, in_progress, pdf
+from testing.clients import CommitClient
+from testing.mail import FAILING_EMAIL_BACKEND
+from testing.personas import PASSWORD, make_user
+from testing.tickets import contract_of, file_di, pdf, propose_closure, take
 
-FAILING_MAIL = "notifications.tests.backends.FailingEmailBackend"
 WORKING_MAIL = "django.core.mail.backends.locmem.EmailBackend"
 UNAVAILABLE = "Service momentanément indisponible"
 
@@ -44,7 +45,7 @@ def media_files(settings):
 
 def file_by_http(client, est, *files, **overrides):
     data = {
-        "contract": contract(est, "SW").pk,
+        "contract": contract_of(est, "SW").pk,
         "subject": "Les bulletins ne s'éditent plus",
         "description": "Depuis la mise à jour, l'édition reste bloquée.",
         "module": "Paie",
@@ -109,7 +110,7 @@ def test_a_storage_failing_on_the_second_file_leaves_neither_row_nor_the_first_f
 
 def test_a_storage_failure_on_a_message_keeps_the_di_and_loses_only_that_message(client, agent, settings):
     """M3.4 M10"""
-    ticket = file_ticket(agent, files=[pdf("premier.pdf")])
+    ticket = file_di(agent, files=[pdf("premier.pdf")])
     before = media_files(settings)
     client.raise_request_exception = False
     client.force_login(agent)
@@ -132,7 +133,7 @@ def test_with_the_mail_server_down_a_di_filed_on_the_page_is_saved_and_its_email
     client, agent, est_a, support, settings
 ):
     """M9 M3.1"""
-    settings.EMAIL_BACKEND = FAILING_MAIL
+    settings.EMAIL_BACKEND = FAILING_EMAIL_BACKEND
     client.force_login(agent)
     response = file_by_http(client, est_a, pdf())
     ticket = Ticket.objects.get()
@@ -160,8 +161,8 @@ def test_with_the_mail_server_down_a_di_filed_on_the_page_is_saved_and_its_email
 
 def test_with_the_mail_server_down_the_owners_message_is_saved_and_its_email_kept(client, agent, support, settings):
     """M9 M3.4"""
-    ticket = in_progress(file_ticket(agent), support)
-    settings.EMAIL_BACKEND = FAILING_MAIL
+    ticket = take(file_di(agent), support)
+    settings.EMAIL_BACKEND = FAILING_EMAIL_BACKEND
     client.force_login(agent)
     response = client.post(reverse("support:message", args=[ticket.number]), {"message-body": "Toujours bloqué."})
     assert response.status_code == 302
@@ -247,7 +248,7 @@ def test_with_redis_down_the_other_captcha_forms_say_so_too(client, agent, captc
 
 def test_with_redis_down_signed_in_users_keep_working_from_the_database(client, agent):
     """M10: sessions fall back to the database; pages answer."""
-    ticket = file_ticket(agent)
+    ticket = file_di(agent)
     client.force_login(agent)
     with redis_unreachable():
         for url in (
@@ -372,7 +373,7 @@ def questions(transactional_db):
 def test_two_support_agents_taking_the_same_di_one_wins(agent, support):
     """M8.1 M10"""
     second = make_user("support2@vendor.example", None, Role.SUPPORT_SOFTWARE)
-    ticket = file_ticket(agent)
+    ticket = file_di(agent)
     results = race(
         lambda: services.ticket_take(ticket, acting_user=support),
         lambda: services.ticket_take(ticket, acting_user=second),
@@ -389,7 +390,7 @@ def test_two_support_agents_taking_the_same_di_one_wins(agent, support):
 @pytest.mark.django_db(transaction=True)
 def test_validating_and_refusing_the_closure_at_once_one_wins(agent, support, questions):
     """M3.5 M10 (the owner in two tabs)"""
-    ticket = closure_pending(file_ticket(agent), support)
+    ticket = propose_closure(file_di(agent), support)
     results = race(
         lambda: services.ticket_validate_closure(ticket, acting_user=agent, ratings={q.pk: 5 for q in questions}),
         lambda: services.ticket_refuse_closure(ticket, acting_user=agent, body="Pas résolu."),
@@ -410,7 +411,7 @@ def test_validating_and_refusing_the_closure_at_once_one_wins(agent, support, qu
 def test_a_closure_proposed_while_the_owner_writes_stays_consistent(agent, support, questions):
     """M3.4 M3.5 M10: the owner's message lands before the proposal, or is refused after it (the DI
     is then « Clôture à valider »): never a message on a DI already waiting for validation."""
-    ticket = in_progress(file_ticket(agent), support)
+    ticket = take(file_di(agent), support)
     results = race(
         lambda: services.ticket_propose_closure(ticket, acting_user=support, body="Corrigé."),
         lambda: services.ticket_post_message(ticket, acting_user=agent, body="Une précision encore."),
@@ -432,7 +433,7 @@ def test_a_closure_proposed_while_the_owner_writes_stays_consistent(agent, suppo
 @pytest.mark.django_db(transaction=True)
 def test_a_reassignment_while_the_owner_writes_never_leaves_a_message_by_a_non_owner(agent, colleague, est_admin):
     """M3.4 M4.3 M10"""
-    ticket = file_ticket(agent)
+    ticket = file_di(agent)
     results = race(
         lambda: services.ticket_reassign(ticket, acting_user=est_admin, new_owner=colleague),
         lambda: services.ticket_post_message(ticket, acting_user=agent, body="Mon dernier message."),
@@ -451,7 +452,7 @@ def test_a_reassignment_while_the_owner_writes_never_leaves_a_message_by_a_non_o
 @pytest.mark.django_db(transaction=True)
 def test_a_cancellation_racing_a_closure_proposal_ends_cancelled_with_a_consistent_history(agent, support):
     """M3.5 M3.6 M10"""
-    ticket = in_progress(file_ticket(agent), support)
+    ticket = take(file_di(agent), support)
     race(
         lambda: services.ticket_propose_closure(ticket, acting_user=support, body="Corrigé."),
         lambda: services.ticket_cancel(ticket, acting_user=agent, reason="Plus d'actualité."),
@@ -465,7 +466,7 @@ def test_a_cancellation_racing_a_closure_proposal_ends_cancelled_with_a_consiste
 @pytest.mark.django_db(transaction=True)
 def test_dis_filed_at_the_same_moment_get_distinct_numbers(agent, colleague, est_admin, referent):
     """M3.1 M10"""
-    results = race(*(lambda user=user: file_ticket(user) for user in (agent, colleague, est_admin, referent)), hold=0)
+    results = race(*(lambda user=user: file_di(user) for user in (agent, colleague, est_admin, referent)), hold=0)
     assert all(isinstance(r, Ticket) for r in results), results
     assert len({r.number for r in results}) == 4
     assert TicketCounter.objects.get().last == 4

@@ -16,16 +16,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import include, path, reverse
 
-from conftest import CommitClient
-from support import services as support_services
 from support.models import Attachment
+from testing.clients import CommitClient
+from testing.downloads import publish
+from testing.tickets import PDF, file_di, pdf
 
 ROOT = Path(__file__).resolve().parents[1]
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 # --- A test-only URL configuration: the project's URLs plus views that fail on purpose ---------
@@ -85,16 +84,7 @@ def signed_in(user):
 
 @pytest.fixture
 def ticket(agent):
-    from establishments.models import Contract
-
-    contract = Contract.objects.get(establishment=agent.establishment, reference__endswith="-SW")
-    return support_services.ticket_create(
-        acting_user=agent,
-        contract=contract,
-        subject="Les bulletins ne s'éditent plus",
-        description="Depuis ce matin.",
-        files=[SimpleUploadedFile("capture.pdf", PDF, content_type="application/pdf")],
-    )
+    return file_di(agent, subject="Les bulletins ne s'éditent plus", description="Depuis ce matin.", files=[pdf()])
 
 
 # --- HTML pages -------------------------------------------------------------------------------------
@@ -209,8 +199,6 @@ def test_attachments_are_served_as_private_attachments_with_the_headers(agent, t
 @pytest.mark.parametrize("mode", ["django", "x-accel"])
 def test_downloads_are_served_as_private_attachments_with_the_headers(agent, products, settings, mode):
     """M6 M10"""
-    from downloads.tests.builders import publish
-
     settings.FILE_SERVE_MODE = mode
     guide = publish(products["software"], "Guide", filename="guide.pdf", content=PDF)
     response = signed_in(agent).get(reverse("downloads:download", args=[guide.uuid]))

@@ -23,9 +23,11 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import AccountRequest, Role, User
-from conftest import PASSWORD, CommitClient, make_user
 from news.models import NewsItem
 from support.models import Attachment, Message, Status, SurveyQuestion, SurveyResponse, Team, Ticket
+from testing.clients import CommitClient
+from testing.personas import PASSWORD, make_user
+from testing.tickets import PDF, pdf, ratings_form
 from trainings.models import Participant, Training
 
 # --- The corpus ------------------------------------------------------------------------------
@@ -43,7 +45,6 @@ PAYLOADS = [
 HTML_SPECIALS = set("<>\"'&")
 LIVE_URL = re.compile(r"""(?:href|src|action|formaction|data)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
 
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
@@ -122,10 +123,6 @@ def file_di_through_the_page(client, establishment, /, *, files=(), **fields):
     if files:
         data["files"] = list(files)
     return assert_not_5xx(client.post(reverse("support:create"), data), "filing a DI")
-
-
-def pdf(name="capture.pdf", content=PDF):
-    return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
 def stored_files():
@@ -207,7 +204,7 @@ def test_messages_notes_closure_cancel_and_survey_are_escaped_everywhere(
     assert_inert(get_page(owner, detail, "closure form"), payload, "the closure form (question text)")
     post(owner, reverse("support:refuse_closure", args=[ticket.number]), {"refuse-body": payload}, "refusal")
     post(desk, desk_url("propose_closure"), {"cloture-body": "Corrigé."}, "closure proposed again")
-    ratings = {f"survey-q{q.pk}": "4" for q in SurveyQuestion.objects.filter(is_active=True)}
+    ratings = ratings_form()
     post(
         owner,
         reverse("support:validate_closure", args=[ticket.number]),
@@ -822,7 +819,7 @@ def test_closure_forms_ignore_smuggled_fields(taken, agent, support, extras):
 
     services.ticket_propose_closure(taken, acting_user=support, body="Corrigé.")
     extras["status"] = Status.IN_PROGRESS
-    ratings = {f"survey-q{q.pk}": "5" for q in SurveyQuestion.objects.filter(is_active=True)}
+    ratings = ratings_form(5)
     validated = {**ratings, "survey-comment": "Merci", **smuggled(["survey-"], respondent=extras["owner"], **extras)}
     post(owner, reverse("support:validate_closure", args=[taken.number]), validated, "validation")
     assert_ticket_kept(taken, agent, support, Status.CLOSED)

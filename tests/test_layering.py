@@ -83,26 +83,100 @@ def test_apps_import_only_lower_layers():
     assert not violations, "imports against the layering:\n" + "\n".join(violations)
 
 
-def test_no_test_module_imports_another():
-    """Test helpers live in the test-support package ``testing/``; test modules import it, never
-    each other (nor conftest.py)."""
+def resolved_imports_of(relative):
+    """(line, imported module) for every import of a file, relative ones made absolute
+    (``from .builders import x`` in ``support/tests/test_x.py`` is ``support.tests.builders``;
+    ``from . import x`` is ``support.tests.x``, which may be a module)."""
+    tree = ast.parse((ROOT / relative).read_text(), filename=str(relative))
+    package = list(relative.parent.parts)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            if node.module:
+                yield node.lineno, module
+            else:
+                for alias in node.names:
+                    yield node.lineno, f"{module}.{alias.name}"
+
+
+def names_a_test_module(module):
+    """A ``tests`` package or anything in one, a ``test_*`` module, or a ``conftest``."""
+    parts = module.split(".")
+    return "tests" in parts or "conftest" in parts or any(part.startswith("test_") for part in parts)
+
+
+def imports_of_test_modules(files=None):
     violations = []
-    for relative in python_files():
-        if not is_test_module(relative) or relative.parts[0] == "testing":
+    for relative in files if files is not None else python_files():
+        if not is_test_module(relative):
             continue
-        for line, module in imports_of(relative):
-            parts = module.split(".")
-            if "tests" in parts[:-1] or parts[-1] == "tests" or module == "conftest" or parts[0] == "tests" or "tests" in parts and parts.index("tests") < len(parts) - 1:
+        for line, module in resolved_imports_of(relative):
+            if names_a_test_module(module):
                 violations.append(f"{relative}:{line} imports {module}")
+    return violations
+
+
+def test_no_test_module_imports_another():
+    """Test helpers live in the test-support package ``testing/``; test modules (and ``testing``
+    itself) import it, never a test module, a helper inside a ``tests`` package, nor conftest.py."""
+    violations = imports_of_test_modules()
     assert not violations, "test modules importing other test modules:\n" + "\n".join(violations)
+
+
+@pytest.mark.parametrize(
+    ("path", "source", "expected"),
+    [
+        ("support/tests/test_x.py", "from conftest import PASSWORD\n", ["support/tests/test_x.py:1 imports conftest"]),
+        (
+            "support/tests/test_x.py",
+            "from .builders import file_di\n",
+            ["support/tests/test_x.py:1 imports support.tests.builders"],
+        ),
+        (
+            "support/tests/test_x.py",
+            "from . import test_y\n",
+            ["support/tests/test_x.py:1 imports support.tests.test_y"],
+        ),
+        (
+            "tests/test_x.py",
+            "def f():\n    from accounts.tests.test_login import LOGIN\n",
+            ["tests/test_x.py:2 imports accounts.tests.test_login"],
+        ),
+        (
+            "testing/world.py",
+            "from support.tests import client_builders\n",
+            ["testing/world.py:1 imports support.tests"],
+        ),
+        ("support/tests/test_x.py", "from testing.tickets import file_di\nfrom support import services\n", []),
+        ("support/views.py", "from .tests import helpers\n", []),  # not a test module: the layering's business
+    ],
+)
+def test_a_test_module_importing_another_is_named(tmp_path, monkeypatch, path, source, expected):
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_text(source)
+    monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
+    assert imports_of_test_modules([Path(path)]) == expected
 
 
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("from portal.menu import menu_for\n", ["support/x.py:1 imports portal.menu (portal is in a higher layer than support)"]),
-        ("def f():\n    import collaborators.services\n", ["support/x.py:2 imports collaborators.services (collaborators is in a higher layer than support)"]),
-        ("from news.models import NewsItem\n", ["support/x.py:1 imports news.models (news is in its own layer than support)"]),
+        (
+            "from portal.menu import menu_for\n",
+            ["support/x.py:1 imports portal.menu (portal is in a higher layer than support)"],
+        ),
+        (
+            "def f():\n    import collaborators.services\n",
+            ["support/x.py:2 imports collaborators.services (collaborators is in a higher layer than support)"],
+        ),
+        (
+            "from news.models import NewsItem\n",
+            ["support/x.py:1 imports news.models (news is in its own layer than support)"],
+        ),
         ("from accounts.models import User\nfrom . import services\nimport django\n", []),
     ],
 )

@@ -22,8 +22,9 @@ from accounts import services
 from accounts.auth import budget_key
 from accounts.models import User
 from collaborators import services as collaborator_services
-from conftest import PASSWORD, make_user, solve_captcha
-from twofactor.tests.helpers import enrol, log_in_with_code
+from testing.clients import solve_captcha
+from testing.personas import PASSWORD, make_user
+from testing.twofactor import enrol, log_in_with_code
 
 LOGIN = reverse("accounts:login")
 RESET = reverse("accounts:password_reset")

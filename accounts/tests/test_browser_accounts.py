@@ -1,88 +1,31 @@
 """The accounts pages in a real browser: the ALTCHA widget solved by Chromium, e-mailed links,
 accessibility (axe-core, phone width) and the strict Content-Security-Policy.
 
-Debian's Chromium is driven through Playwright (see conftest.py); the portal runs in live_server.
+Debian's Chromium is driven through Playwright (see testing/browser.py); the portal runs in live_server.
 """
 
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings as django_settings
 from django.core import mail
-from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import AccountRequest, User
-from conftest import PASSWORD
 from news.models import NewsItem
+from testing.browser import (
+    CSP_MESSAGE,
+    PHONE,
+    assert_accessible,
+    assert_no_horizontal_overflow,
+    fill_login_form,
+    log_in,
+    sign_in_with_cookie,
+    solve_captcha_widget,
+    url,
+)
+from testing.personas import PASSWORD
 
-PHONE = {"width": 375, "height": 740}
 NEW_PASSWORD = "une phrase de passe assez longue"
-CSP_MESSAGE = re.compile(r"Content Security Policy|Refused to", re.IGNORECASE)
-
-
-def url(live_server, name):
-    return live_server.url + reverse(name)
-
-
-def solve_captcha(page):
-    """Tick « Je ne suis pas un robot » and wait until the widget has solved its proof of work."""
-    widget = page.locator("altcha-widget")
-    page.get_by_role("checkbox", name="Je ne suis pas un robot").click()
-    expect(widget.locator(".altcha")).to_have_attribute("data-state", "verified")
-    expect(widget).to_contain_text("Vérifié")
-    expect(widget.locator("input[type=hidden][name=captcha]")).to_have_value(re.compile(r"^[A-Za-z0-9+/=]{20,}$"))
-
-
-def fill_login_form(page, email, password):
-    page.get_by_label("Identifiant").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
-    solve_captcha(page)
-    page.get_by_role("button", name="Se connecter").click()
-
-
-def log_in(page, live_server, email, password=PASSWORD):
-    page.goto(url(live_server, "accounts:login"))
-    fill_login_form(page, email, password)
-    expect(page).to_have_url(url(live_server, "portal:home"))
-
-
-def sign_in_with_cookie(page, live_server, client, user):
-    """A session opened by the test client, handed to the browser (no captcha to solve)."""
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
-def assert_accessible(page):
-    """No axe-core violation of impact « serious » or « critical »."""
-    violations = Axe().run(page).response["violations"]
-    blocking = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert not blocking, f"axe-core on {page.url} ({page.viewport_size['width']}px):\n" + "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']} — {[node['target'] for node in v['nodes']]}" for v in blocking
-    )
-
-
-def assert_no_horizontal_overflow(page):
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"{page.url} scrolls sideways at {widths[1]}px: content is {widths[0]}px wide"
-
-
-@pytest.fixture
-def browser_problems(page):
-    """CSP violations (Chromium reports them on the console), other console errors and page errors."""
-    problems = {"csp": [], "console_errors": [], "page_errors": []}
-
-    def on_console(message):
-        if CSP_MESSAGE.search(message.text):
-            problems["csp"].append(f"console.{message.type}: {message.text}")
-        elif message.type == "error":
-            problems["console_errors"].append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems["page_errors"].append(str(error)))
-    return problems
 
 
 # --- M1.1 Connexion ---------------------------------------------------------------------
@@ -150,7 +93,7 @@ def test_forgotten_password_then_login_with_the_new_one(page, live_server, agent
     page.get_by_role("link", name="Mot de passe oublié").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mot de passe oublié")
     page.get_by_label("Adresse mail").fill(agent.email)
-    solve_captcha(page)
+    solve_captcha_widget(page)
     page.get_by_role("button", name="Soumettre la demande").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Demande enregistrée")
 
@@ -186,7 +129,7 @@ def test_account_request_is_filed(page, live_server, vendor_admin):
     page.get_by_label("Établissement").fill("Clinique Gamma")
     page.get_by_label("Fonction").fill("Responsable paie")
     page.get_by_label("Objet de la demande").fill("Je change d'établissement au 1er du mois.")
-    solve_captcha(page)
+    solve_captcha_widget(page)
     page.get_by_role("button", name="Envoyer la demande").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Demande envoyée")
 
@@ -273,6 +216,6 @@ def test_page_is_accessible_on_desktop_and_phone(page, live_server, client, agen
     assert_no_horizontal_overflow(page)
     assert_accessible(page)
     if page.locator("altcha-widget").count():  # the ticked, « Vérifié » state too
-        solve_captcha(page)
+        solve_captcha_widget(page)
         assert_no_horizontal_overflow(page)
         assert_accessible(page)

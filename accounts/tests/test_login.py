@@ -3,7 +3,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from audit.models import Event
-from conftest import PASSWORD
+from testing.personas import PASSWORD
 
 LOGIN = reverse("accounts:login")
 SAME_MESSAGE = "Identifiant ou mot de passe incorrect, ou compte désactivé."

@@ -5,7 +5,7 @@ from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 
-from conftest import PASSWORD
+from testing.personas import PASSWORD
 
 RESET = reverse("accounts:password_reset")
 NEW_PASSWORD = "une phrase de passe assez longue"

@@ -3,7 +3,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from conftest import PASSWORD
+from testing.personas import PASSWORD
 
 PROFILE = reverse("accounts:profile")
 EDIT = reverse("accounts:profile_edit")

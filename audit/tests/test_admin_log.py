@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from audit.models import Event
 from audit.services import record
-from conftest import make_user
+from testing.personas import make_user
 
 URL = reverse("admin:audit_event_changelist")
 PARIS = ZoneInfo("Europe/Paris")

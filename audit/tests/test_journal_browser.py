@@ -5,14 +5,13 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.tests.test_browser_accounts import browser_problems, sign_in_with_cookie  # noqa: F401
 from audit.services import record
-from collaborators.tests.test_browser_collaborators import check_page
+from testing.browser import check_page, sign_in_with_cookie
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_an_administrator_reads_and_filters_the_journal(page, live_server, client, est_admin, agent, browser_problems):  # noqa: F811
+def test_an_administrator_reads_and_filters_the_journal(page, live_server, client, est_admin, agent, browser_problems):
     """M10"""
     record("login_succeeded", actor=agent, target=agent.email)
     record("role_changed", actor=est_admin, target=agent.email, old="agent", new="referent")

@@ -13,9 +13,9 @@ from django.urls import reverse
 from accounts.models import Role
 from audit.models import Event
 from audit.services import record
-from conftest import PASSWORD
-from downloads.tests.builders import publish
-from support.tests.client_builders import file_ticket
+from testing.downloads import publish
+from testing.personas import PASSWORD
+from testing.tickets import file_di
 
 LOGIN = reverse("accounts:login")
 NEW_PASSWORD = "une toute nouvelle phrase de passe"
@@ -122,7 +122,7 @@ def test_profile_changes_deactivation_and_activation_by_an_administrator_are_rec
 
 def test_a_reassignment_from_the_di_page_is_recorded_with_the_address_it_came_from(client, est_admin, agent, colleague):
     """M10 M3.4 M4.3"""
-    ticket = file_ticket(agent)
+    ticket = file_di(agent)
     client.force_login(est_admin)
     response = client.post(
         reverse("support:reassign", args=[ticket.number]), {"reassign-new_owner": colleague.pk}, REMOTE_ADDR=IP
@@ -151,7 +151,7 @@ def test_a_download_is_recorded(client, agent, products):
 
 def test_a_refusal_on_another_establishments_di_is_recorded_with_the_path_and_the_status(client, agent, other_agent):
     """M10 M3.4"""
-    theirs = file_ticket(other_agent)
+    theirs = file_di(other_agent)
     client.force_login(agent)
     path = reverse("support:detail", args=[theirs.number])
     assert client.get(path + "?onglet=1", REMOTE_ADDR=IP).status_code == 404

@@ -8,9 +8,10 @@ from django.urls import reverse
 from accounts.models import Role, User
 from audit.models import Event
 from collaborators.services import user_deactivate
-from conftest import CommitClient
 from support.models import Ticket
-from support.tests.client_builders import file_ticket
+from testing.clients import CommitClient
+from testing.personas import PASSWORD
+from testing.tickets import file_di
 
 
 def fresh(user):
@@ -35,7 +36,7 @@ ACTIONS = ["deactivate", "activate", "change_role", "reassign"]
 @pytest.fixture
 def posts(agent, colleague):
     """Every administrator POST on the colleague's sheet, with data that would succeed."""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     return {
         "deactivate": (url("deactivate", colleague), {}),
         "activate": (url("activate", colleague), {}),
@@ -113,7 +114,7 @@ def test_a_vendor_account_is_a_404_even_for_an_administrator(client, est_admin, 
 
 def test_desactiver_deactivates_and_passes_the_dis_to_demande_a_reaffecter(client, est_admin, colleague):
     """M4.4"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     client.force_login(est_admin)
     response = client.post(url("deactivate", colleague), follow=True)
     assert response.redirect_chain[-1][0] == url("detail", colleague)
@@ -140,8 +141,6 @@ def test_a_deactivated_users_live_session_is_refused_on_its_next_request(client,
 
 def test_a_deactivated_account_cannot_log_in(client, est_admin, colleague, captcha):
     """M4.4 M1.1"""
-    from conftest import PASSWORD
-
     client.force_login(est_admin)
     client.post(url("deactivate", colleague))
     client.logout()
@@ -163,7 +162,7 @@ def test_an_administrator_cannot_deactivate_themselves_even_by_a_crafted_post(cl
 
 def test_activer_restores_login_but_not_the_dis(client, est_admin, colleague):
     """M4.4"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     user_deactivate(colleague, acting_user=est_admin)
     client.force_login(est_admin)
     response = client.post(url("activate", colleague), follow=True)
@@ -229,7 +228,7 @@ def test_the_last_administrator_cannot_step_down(client, est_admin):
 
 def test_reassign_one_checked_di(client, est_admin, colleague, agent):
     """M4.3"""
-    first, second = file_ticket(colleague), file_ticket(colleague)
+    first, second = file_di(colleague), file_di(colleague)
     client.force_login(est_admin)
     response = client.post(url("reassign", colleague), reassign_data(agent, first), follow=True)
     assert "1 DI a été réaffectée à Alice Agent" in response.content.decode()
@@ -240,7 +239,7 @@ def test_reassign_one_checked_di(client, est_admin, colleague, agent):
 
 def test_reassign_several_checked_dis_emails_the_new_owner_each_time(client, est_admin, colleague, agent):
     """M4.3 M9"""
-    tickets = [file_ticket(colleague, subject=f"Sujet {i}") for i in range(3)]
+    tickets = [file_di(colleague, subject=f"Sujet {i}") for i in range(3)]
     mail.outbox.clear()
     client.force_login(est_admin)
     client.post(url("reassign", colleague), reassign_data(agent, tickets[0], tickets[2]))
@@ -253,8 +252,8 @@ def test_reassign_several_checked_dis_emails_the_new_owner_each_time(client, est
 
 def test_reassign_all_open_dis(client, est_admin, colleague, referent):
     """M4.3"""
-    tickets = [file_ticket(colleague) for _ in range(3)]
-    closed = file_ticket(colleague)
+    tickets = [file_di(colleague) for _ in range(3)]
+    closed = file_di(colleague)
     from support import services as support_services
 
     support_services.ticket_cancel(closed, acting_user=colleague, reason="Doublon")
@@ -268,7 +267,7 @@ def test_reassign_all_open_dis(client, est_admin, colleague, referent):
 
 def test_reassign_without_any_checked_di_asks_for_one(client, est_admin, colleague, agent):
     """M4.3"""
-    file_ticket(colleague)
+    file_di(colleague)
     client.force_login(est_admin)
     response = client.post(url("reassign", colleague), reassign_data(agent))
     assert response.status_code == 200
@@ -278,7 +277,7 @@ def test_reassign_without_any_checked_di_asks_for_one(client, est_admin, colleag
 
 def test_reassign_keeps_the_choice_when_the_form_is_rejected(client, est_admin, colleague, agent):
     """M4.3"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     client.force_login(est_admin)
     response = client.post(
         url("reassign", colleague), {"reaffecter-scope": "cochees", "reaffecter-tickets": [ticket.number]}
@@ -290,7 +289,7 @@ def test_reassign_keeps_the_choice_when_the_form_is_rejected(client, est_admin, 
 
 def test_reassign_to_an_inactive_account_is_refused(client, est_admin, colleague, referent):
     """M4.3"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     user_deactivate(referent, acting_user=est_admin)
     client.force_login(est_admin)
     response = client.post(url("reassign", colleague), reassign_data(referent, ticket))
@@ -302,7 +301,7 @@ def test_reassign_to_an_inactive_account_is_refused(client, est_admin, colleague
 
 def test_reassign_to_an_account_of_another_establishment_is_refused(client, est_admin, colleague, other_agent):
     """M4.3 M10"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     client.force_login(est_admin)
     response = client.post(url("reassign", colleague), reassign_data(other_agent, ticket))
     assert "Choisissez un compte actif de votre établissement." in response.content.decode()
@@ -314,9 +313,9 @@ def test_a_crafted_di_number_of_another_owner_or_establishment_is_refused(
     client, est_admin, colleague, agent, referent, other_agent
 ):
     """M4.3 M10"""
-    own = file_ticket(colleague)
-    someone_elses = file_ticket(referent)
-    foreign = file_ticket(other_agent)
+    own = file_di(colleague)
+    someone_elses = file_di(referent)
+    foreign = file_di(other_agent)
     client.force_login(est_admin)
     for crafted in (someone_elses, foreign):
         response = client.post(url("reassign", colleague), reassign_data(agent, own, crafted))
@@ -335,7 +334,7 @@ def test_a_crafted_di_number_of_another_owner_or_establishment_is_refused(
 
 def test_reassign_from_demande_a_reaffecter(client, est_admin, colleague, agent):
     """M4.3 M4.4"""
-    first, second = file_ticket(colleague), file_ticket(colleague)
+    first, second = file_di(colleague), file_di(colleague)
     user_deactivate(colleague, acting_user=est_admin)
     mail.outbox.clear()
     client.force_login(est_admin)
@@ -350,9 +349,9 @@ def test_reassign_from_demande_a_reaffecter(client, est_admin, colleague, agent)
 
 def test_reassign_all_from_demande_a_reaffecter(client, est_admin, colleague, referent, other_admin, other_agent):
     """M4.3 M4.4 M10"""
-    file_ticket(colleague)
-    file_ticket(colleague)
-    foreign = file_ticket(other_agent)
+    file_di(colleague)
+    file_di(colleague)
+    foreign = file_di(other_agent)
     user_deactivate(colleague, acting_user=est_admin)
     user_deactivate(other_agent, acting_user=other_admin)
     client.force_login(est_admin)
@@ -367,7 +366,7 @@ def test_a_non_administrator_cannot_reassign_from_demande_a_reaffecter(
     client, persona, request, est_admin, colleague, agent
 ):
     """M4.3"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     user_deactivate(colleague, acting_user=est_admin)
     client.force_login(request.getfixturevalue(persona))
     response = client.post(reverse("collaborators:unassigned_reassign"), reassign_data(agent, ticket))
@@ -380,7 +379,7 @@ def test_another_establishments_administrator_cannot_reach_our_demande_a_reaffec
     client, est_admin, colleague, other_admin, other_agent
 ):
     """M4.3 M10"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     user_deactivate(colleague, acting_user=est_admin)
     client.force_login(other_admin)
     response = client.post(

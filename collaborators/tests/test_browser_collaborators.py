@@ -4,33 +4,12 @@ deactivate → reassign from « Demande A Reaffecter » → reactivate, with axe
 import re
 
 import pytest
-from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import User
-from accounts.tests.test_browser_accounts import (
-    PHONE,
-    assert_accessible,
-    assert_no_horizontal_overflow,
-    browser_problems,  # noqa: F401 (a fixture)
-    sign_in_with_cookie,
-)
 from support.models import Ticket
-from support.tests.client_builders import file_ticket
-
-
-def url(live_server, name, *args):
-    return live_server.url + reverse(name, args=args)
-
-
-def check_page(page):
-    """axe-core finds nothing serious on desktop and at phone width, which does not scroll sideways."""
-    assert_accessible(page)
-    size = page.viewport_size
-    page.set_viewport_size(PHONE)
-    assert_no_horizontal_overflow(page)
-    assert_accessible(page)
-    page.set_viewport_size(size)
+from testing.browser import NO_PROBLEMS, check_page, sign_in_with_cookie, url
+from testing.tickets import file_di
 
 
 @pytest.mark.browser
@@ -43,11 +22,11 @@ def test_deactivate_then_reassign_from_demande_a_reaffecter_then_reactivate(
     agent,
     colleague,
     referent,
-    browser_problems,  # noqa: F811
+    browser_problems,
 ):
     """M4.1 M4.3 M4.4"""
-    first = file_ticket(colleague, subject="Bulletins de mars non édités")
-    second = file_ticket(colleague, kind="JUR", subject="Durée du préavis d'un contractuel")
+    first = file_di(colleague, subject="Bulletins de mars non édités")
+    second = file_di(colleague, kind="JUR", subject="Durée du préavis d'un contractuel")
     sign_in_with_cookie(page, live_server, client, est_admin)
     page.on("dialog", lambda dialog: dialog.accept())  # « Désactiver » asks for confirmation
 
@@ -98,14 +77,14 @@ def test_deactivate_then_reassign_from_demande_a_reaffecter_then_reactivate(
     assert User.objects.get(pk=colleague.pk).is_active
     assert not Ticket.objects.filter(owner=colleague).exists()
 
-    assert browser_problems == {"csp": [], "console_errors": [], "page_errors": []}
+    assert browser_problems == NO_PROBLEMS
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_reassign_form_errors_are_announced(page, live_server, client, est_admin, colleague):
     """M4.3 (a rejected form keeps the ticked DIs and names its errors)"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     sign_in_with_cookie(page, live_server, client, est_admin)
     page.goto(url(live_server, "collaborators:detail", colleague.pk))
     page.get_by_label(f"Réaffecter la DI {ticket.number}").check()

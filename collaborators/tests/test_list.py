@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from conftest import make_user
 from support import services
-from support.tests.client_builders import file_ticket
+from testing.personas import make_user
+from testing.tickets import file_di
 
 URL = reverse("collaborators:list")
 
@@ -62,9 +62,9 @@ def test_anonymous_is_sent_to_the_login_page(client, db):
 
 def test_the_table_shows_name_email_profile_active_and_open_dis(client, team, agent, colleague, support):
     """M4.1"""
-    file_ticket(agent)
-    file_ticket(agent, kind="JUR")
-    done = file_ticket(agent)
+    file_di(agent)
+    file_di(agent, kind="JUR")
+    done = file_di(agent)
     services.ticket_cancel(done, acting_user=agent, reason="Doublon")  # not open: not counted
     colleague.is_active = False
     colleague.save()
@@ -103,9 +103,9 @@ def test_search_matches_name_or_email(client, team, agent, referent):
 
 def test_it_sorts_by_name_by_default_and_by_each_column(client, team, agent, colleague, est_admin, referent):
     """M4.1"""
-    file_ticket(referent)
-    file_ticket(referent)
-    file_ticket(colleague)
+    file_di(referent)
+    file_di(referent)
+    file_di(colleague)
     client.force_login(agent)
     assert _names(client.get(URL)) == [u.full_name for u in (est_admin, agent, colleague, referent)]
     assert _names(client.get(URL, {"tri": "-nom"})) == [u.full_name for u in (referent, colleague, agent, est_admin)]
@@ -135,12 +135,12 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(client, agent, django
     """M4.1 M10"""
     client.force_login(agent)
     for i in range(3):
-        file_ticket(make_user(f"c{i}@alpha.example", agent.establishment))
+        file_di(make_user(f"c{i}@alpha.example", agent.establishment))
     client.get(URL)
     with django_assert_max_num_queries(8) as few:
         client.get(URL)
     for i in range(20):
-        file_ticket(make_user(f"d{i}@alpha.example", agent.establishment))
+        file_di(make_user(f"d{i}@alpha.example", agent.establishment))
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(URL)
     assert len(_names(response)) == 24
@@ -150,8 +150,8 @@ def test_the_demande_a_reaffecter_line_counts_the_open_dis_without_owner(client,
     """M4.1 M4.4"""
     from collaborators.services import user_deactivate
 
-    file_ticket(colleague)
-    file_ticket(colleague, kind="JUR")
+    file_di(colleague)
+    file_di(colleague, kind="JUR")
     user_deactivate(colleague, acting_user=est_admin)
     client.force_login(agent)
     body = client.get(URL).content.decode()
@@ -163,7 +163,7 @@ def test_the_demande_a_reaffecter_line_is_scoped_to_the_establishment(client, te
     """M4.1 M10"""
     from collaborators.services import user_deactivate
 
-    file_ticket(other_agent)
+    file_di(other_agent)
     user_deactivate(other_agent, acting_user=other_admin)
     client.force_login(agent)
     assert "aucune DI en attente de réaffectation" in client.get(URL).content.decode()

@@ -10,10 +10,10 @@ from accounts.models import Role, User
 from audit.models import Event
 from collaborators import services
 from collaborators.services import AccountActionRefused
-from conftest import make_user
 from support.models import Status, Ticket, TicketEvent
 from support.services import TransitionRefused
-from support.tests.client_builders import closure_pending, file_ticket, in_progress
+from testing.personas import make_user
+from testing.tickets import file_di, propose_closure, take
 
 
 def fresh(user):
@@ -96,10 +96,10 @@ def test_a_vendor_account_is_not_managed_here(vendor_admin, support):
 
 def test_deactivation_releases_the_open_dis_to_demande_a_reaffecter(est_admin, colleague, support):
     """M4.4"""
-    to_process = file_ticket(colleague)
-    ongoing = in_progress(file_ticket(colleague), support)
-    pending = closure_pending(file_ticket(colleague), support)
-    cancelled = file_ticket(colleague)
+    to_process = file_di(colleague)
+    ongoing = take(file_di(colleague), support)
+    pending = propose_closure(file_di(colleague), support)
+    cancelled = file_di(colleague)
     from support import services as support_services
 
     support_services.ticket_cancel(cancelled, acting_user=colleague, reason="Doublon")
@@ -118,7 +118,7 @@ def test_deactivation_releases_the_open_dis_to_demande_a_reaffecter(est_admin, c
 
 def test_deactivation_is_audited(est_admin, colleague):
     """M4.4"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     services.user_deactivate(colleague, acting_user=est_admin)
     event = Event.objects.get(action="user_deactivated")
     assert event.actor == est_admin and event.establishment == colleague.establishment
@@ -143,7 +143,7 @@ def test_the_last_active_administrator_cannot_be_deactivated(vendor_admin, est_a
 @pytest.mark.parametrize("persona", ["agent", "referent", "other_admin", "support"])
 def test_only_an_administrator_of_the_establishment_deactivates(persona, request, colleague):
     """M4.4"""
-    file_ticket(colleague)
+    file_di(colleague)
     with pytest.raises(AccountActionRefused):
         services.user_deactivate(colleague, acting_user=request.getfixturevalue(persona))
     assert fresh(colleague).is_active and Ticket.objects.get().owner == colleague
@@ -158,7 +158,7 @@ def test_deactivating_twice_is_refused_clearly(est_admin, colleague):
 
 def test_activation_restores_login_not_the_dis(est_admin, colleague):
     """M4.4"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     services.user_deactivate(colleague, acting_user=est_admin)
     services.user_activate(fresh(colleague), acting_user=est_admin)
     assert fresh(colleague).is_active
@@ -188,7 +188,7 @@ def test_only_an_administrator_of_the_establishment_activates(persona, request, 
 
 def test_reassigning_several_dis_moves_each_with_an_event_and_an_email(est_admin, colleague, agent):
     """M4.3 M9"""
-    first, second = file_ticket(colleague, subject="Première"), file_ticket(colleague, subject="Seconde")
+    first, second = file_di(colleague, subject="Première"), file_di(colleague, subject="Seconde")
     mail.outbox.clear()
     with TestCase.captureOnCommitCallbacks(execute=True):
         moved = services.tickets_reassign_many([first, second], acting_user=est_admin, new_owner=agent)
@@ -209,7 +209,7 @@ def test_reassigning_several_dis_moves_each_with_an_event_and_an_email(est_admin
 
 def test_reassigning_the_dis_of_demande_a_reaffecter(est_admin, colleague, agent):
     """M4.3 M4.4"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     services.user_deactivate(colleague, acting_user=est_admin)
     ticket.refresh_from_db()
     services.tickets_reassign_many([ticket], acting_user=est_admin, new_owner=agent)
@@ -220,7 +220,7 @@ def test_reassigning_the_dis_of_demande_a_reaffecter(est_admin, colleague, agent
 
 def test_reassigning_to_an_inactive_account_is_refused_and_moves_nothing(est_admin, colleague, agent, referent):
     """M4.3"""
-    tickets = [file_ticket(colleague), file_ticket(colleague)]
+    tickets = [file_di(colleague), file_di(colleague)]
     services.user_deactivate(referent, acting_user=est_admin)
     with pytest.raises(ValidationError, match="compte actif de votre établissement"):
         services.tickets_reassign_many(tickets, acting_user=est_admin, new_owner=fresh(referent))
@@ -233,7 +233,7 @@ def test_reassigning_to_an_account_of_another_establishment_or_the_vendor_is_ref
     target, request, est_admin, colleague
 ):
     """M4.3 M10"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     with pytest.raises(ValidationError):
         services.tickets_reassign_many([ticket], acting_user=est_admin, new_owner=request.getfixturevalue(target))
     ticket.refresh_from_db()
@@ -243,7 +243,7 @@ def test_reassigning_to_an_account_of_another_establishment_or_the_vendor_is_ref
 @pytest.mark.parametrize("persona", ["agent", "referent", "other_admin"])
 def test_only_an_administrator_of_the_establishment_reassigns(persona, request, colleague, agent):
     """M4.3"""
-    ticket = file_ticket(colleague)
+    ticket = file_di(colleague)
     with pytest.raises(TransitionRefused):
         services.tickets_reassign_many([ticket], acting_user=request.getfixturevalue(persona), new_owner=agent)
     ticket.refresh_from_db()
@@ -252,6 +252,6 @@ def test_only_an_administrator_of_the_establishment_reassigns(persona, request, 
 
 def test_a_di_already_held_by_the_new_owner_is_not_counted_as_moved(est_admin, agent):
     """M4.3"""
-    ticket = file_ticket(agent)
+    ticket = file_di(agent)
     assert services.tickets_reassign_many([ticket], acting_user=est_admin, new_owner=agent) == []
     assert not TicketEvent.objects.filter(ticket=ticket, action="reassigned").exists()

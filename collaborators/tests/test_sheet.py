@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from collaborators.services import user_deactivate
 from support import services
-from support.tests.client_builders import file_ticket, in_progress
+from testing.tickets import file_di, take
 
 
 def sheet(user):
@@ -81,10 +81,10 @@ def test_the_sheet_shows_the_details(client, agent, colleague):
 
 def test_the_sheet_lists_their_dis_of_every_status_linking_to_each(client, agent, colleague, support):
     """M4.1"""
-    open_ = file_ticket(colleague, subject="Ouverte")
-    cancelled = file_ticket(colleague, subject="Abandonnée")
+    open_ = file_di(colleague, subject="Ouverte")
+    cancelled = file_di(colleague, subject="Abandonnée")
     services.ticket_cancel(cancelled, acting_user=colleague, reason="Doublon")
-    file_ticket(agent, subject="Pas la sienne")
+    file_di(agent, subject="Pas la sienne")
     client.force_login(agent)
     response = client.get(sheet(colleague))
     body = response.content.decode()
@@ -97,13 +97,13 @@ def test_the_sheet_lists_their_dis_of_every_status_linking_to_each(client, agent
 def test_the_dis_are_paginated_with_bounded_queries(client, agent, colleague, support, django_assert_max_num_queries):
     """M4.1 M10"""
     for i in range(3):
-        in_progress(file_ticket(colleague, subject=f"DI {i}"), support)
+        take(file_di(colleague, subject=f"DI {i}"), support)
     client.force_login(agent)
     client.get(sheet(colleague))
     with django_assert_max_num_queries(12) as few:
         client.get(sheet(colleague))
     for i in range(20):
-        in_progress(file_ticket(colleague, subject=f"Autre {i}"), support)
+        take(file_di(colleague, subject=f"Autre {i}"), support)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(sheet(colleague))
     assert len(_numbers(response)) == 20 and "Page 1 sur 2" in response.content.decode()
@@ -113,7 +113,7 @@ def test_the_dis_are_paginated_with_bounded_queries(client, agent, colleague, su
 @pytest.mark.parametrize("persona", ["agent", "colleague", "referent"])
 def test_a_non_administrator_sees_no_action(client, persona, request, colleague, est_admin):
     """M4.2 M4.3 M4.4"""
-    file_ticket(colleague)
+    file_di(colleague)
     client.force_login(request.getfixturevalue(persona))
     body = client.get(sheet(colleague)).content.decode()
     for label in ("Désactiver", "Activer", "Changer le profil", "Réaffecter", 'type="checkbox"'):
@@ -160,8 +160,8 @@ def test_the_reassign_form_offers_checkboxes_on_open_dis_and_active_colleagues(
     client, est_admin, agent, colleague, referent, support
 ):
     """M4.3"""
-    open_ = file_ticket(colleague)
-    closed = file_ticket(colleague)
+    open_ = file_di(colleague)
+    closed = file_di(colleague)
     services.ticket_cancel(closed, acting_user=colleague, reason="Doublon")
     user_deactivate(referent, acting_user=est_admin)
     client.force_login(est_admin)
@@ -188,9 +188,9 @@ def test_the_demande_a_reaffecter_sheet_lists_the_dis_without_owner(
     client, agent, colleague, est_admin, other_agent, other_admin
 ):
     """M4.3 M4.4 M3.4"""
-    released = file_ticket(colleague)
-    kept = file_ticket(agent)
-    foreign = file_ticket(other_agent)
+    released = file_di(colleague)
+    kept = file_di(agent)
+    foreign = file_di(other_agent)
     user_deactivate(colleague, acting_user=est_admin)
     user_deactivate(other_agent, acting_user=other_admin)
     client.force_login(agent)
@@ -203,7 +203,7 @@ def test_the_demande_a_reaffecter_sheet_lists_the_dis_without_owner(
 
 def test_the_demande_a_reaffecter_sheet_has_the_reassign_form_for_an_administrator(client, colleague, est_admin, agent):
     """M4.3"""
-    released = file_ticket(colleague)
+    released = file_di(colleague)
     user_deactivate(colleague, acting_user=est_admin)
     client.force_login(est_admin)
     body = client.get(reverse("collaborators:unassigned")).content.decode()

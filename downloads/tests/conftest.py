@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from .builders import end_contract, publish
+from testing.downloads import end_contract, publish
 
 
 @pytest.fixture

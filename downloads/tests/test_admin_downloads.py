@@ -14,8 +14,7 @@ from django.urls import reverse
 from audit.models import Event
 from downloads import services
 from downloads.models import DownloadFile
-
-from .builders import publish
+from testing.downloads import publish
 
 ADD_URL = reverse("admin:downloads_downloadfile_add")
 LIST_URL = reverse("admin:downloads_downloadfile_changelist")

@@ -5,20 +5,11 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.tests import test_browser_accounts as ui
-from accounts.tests.test_browser_accounts import (
-    PHONE,
-    assert_accessible,
-    assert_no_horizontal_overflow,
-    sign_in_with_cookie,
-)
 from downloads.models import DownloadEvent
+from testing.browser import NO_PROBLEMS, PHONE, assert_accessible, assert_no_horizontal_overflow, sign_in_with_cookie
+from testing.downloads import ALPHABET
 
-from .builders import ALPHABET
-
-NO_PROBLEM = {"csp": [], "console_errors": [], "page_errors": []}
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-browser_problems = ui.browser_problems  # the shared fixture: CSP violations, console and page errors
 
 
 def test_an_agent_sees_the_grouped_list_and_downloads_a_file(page, live_server, client, agent, files, browser_problems):
@@ -47,7 +38,7 @@ def test_an_agent_sees_the_grouped_list_and_downloads_a_file(page, live_server, 
     with open(download.path(), "rb") as received:
         assert received.read() == ALPHABET
     assert DownloadEvent.objects.filter(user=agent, file=guide).count() == 1
-    assert browser_problems == NO_PROBLEM
+    assert browser_problems == NO_PROBLEMS
 
 
 def test_the_page_fits_a_phone_and_stays_accessible(page, live_server, client, agent, files, browser_problems):
@@ -58,4 +49,4 @@ def test_the_page_fits_a_phone_and_stays_accessible(page, live_server, client, a
     expect(page.get_by_role("heading", level=2)).to_have_text(["Indeline", "Juridem"])
     assert_no_horizontal_overflow(page)
     assert_accessible(page)
-    assert browser_problems == NO_PROBLEM
+    assert browser_problems == NO_PROBLEMS

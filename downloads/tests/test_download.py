@@ -12,8 +12,7 @@ from django.utils import timezone
 from audit.models import Event
 from downloads.models import DownloadEvent
 from establishments.models import Contract
-
-from .builders import ALPHABET, end_contract
+from testing.downloads import ALPHABET, end_contract, publish
 
 
 def url(download_file):
@@ -137,8 +136,6 @@ def test_it_streams_with_safe_headers(client, agent, files):
 
 def test_a_non_ascii_name_is_sent_encoded(client, agent, products):
     """M6"""
-    from .builders import publish
-
     guide = publish(products["software"], "Guide", filename="Guide de démarrage « rapide ».pdf")
     client.force_login(agent)
     disposition = client.get(url(guide))["Content-Disposition"]

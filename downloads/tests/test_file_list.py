@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from .builders import publish
+from testing.downloads import publish
 
 URL = reverse("downloads:list")
 

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from core.serving import BLOCK_SIZE, Unsatisfiable, parse_range
 from downloads.models import DownloadEvent
-
-from .builders import ALPHABET, publish
+from testing.downloads import ALPHABET, publish
 
 
 @pytest.fixture

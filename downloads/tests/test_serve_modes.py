@@ -10,8 +10,7 @@ from django.core.files.storage import FileSystemStorage
 from django.urls import reverse
 
 from downloads.models import DownloadEvent, DownloadFile
-
-from .builders import ALPHABET
+from testing.downloads import ALPHABET
 
 
 class FakeS3Storage(FileSystemStorage):

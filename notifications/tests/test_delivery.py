@@ -12,8 +12,7 @@ from django.utils import timezone
 from notifications import tasks
 from notifications.models import OutgoingEmail
 from notifications.services import MAX_ATTEMPTS, email_deliver, email_deliver_pending, email_queue, email_queue_many
-
-FAILING = "notifications.tests.backends.FailingEmailBackend"
+from testing.mail import FAILING_EMAIL_BACKEND
 
 
 def queue(user):
@@ -64,7 +63,7 @@ def test_a_rolled_back_change_sends_no_email(agent, django_capture_on_commit_cal
 @pytest.mark.django_db
 def test_a_failed_delivery_keeps_the_email_pending_with_its_error(agent, settings, django_capture_on_commit_callbacks):
     """M9"""
-    settings.EMAIL_BACKEND = FAILING
+    settings.EMAIL_BACKEND = FAILING_EMAIL_BACKEND
     before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
         email = queue(agent)
@@ -78,7 +77,7 @@ def test_a_failed_delivery_keeps_the_email_pending_with_its_error(agent, setting
 @pytest.mark.django_db
 def test_the_retry_waits_for_the_next_attempt_then_sends_once(agent, settings, django_capture_on_commit_callbacks):
     """M9"""
-    settings.EMAIL_BACKEND = FAILING
+    settings.EMAIL_BACKEND = FAILING_EMAIL_BACKEND
     with django_capture_on_commit_callbacks(execute=True):
         email = queue(agent)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -103,7 +102,7 @@ def test_delivering_the_same_email_twice_sends_it_once(agent):
 @pytest.mark.django_db
 def test_an_email_is_abandoned_after_the_maximum_attempts(agent, settings):
     """M9"""
-    settings.EMAIL_BACKEND = FAILING
+    settings.EMAIL_BACKEND = FAILING_EMAIL_BACKEND
     email = queue(agent)
     for _ in range(MAX_ATTEMPTS):
         make_due(email)
@@ -118,7 +117,7 @@ def test_an_email_is_abandoned_after_the_maximum_attempts(agent, settings):
 @pytest.mark.django_db
 def test_the_retry_delay_grows_with_the_attempts(agent, settings):
     """M9"""
-    settings.EMAIL_BACKEND = FAILING
+    settings.EMAIL_BACKEND = FAILING_EMAIL_BACKEND
     email = queue(agent)
     delays = []
     for _ in range(3):

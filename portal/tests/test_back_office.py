@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
-from conftest import make_user
+from testing.personas import make_user
+from testing.tickets import file_di
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,6 @@ def test_a_client_account_without_establishment_is_refused(client, vendor_admin)
 def test_back_office_deactivation_passes_open_dis_to_demande_a_reaffecter(client, vendor_admin, agent, est_admin):
     """M4.4 M8.2"""
     from support.models import Ticket
-    from support.tests.test_workflow import file_di
 
     ticket = file_di(agent)
     client.force_login(vendor_admin)

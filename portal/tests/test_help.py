@@ -7,12 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.tests.test_browser_accounts import (
-    PHONE,
-    assert_accessible,
-    assert_no_horizontal_overflow,
-    sign_in_with_cookie,
-)
+from testing.browser import PHONE, assert_accessible, assert_no_horizontal_overflow, sign_in_with_cookie
 
 HELP = reverse("portal:help")
 PERSONAS = ["agent", "colleague", "est_admin", "referent", "other_admin", "support", "legal_support", "vendor_admin"]

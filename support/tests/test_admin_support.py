@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from support import services
 from support.models import SurveyQuestion, SurveyResponse, Ticket, TicketEvent
-
-from .desk_builders import close_with_survey, file_di, take
+from testing.tickets import close_with_survey, file_di, take
 
 
 @pytest.fixture

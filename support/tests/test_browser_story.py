@@ -12,16 +12,15 @@ from itertools import cycle
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.tests.test_browser_accounts import CSP_MESSAGE, assert_accessible
 from support.models import Status, SurveyQuestion, Ticket
+from testing.browser import NO_PROBLEMS, assert_accessible, sign_in_with_cookie, watch
+from testing.tickets import PDF
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 SUBJECT = "Bulletins de paie non générés"
 RATINGS = ["5 — Très satisfait", "4 — Satisfait", "3 — Moyennement satisfait"]
 
@@ -29,21 +28,9 @@ RATINGS = ["5 — Très satisfait", "4 — Satisfait", "3 — Moyennement satisf
 def open_session(new_context, live_server, user):
     """A browser context holding a real session of ``user`` (opened by its own test client, so
     that logging the other persona in does not end this one), watched for console problems."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    context = new_context()
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    page = context.new_page()
-    problems = []
-
-    def on_console(message):
-        if CSP_MESSAGE.search(message.text) or message.type == "error":
-            problems.append(f"console.{message.type}: {message.text}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: problems.append(f"pageerror: {error}"))
-    return page, problems
+    page = new_context().new_page()
+    sign_in_with_cookie(page, live_server, Client(), user)
+    return page, watch(page)
 
 
 def sheet_value(page, term):
@@ -246,4 +233,4 @@ def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, li
     expect(agent_page.get_by_role("link", name="Masquer les DIs clôturées")).to_be_visible()
     assert_accessible(agent_page)  # list with the closed DIs
 
-    assert agent_problems == [] and desk_problems == []
+    assert agent_problems == NO_PROBLEMS and desk_problems == NO_PROBLEMS

@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from support import services
-
-from .client_builders import PDF, file_ticket, in_progress, pdf
+from testing.tickets import PDF, file_di, pdf, take
 
 
 def url(ticket, attachment):
@@ -16,7 +15,7 @@ def url(ticket, attachment):
 
 @pytest.fixture
 def ticket(agent):
-    return file_ticket(agent, files=[pdf("écran d'erreur.pdf")])
+    return file_di(agent, files=[pdf("écran d'erreur.pdf")])
 
 
 @pytest.fixture
@@ -52,7 +51,7 @@ def test_another_establishment_gets_404(client, other_agent, ticket, attachment)
 
 def test_an_attachment_is_reached_only_through_its_own_di(client, agent, attachment):
     """M10"""
-    other_ticket = file_ticket(agent, subject="Autre DI")
+    other_ticket = file_di(agent, subject="Autre DI")
     client.force_login(agent)
     assert client.get(url(other_ticket, attachment)).status_code == 404
     assert client.get(reverse("support:attachment", args=[other_ticket.number, uuid.uuid4()])).status_code == 404
@@ -60,7 +59,7 @@ def test_an_attachment_is_reached_only_through_its_own_di(client, agent, attachm
 
 def test_an_internal_notes_attachment_is_404_for_clients_but_not_for_support(client, agent, ticket, support):
     """M8.1 M10"""
-    in_progress(ticket, support)
+    take(ticket, support)
     note = services.ticket_add_internal_note(
         ticket, acting_user=support, body="Capture interne", files=[pdf("interne.pdf")]
     )
@@ -87,7 +86,6 @@ def test_anonymous_is_sent_to_login(client, ticket, attachment):
 def test_each_attachment_download_is_recorded_in_the_security_log(client, agent):
     """M3.4 M10"""
     from audit.models import Event
-    from support.tests.test_workflow import file_di, pdf
 
     ticket = file_di(agent, files=[pdf("bilan.pdf")])
     attachment = ticket.attachments.get()

@@ -5,21 +5,12 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from accounts.tests import test_browser_accounts as ui
-from accounts.tests.test_browser_accounts import (
-    PHONE,
-    assert_accessible,
-    assert_no_horizontal_overflow,
-    sign_in_with_cookie,
-)
 from support import services
 from support.models import Status, Ticket
+from testing.browser import NO_PROBLEMS, PHONE, assert_accessible, assert_no_horizontal_overflow, sign_in_with_cookie
+from testing.tickets import file_di, propose_closure, take
 
-from .client_builders import closure_pending, file_ticket, in_progress
-
-NO_PROBLEM = {"csp": [], "console_errors": [], "page_errors": []}
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-browser_problems = ui.browser_problems  # the shared fixture: CSP violations, console and page errors
 
 
 def test_filing_a_di_shows_the_software_fieldset_only_for_software(
@@ -46,7 +37,7 @@ def test_filing_a_di_shows_the_software_fieldset_only_for_software(
     expect(page.get_by_role("status")).to_contain_text(f"Votre DI {ticket.number} a été enregistrée")
     expect(page.get_by_role("link", name="capture.pdf")).to_be_visible()
     assert ticket.module == "Paie"
-    assert browser_problems == NO_PROBLEM
+    assert browser_problems == NO_PROBLEMS
 
 
 def test_the_dashboard_link_refreshes_the_tiles_in_place(page, live_server, client, agent, browser_problems):
@@ -56,23 +47,23 @@ def test_the_dashboard_link_refreshes_the_tiles_in_place(page, live_server, clie
     tile = page.get_by_role("link", name="A traiter")
     expect(tile).to_contain_text("0")
     assert_accessible(page)
-    file_ticket(agent)
+    file_di(agent)
     with page.expect_response(lambda r: reverse("support:dashboard") in r.url):
         page.get_by_role("navigation", name="Barre d’en-tête").get_by_role("link", name="Tableau de bord").click()
     expect(tile).to_contain_text("1")
     assert page.url == live_server.url + reverse("portal:home")  # refreshed in place, no navigation
     tile.click()
     expect(page).to_have_url(live_server.url + reverse("support:list") + "?statut=to_process")
-    assert browser_problems == NO_PROBLEM
+    assert browser_problems == NO_PROBLEMS
 
 
 def test_the_list_opens_a_di_on_double_click_and_fits_a_phone(
     page, live_server, client, agent, support, browser_problems
 ):
     """M3.2 M10"""
-    awaited = in_progress(file_ticket(agent, subject="Question en attente"), support)
+    awaited = take(file_di(agent, subject="Question en attente"), support)
     services.ticket_reply(awaited, acting_user=support, body="Quelle version ?", question=True)
-    file_ticket(agent, subject="Autre demande")
+    file_di(agent, subject="Autre demande")
     sign_in_with_cookie(page, live_server, client, agent)
     for viewport in (None, PHONE):
         if viewport:
@@ -85,12 +76,12 @@ def test_the_list_opens_a_di_on_double_click_and_fits_a_phone(
     expect(page).to_have_url(live_server.url + reverse("support:detail", args=[awaited.number]))
     expect(page.get_by_text("Le support attend votre réponse")).to_be_visible()
     assert_accessible(page)
-    assert browser_problems == NO_PROBLEM
+    assert browser_problems == NO_PROBLEMS
 
 
 def test_validating_the_closure_in_the_browser(page, live_server, client, agent, support, browser_problems):
     """M3.5 M10"""
-    ticket = closure_pending(file_ticket(agent), support)
+    ticket = propose_closure(file_di(agent), support)
     sign_in_with_cookie(page, live_server, client, agent)
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + reverse("support:detail", args=[ticket.number]))
@@ -102,4 +93,4 @@ def test_validating_the_closure_in_the_browser(page, live_server, client, agent,
     expect(page.get_by_role("status")).to_contain_text("est validée")
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
-    assert browser_problems == NO_PROBLEM
+    assert browser_problems == NO_PROBLEMS

@@ -7,15 +7,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from support.models import Attachment, Status, Ticket
-
-from .client_builders import PDF, contract, pdf
+from testing.tickets import PDF, contract_of, pdf
 
 URL = reverse("support:create")
 
 
 def _post(client, est, **overrides):
     data = {
-        "contract": contract(est, "SW").pk,
+        "contract": contract_of(est, "SW").pk,
         "subject": "Les bulletins ne s'éditent plus",
         "description": "Depuis la mise à jour, l'édition reste bloquée à 50 %.",
         "module": "Paie",
@@ -54,7 +53,7 @@ def test_contract_options_carry_their_product_kind_and_the_software_fieldset_is_
 
 def test_a_suspended_contract_is_not_offered(client, agent, est_a):
     """M3.1"""
-    legal = contract(est_a, "JUR")
+    legal = contract_of(est_a, "JUR")
     legal.is_active = False
     legal.save()
     client.force_login(agent)
@@ -76,7 +75,7 @@ def test_filing_creates_the_di_and_redirects_to_it_with_its_number(client, agent
 def test_a_legal_contract_routes_to_the_legal_team_without_software_complement(client, agent, est_a):
     """M3.1"""
     client.force_login(agent)
-    _post(client, est_a, contract=contract(est_a, "JUR").pk)
+    _post(client, est_a, contract=contract_of(est_a, "JUR").pk)
     ticket = Ticket.objects.get()
     assert ticket.team == "legal" and ticket.module == "" and ticket.environment == ""
 
@@ -104,7 +103,7 @@ def test_missing_fields_are_reported_next_to_them_and_typed_text_is_kept(client,
 def test_an_ended_contract_is_refused_even_by_a_crafted_post(client, agent, est_a):
     """M3.1"""
     client.force_login(agent)
-    response = _post(client, est_a, contract=contract(est_a, "OLD").pk)
+    response = _post(client, est_a, contract=contract_of(est_a, "OLD").pk)
     assert response.status_code == 200 and not Ticket.objects.exists()
     assert 'id="id_contract_error"' in response.content.decode()
 
@@ -112,7 +111,7 @@ def test_an_ended_contract_is_refused_even_by_a_crafted_post(client, agent, est_
 def test_another_establishments_contract_is_refused(client, agent, est_a, est_b):
     """M3.1 M10"""
     client.force_login(agent)
-    response = _post(client, est_a, contract=contract(est_b, "SW").pk)
+    response = _post(client, est_a, contract=contract_of(est_b, "SW").pk)
     assert response.status_code == 200 and not Ticket.objects.exists()
     assert "Choisissez un contrat actif de votre établissement" in response.content.decode()
 

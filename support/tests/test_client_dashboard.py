@@ -5,8 +5,7 @@ import re
 from django.urls import reverse
 
 from support import services
-
-from .client_builders import closure_pending, file_ticket, in_progress
+from testing.tickets import file_di, propose_closure, take
 
 HOME = reverse("portal:home")
 PARTIAL = reverse("support:dashboard")
@@ -21,14 +20,14 @@ def _tiles(body):
 
 def test_home_shows_one_tile_per_status_with_the_establishments_counts(client, agent, colleague, other_agent, support):
     """M2.5"""
-    file_ticket(agent)
-    file_ticket(colleague)
-    in_progress(file_ticket(agent), support)
-    closure_pending(file_ticket(agent), support)
-    cancelled = file_ticket(agent)
+    file_di(agent)
+    file_di(colleague)
+    take(file_di(agent), support)
+    propose_closure(file_di(agent), support)
+    cancelled = file_di(agent)
     services.ticket_cancel(cancelled, acting_user=agent, reason="Doublon")
-    file_ticket(other_agent)  # another establishment: never counted
-    file_ticket(other_agent)
+    file_di(other_agent)  # another establishment: never counted
+    file_di(other_agent)
     client.force_login(agent)
     body = client.get(HOME).content.decode()
     assert _tiles(body) == {"to_process": 2, "in_progress": 1, "closure_pending": 1, "closed": 0, "cancelled": 1}
@@ -49,7 +48,7 @@ def test_the_counts_take_one_grouped_query(agent, django_assert_num_queries):
     from support.selectors import dashboard_counts
 
     for _ in range(3):
-        file_ticket(agent)
+        file_di(agent)
     with django_assert_num_queries(1):
         tiles = dashboard_counts(agent)
     assert [t["count"] for t in tiles] == [3, 0, 0, 0, 0]
@@ -66,7 +65,7 @@ def test_the_header_link_refreshes_the_dashboard_in_place(client, agent):
 
 def test_the_htmx_partial_returns_only_the_tiles(client, agent):
     """M2.2 M2.5"""
-    file_ticket(agent)
+    file_di(agent)
     client.force_login(agent)
     response = client.get(PARTIAL, headers={"HX-Request": "true"})
     body = response.content.decode()
@@ -85,7 +84,7 @@ def test_the_partial_without_htmx_goes_back_to_the_home_dashboard(client, agent)
 
 def test_vendor_staff_get_no_establishment_tiles(client, support, agent):
     """M2.5"""
-    file_ticket(agent)
+    file_di(agent)
     client.force_login(support)
     body = client.get(HOME).content.decode()
     assert _tiles(body) == {} and "hx-get" not in body

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from support import services
 from support.models import Attachment, Message, Status, SurveyQuestion, SurveyResponse
-
-from .client_builders import closure_pending, file_ticket, in_progress, pdf
+from testing.tickets import file_di, pdf, propose_closure, ratings_form, take
 
 READ_ONLY_NOTE = (
     "Vous n'êtes pas propriétaire de cette DI : vous pouvez la consulter mais pas la modifier. "
@@ -26,11 +25,7 @@ def action(name, ticket):
 
 @pytest.fixture
 def ticket(agent):
-    return file_ticket(agent, module="Paie", version="2026.4", environment="production", files=[pdf("ecran.pdf")])
-
-
-def _ratings(value=4):
-    return {f"survey-q{q.pk}": str(value) for q in SurveyQuestion.objects.filter(is_active=True)}
+    return file_di(agent, module="Paie", version="2026.4", environment="production", files=[pdf("ecran.pdf")])
 
 
 # --- Reading --------------------------------------------------------------------------------
@@ -138,7 +133,7 @@ def test_anonymous_is_sent_to_login(client, ticket):
 
 def test_internal_notes_are_never_shown_to_clients(client, agent, ticket, support):
     """M3.4 M8.1"""
-    in_progress(ticket, support)
+    take(ticket, support)
     services.ticket_add_internal_note(ticket, acting_user=support, body="Note secrète du support")
     services.ticket_reply(ticket, acting_user=support, body="Réponse publique")
     client.force_login(agent)
@@ -148,7 +143,7 @@ def test_internal_notes_are_never_shown_to_clients(client, agent, ticket, suppor
 
 def test_the_owner_awaited_by_support_sees_a_banner(client, agent, colleague, ticket, support):
     """M3.2 M3.4"""
-    in_progress(ticket, support)
+    take(ticket, support)
     services.ticket_reply(ticket, acting_user=support, body="Quelle version ?", question=True)
     client.force_login(agent)
     assert "Le support attend votre réponse" in client.get(detail(ticket)).content.decode()
@@ -158,7 +153,7 @@ def test_the_owner_awaited_by_support_sees_a_banner(client, agent, colleague, ti
 
 def test_the_detail_runs_a_bounded_number_of_queries(client, agent, ticket, support, django_assert_max_num_queries):
     """M3.4"""
-    in_progress(ticket, support)
+    take(ticket, support)
     for i in range(10):
         services.ticket_reply(ticket, acting_user=support, body=f"Réponse {i}", files=[pdf(f"r{i}.pdf")])
     client.force_login(agent)
@@ -171,7 +166,7 @@ def test_the_detail_runs_a_bounded_number_of_queries(client, agent, ticket, supp
 
 def test_the_owner_posts_a_message_which_clears_the_waiting_marker(client, agent, ticket, support):
     """M3.4 M9"""
-    in_progress(ticket, support)
+    take(ticket, support)
     services.ticket_reply(ticket, acting_user=support, body="Quelle version ?", question=True)
     mail.outbox.clear()
     client.force_login(agent)
@@ -235,7 +230,7 @@ def test_get_on_a_post_only_action_is_refused(client, agent, ticket):
 
 def test_the_owner_gets_the_questionnaire_with_one_fieldset_per_question(client, agent, ticket, support):
     """M3.5"""
-    closure_pending(ticket, support)
+    propose_closure(ticket, support)
     client.force_login(agent)
     body = client.get(detail(ticket)).content.decode()
     questions = list(SurveyQuestion.objects.filter(is_active=True))
@@ -249,9 +244,9 @@ def test_the_owner_gets_the_questionnaire_with_one_fieldset_per_question(client,
 
 def test_validating_the_closure_with_the_questionnaire_closes_the_di(client, agent, ticket, support):
     """M3.5"""
-    closure_pending(ticket, support)
+    propose_closure(ticket, support)
     client.force_login(agent)
-    response = client.post(action("validate_closure", ticket), {**_ratings(5), "survey-comment": "Merci !"})
+    response = client.post(action("validate_closure", ticket), {**ratings_form(5), "survey-comment": "Merci !"})
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
@@ -261,7 +256,7 @@ def test_validating_the_closure_with_the_questionnaire_closes_the_di(client, age
 
 def test_an_incomplete_questionnaire_is_refused_keeping_the_answers(client, agent, ticket, support):
     """M3.5"""
-    closure_pending(ticket, support)
+    propose_closure(ticket, support)
     first = SurveyQuestion.objects.filter(is_active=True).first()
     client.force_login(agent)
     response = client.post(
@@ -277,7 +272,7 @@ def test_an_incomplete_questionnaire_is_refused_keeping_the_answers(client, agen
 
 def test_refusing_the_closure_with_a_message_puts_it_back_in_progress(client, agent, ticket, support):
     """M3.5"""
-    closure_pending(ticket, support)
+    propose_closure(ticket, support)
     client.force_login(agent)
     response = client.post(action("refuse_closure", ticket), {"refuse-body": "Le problème revient"})
     assert response.status_code == 302
@@ -288,7 +283,7 @@ def test_refusing_the_closure_with_a_message_puts_it_back_in_progress(client, ag
 
 def test_refusing_without_a_message_is_refused_next_to_the_field(client, agent, ticket, support):
     """M3.5"""
-    closure_pending(ticket, support)
+    propose_closure(ticket, support)
     client.force_login(agent)
     response = client.post(action("refuse_closure", ticket), {"refuse-body": "  "})
     assert 'id="id_refuse-body_error"' in response.content.decode()
@@ -299,11 +294,11 @@ def test_refusing_without_a_message_is_refused_next_to_the_field(client, agent, 
 @pytest.mark.parametrize("name", ["validate_closure", "refuse_closure"])
 def test_a_non_owner_cannot_validate_or_refuse_the_closure(client, colleague, est_admin, ticket, support, name):
     """M3.4 M3.5"""
-    closure_pending(ticket, support)
+    propose_closure(ticket, support)
     for persona in (colleague, est_admin):
         client.force_login(persona)
         assert "Valider la clôture" not in client.get(detail(ticket)).content.decode()
-        assert client.post(action(name, ticket), {**_ratings(), "refuse-body": "Non"}).status_code == 403
+        assert client.post(action(name, ticket), {**ratings_form(), "refuse-body": "Non"}).status_code == 403
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSURE_PENDING and not SurveyResponse.objects.exists()
 
@@ -312,7 +307,7 @@ def test_closure_forms_only_while_closure_is_pending(client, agent, ticket):
     """M3.5"""
     client.force_login(agent)
     assert "Valider la clôture" not in client.get(detail(ticket)).content.decode()
-    assert client.post(action("validate_closure", ticket), _ratings()).status_code == 403
+    assert client.post(action("validate_closure", ticket), ratings_form()).status_code == 403
 
 
 # --- Cancel ------------------------------------------------------------------------------------
@@ -355,7 +350,7 @@ def test_a_non_owner_cannot_cancel(client, colleague, ticket):
 
 def test_a_closed_di_cannot_be_cancelled(client, agent, ticket, support):
     """M3.6"""
-    closure_pending(ticket, support)
+    propose_closure(ticket, support)
     services.ticket_validate_closure(ticket, acting_user=agent, ratings={q.pk: 3 for q in SurveyQuestion.objects.all()})
     client.force_login(agent)
     assert client.post(action("cancel", ticket), {"cancel-reason": "Trop tard"}).status_code == 403

@@ -6,8 +6,7 @@ import pytest
 from django.urls import reverse
 
 from support import services
-
-from .client_builders import closure_pending, file_ticket, in_progress
+from testing.tickets import file_di, propose_closure, take
 
 URL = reverse("support:list")
 
@@ -19,14 +18,14 @@ def _numbers(response):
 @pytest.fixture
 def mixed(agent, colleague, support):
     """One DI per status, filed by the agent."""
-    open_ = file_ticket(agent, subject="Ouverte")
-    ongoing = in_progress(file_ticket(agent, subject="En traitement"), support)
-    pending = closure_pending(file_ticket(agent, subject="Correctif à valider"), support)
-    closed = closure_pending(file_ticket(agent, subject="Terminée"), support)
+    open_ = file_di(agent, subject="Ouverte")
+    ongoing = take(file_di(agent, subject="En traitement"), support)
+    pending = propose_closure(file_di(agent, subject="Correctif à valider"), support)
+    closed = propose_closure(file_di(agent, subject="Terminée"), support)
     services.ticket_validate_closure(
         closed, acting_user=agent, ratings={q.pk: 5 for q in services.SurveyQuestion.objects.filter(is_active=True)}
     )
-    cancelled = file_ticket(agent, subject="Abandonnée")
+    cancelled = file_di(agent, subject="Abandonnée")
     services.ticket_cancel(cancelled, acting_user=agent, reason="Doublon")
     return {"open": open_, "ongoing": ongoing, "pending": pending, "closed": closed, "cancelled": cancelled}
 
@@ -102,7 +101,7 @@ def test_it_sorts_by_the_clickable_headers(client, agent, mixed):
 def test_it_paginates_by_25_and_shows_the_total(client, agent):
     """M3.2"""
     for i in range(27):
-        file_ticket(agent, subject=f"DI numéro {i}")
+        file_di(agent, subject=f"DI numéro {i}")
     client.force_login(agent)
     first = client.get(URL)
     assert len(_numbers(first)) == 25
@@ -113,8 +112,8 @@ def test_it_paginates_by_25_and_shows_the_total(client, agent):
 
 def test_it_lists_only_the_establishments_dis(client, agent, other_agent):
     """M3.2 M10"""
-    mine = file_ticket(agent)
-    theirs = file_ticket(other_agent)
+    mine = file_di(agent)
+    theirs = file_di(other_agent)
     client.force_login(agent)
     numbers = _numbers(client.get(URL))
     assert mine.number in numbers and theirs.number not in numbers
@@ -122,14 +121,14 @@ def test_it_lists_only_the_establishments_dis(client, agent, other_agent):
 
 def test_a_colleague_sees_the_establishments_dis(client, agent, colleague):
     """M3.2 M3.4"""
-    ticket = file_ticket(agent)
+    ticket = file_di(agent)
     client.force_login(colleague)
     assert _numbers(client.get(URL)) == [ticket.number]
 
 
 def test_rows_open_on_double_click_and_hold_a_real_link(client, agent):
     """M3.2"""
-    ticket = file_ticket(agent)
+    ticket = file_di(agent)
     client.force_login(agent)
     body = client.get(URL).content.decode()
     detail = reverse("support:detail", args=[ticket.number])
@@ -139,7 +138,7 @@ def test_rows_open_on_double_click_and_hold_a_real_link(client, agent):
 
 def test_a_di_awaiting_its_owner_carries_a_marker_with_a_text_alternative(client, agent, colleague, support):
     """M3.2"""
-    ticket = in_progress(file_ticket(agent), support)
+    ticket = take(file_di(agent), support)
     services.ticket_reply(ticket, acting_user=support, body="Quelle version utilisez-vous ?", question=True)
     client.force_login(agent)
     body = client.get(URL).content.decode()
@@ -151,7 +150,7 @@ def test_a_di_awaiting_its_owner_carries_a_marker_with_a_text_alternative(client
 
 def test_a_di_whose_owner_is_gone_shows_demande_a_reaffecter(client, agent, colleague):
     """M3.2 M3.4"""
-    ticket = file_ticket(agent)
+    ticket = file_di(agent)
     services.ticket_release_owner(ticket, acting_user=None)
     client.force_login(colleague)
     assert "Demande A Reaffecter" in client.get(URL).content.decode()
@@ -160,9 +159,9 @@ def test_a_di_whose_owner_is_gone_shows_demande_a_reaffecter(client, agent, coll
 def test_the_list_runs_a_bounded_number_of_queries(client, agent, colleague, support, django_assert_max_num_queries):
     """M3.2"""
     for i in range(30):
-        ticket = file_ticket(agent if i % 2 else colleague, subject=f"DI {i}")
+        ticket = file_di(agent if i % 2 else colleague, subject=f"DI {i}")
         if i % 3 == 0:
-            in_progress(ticket, support)
+            take(ticket, support)
     client.force_login(agent)
     with django_assert_max_num_queries(8):
         response = client.get(URL, {"clotures": "1"})

@@ -7,13 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import Role
-from conftest import make_user
 from support.access import visible_messages
 from support.models import Attachment, Message, Status, TicketEvent
-
-from .desk_builders import file_di, take
-
-PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+from testing.personas import make_user
+from testing.tickets import file_di, pdf, take
 
 
 def action(name, ticket):
@@ -87,7 +84,7 @@ def test_a_question_to_the_owner_sets_the_waiting_marker_and_emails_the_owner(cl
 def test_a_reply_carries_its_attachments(client, support, di):
     """M8.1"""
     client.force_login(support)
-    upload = SimpleUploadedFile("procedure.pdf", PDF, content_type="application/pdf")
+    upload = pdf("procedure.pdf")
     client.post(action("reply", di), {"reponse-body": "Voici la procédure.", "reponse-files": [upload]})
     attachment = Attachment.objects.get(ticket=di)
     assert attachment.original_name == "procedure.pdf" and attachment.message.body == "Voici la procédure."

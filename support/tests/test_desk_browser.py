@@ -2,54 +2,22 @@
 phone widths, the strict Content-Security-Policy, double-click on a row, taking a DI in charge."""
 
 import os
-import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings as django_settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from support import services
 from support.models import Status, SurveyQuestion
+from testing.browser import NO_PROBLEMS, PHONE, assert_accessible, assert_no_horizontal_overflow, sign_in_with_cookie
+from testing.tickets import close_with_survey, file_di, take
 
-from .desk_builders import close_with_survey, file_di, take
-
-PHONE = {"width": 375, "height": 740}
-CSP_MESSAGE = re.compile(r"Content Security Policy|Refused to", re.IGNORECASE)
 SCREENSHOTS = os.environ.get("DESK_SCREENSHOTS")  # a folder: keep screenshots to look at the pages
-
-
-def sign_in_with_cookie(page, live_server, client, user):
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
-def assert_accessible(page):
-    violations = Axe().run(page).response["violations"]
-    blocking = [v for v in violations if v["impact"] in ("serious", "critical")]
-    assert not blocking, f"axe-core on {page.url} ({page.viewport_size['width']}px):\n" + "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']} — {[node['target'] for node in v['nodes']]}" for v in blocking
-    )
-
-
-def assert_no_horizontal_overflow(page):
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"{page.url} scrolls sideways at {widths[1]}px: content is {widths[0]}px wide"
 
 
 def screenshot(page, name):
     if SCREENSHOTS:
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}-{page.viewport_size['width']}.png"), full_page=True)
-
-
-@pytest.fixture
-def problems(page):
-    found = []
-    page.on("console", lambda m: found.append(m.text) if CSP_MESSAGE.search(m.text) or m.type == "error" else None)
-    page.on("pageerror", lambda error: found.append(str(error)))
-    return found
 
 
 @pytest.fixture
@@ -68,7 +36,9 @@ def desk_data(agent, other_agent, support, legal_support):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("name", ["list", "detail", "satisfaction"])
-def test_desk_page_is_accessible_on_desktop_and_phone(page, live_server, client, support, desk_data, problems, name):
+def test_desk_page_is_accessible_on_desktop_and_phone(
+    page, live_server, client, support, desk_data, browser_problems, name
+):
     """M8.1 M10 (axe-core finds nothing serious; no sideways scrolling at 375 px; no CSP violation)"""
     sign_in_with_cookie(page, live_server, client, support)
     path = reverse(f"desk:{name}", args=[desk_data.number] if name == "detail" else [])
@@ -80,12 +50,14 @@ def test_desk_page_is_accessible_on_desktop_and_phone(page, live_server, client,
     assert_no_horizontal_overflow(page)
     assert_accessible(page)
     screenshot(page, name)
-    assert problems == []
+    assert browser_problems == NO_PROBLEMS
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_double_click_on_a_row_then_take_the_di_in_charge(page, live_server, client, support, other_agent, problems):
+def test_double_click_on_a_row_then_take_the_di_in_charge(
+    page, live_server, client, support, other_agent, browser_problems
+):
     """M8.1 M3.2"""
     di = file_di(other_agent, subject="Export comptable en erreur")
     sign_in_with_cookie(page, live_server, client, support)
@@ -96,4 +68,4 @@ def test_double_click_on_a_row_then_take_the_di_in_charge(page, live_server, cli
     expect(page.get_by_text("Vous avez pris la DI en charge.")).to_be_visible()
     di.refresh_from_db()
     assert di.status == Status.IN_PROGRESS and di.assignee == support
-    assert problems == []
+    assert browser_problems == NO_PROBLEMS

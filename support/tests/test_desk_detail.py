@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from support import services
-
-from .desk_builders import close_with_survey, file_di, propose_closure, take
+from testing.personas import make_user
+from testing.tickets import close_with_survey, file_di, propose_closure, take
 
 
 def url(ticket):
@@ -139,7 +139,6 @@ def test_a_closed_di_is_read_only(client, support, di):
 def test_the_assignment_select_lists_the_active_staff_of_the_team_only(client, support, legal_support, di):
     """M8.1"""
     from accounts.models import Role
-    from conftest import make_user
 
     make_user("ancien@vendor.example", None, Role.SUPPORT_SOFTWARE, first_name="Ancien", is_active=False)
     client.force_login(support)

@@ -6,11 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from conftest import make_user
 from support import services
 from support.models import Status
-
-from .desk_builders import age, close_with_survey, file_di, numbers, propose_closure, take
+from testing.personas import make_user
+from testing.tickets import age, close_with_survey, file_di, numbers, propose_closure, take
 
 URL = reverse("desk:list")
 

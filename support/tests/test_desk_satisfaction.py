@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from support.models import SurveyQuestion, SurveyResponse
-
-from .desk_builders import close_with_survey, file_di
+from testing.tickets import close_with_survey, file_di
 
 URL = reverse("desk:satisfaction")
 

@@ -11,13 +11,14 @@ from django.urls import resolve
 from django.utils import timezone
 
 from accounts.models import Role
-from conftest import make_user
 from notifications.models import OutgoingEmail
 from notifications.services import email_deliver_pending
 from support import services
 from support.models import Message, Status, SurveyQuestion, Ticket
+from testing.mail import FAILING_EMAIL_BACKEND
+from testing.personas import make_user
+from testing.tickets import contract_of
 
-FAILING = "notifications.tests.backends.FailingEmailBackend"
 SITE = "http://testserver.example"
 
 
@@ -39,12 +40,12 @@ def commit(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def software_contract(est_a):
-    return est_a.contracts.get(reference="CT-1-SW")
+    return contract_of(est_a)
 
 
 @pytest.fixture
 def legal_contract(est_a):
-    return est_a.contracts.get(reference="CT-1-JUR")
+    return contract_of(est_a, "JUR")
 
 
 @pytest.fixture
@@ -397,7 +398,7 @@ def test_the_html_email_escapes_what_users_typed(agent, software_contract, suppo
 @pytest.mark.django_db
 def test_a_failing_mail_server_never_loses_the_di_nor_its_email(agent, software_contract, support, settings, commit):
     """M9 M3.1"""
-    settings.EMAIL_BACKEND = FAILING
+    settings.EMAIL_BACKEND = FAILING_EMAIL_BACKEND
     ticket = commit(
         services.ticket_create,
         acting_user=agent,
@@ -424,7 +425,7 @@ def test_a_failing_mail_server_never_loses_the_di_nor_its_email(agent, software_
 @pytest.mark.django_db
 def test_a_failing_mail_server_never_loses_a_reply(ticket, agent, support, settings, commit):
     """M9 M8.1"""
-    settings.EMAIL_BACKEND = FAILING
+    settings.EMAIL_BACKEND = FAILING_EMAIL_BACKEND
     commit(services.ticket_reply, ticket, acting_user=support, body="Merci de redémarrer le service.")
     assert Message.objects.filter(ticket=ticket, body="Merci de redémarrer le service.").exists()
     email = OutgoingEmail.objects.get(template="ticket_reply")

@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from support import selectors, services
 from support.search import number_candidates
-
-from .desk_builders import file_di, numbers, take
+from testing.tickets import file_di, numbers, take
 
 LIST = reverse("support:list")
 DESK = reverse("desk:list")

@@ -11,8 +11,7 @@ from django.urls import reverse
 from support import services
 from support.access import status_counts_for
 from support.models import Status, StatusCount, Ticket
-
-from .desk_builders import file_di, take
+from testing.tickets import file_di, take
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 

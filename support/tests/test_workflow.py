@@ -11,50 +11,8 @@ from django.db import IntegrityError
 from support import services
 from support.models import Attachment, Message, Status, Team, Ticket, TicketCounter, TicketEvent
 from support.services import TransitionRefused
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def pdf(name="capture.pdf"):
-    return SimpleUploadedFile(name, PDF, content_type="application/pdf")
-
-
-def software_contract(user):
-    return user.establishment.contracts.get(reference__endswith="-SW")
-
-
-def legal_contract(user):
-    return user.establishment.contracts.get(reference__endswith="-JUR")
-
-
-def file_di(user, contract=None, **fields):
-    fields.setdefault("subject", "Le module paie ne calcule plus les heures")
-    fields.setdefault("description", "Depuis la mise à jour, le calcul est faux.")
-    return services.ticket_create(acting_user=user, contract=contract or software_contract(user), **fields)
-
-
-def in_status(ticket, status, support):
-    """Drive a DI through the workflow to a given status."""
-    if status == Status.TO_PROCESS:
-        return ticket
-    services.ticket_take(ticket, acting_user=support)
-    if status == Status.IN_PROGRESS:
-        return Ticket.objects.get(pk=ticket.pk)
-    services.ticket_propose_closure(ticket, acting_user=support, body="Corrigé par le correctif 4.2.")
-    if status == Status.CLOSURE_PENDING:
-        return Ticket.objects.get(pk=ticket.pk)
-    if status == Status.CLOSED:
-        services.ticket_validate_closure(ticket, acting_user=ticket.owner, ratings=ratings())
-    else:
-        services.ticket_cancel(ticket, acting_user=ticket.owner, reason="Plus d'actualité")
-    return Ticket.objects.get(pk=ticket.pk)
-
-
-def ratings():
-    from support.models import SurveyQuestion
-
-    return {q.pk: 4 for q in SurveyQuestion.objects.filter(is_active=True)}
-
+from testing.personas import make_user
+from testing.tickets import PDF, contract_of, file_di, in_status, pdf, ratings
 
 # --- Filing ----------------------------------------------------------------------------------
 
@@ -75,28 +33,30 @@ def test_filing_a_di_starts_a_traiter_owned_by_its_author_routed_to_software(age
 
 def test_a_legal_contract_routes_to_the_legal_team_without_software_fields(agent):
     """M3.1"""
-    ticket = file_di(agent, legal_contract(agent), module="Paie", version="1")
+    ticket = file_di(agent, kind="JUR", module="Paie", version="1")
     assert ticket.team == Team.LEGAL and ticket.module == "" and ticket.version == ""
 
 
 def test_an_expired_contract_is_refused(agent):
     """M3.1"""
-    expired = agent.establishment.contracts.get(reference__endswith="-OLD")
+    expired = contract_of(agent.establishment, "OLD")
     with pytest.raises(ValidationError):
-        file_di(agent, expired)
+        file_di(agent, contract=expired)
     assert not Ticket.objects.exists()
 
 
 def test_another_establishments_contract_is_refused(agent, est_b):
     """M3.1"""
     with pytest.raises(ValidationError):
-        file_di(agent, est_b.contracts.get(reference__endswith="-SW"))
+        file_di(agent, contract=contract_of(est_b))
 
 
 def test_vendor_staff_cannot_file_a_di(support, agent):
     """M3.1"""
     with pytest.raises(TransitionRefused):
-        services.ticket_create(acting_user=support, contract=software_contract(agent), subject="x", description="y")
+        services.ticket_create(
+            acting_user=support, contract=contract_of(agent.establishment), subject="x", description="y"
+        )
 
 
 def test_numbers_are_unique_and_never_reused(agent):
@@ -277,8 +237,6 @@ def test_refusing_closure_returns_to_en_cours_with_a_message(agent, support):
 
 def test_only_the_person_in_charge_proposes_closure(agent, support, est_admin):
     """M3.5"""
-    from conftest import make_user
-
     other_support = make_user("support2@vendor.example", None, "support_software")
     ticket = in_status(file_di(agent), Status.IN_PROGRESS, support)
     for user in (other_support, agent, est_admin):
@@ -376,8 +334,6 @@ def test_release_owner_puts_the_di_on_demande_a_reaffecter(agent, est_admin):
 
 def test_the_person_in_charge_changes_within_the_team(agent, support, legal_support):
     """M8.1"""
-    from conftest import make_user
-
     colleague_support = make_user("support2@vendor.example", None, "support_software")
     ticket = in_status(file_di(agent), Status.IN_PROGRESS, support)
     services.ticket_change_assignee(ticket, acting_user=support, new_assignee=colleague_support)

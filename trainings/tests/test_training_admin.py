@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import Role, User
-from conftest import make_user
+from testing.personas import make_user
 from trainings.models import Participant, Training
 
 CHANGELIST = reverse("admin:trainings_training_changelist")

@@ -6,8 +6,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Event
+from testing.twofactor import enrol
 from twofactor.admin import Enrolment
-from twofactor.tests.helpers import enrol
 
 CHANGELIST = reverse("admin:twofactor_enrolment_changelist")
 

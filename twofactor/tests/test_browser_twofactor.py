@@ -8,21 +8,22 @@ from base64 import b32decode
 import pytest
 from playwright.sync_api import expect
 
-from accounts.tests.test_browser_accounts import (
+from testing.browser import (
+    NO_PROBLEMS,
     PHONE,
     assert_accessible,
     assert_no_horizontal_overflow,
-    browser_problems,  # noqa: F401 - fixture
     fill_login_form,
     sign_in_with_cookie,
     url,
 )
-from twofactor.tests.helpers import code_for, fresh_code
+from testing.personas import PASSWORD
+from testing.twofactor import code_for, fresh_code
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_enrol_then_log_in_with_the_code(page, live_server, client, est_admin, browser_problems):  # noqa: F811
+def test_enrol_then_log_in_with_the_code(page, live_server, client, est_admin, browser_problems):
     """M2.3 M10 (2FA, accessibility, CSP)"""
     sign_in_with_cookie(page, live_server, client, est_admin)
     page.goto(url(live_server, "accounts:profile"))
@@ -49,7 +50,7 @@ def test_enrol_then_log_in_with_the_code(page, live_server, client, est_admin, b
     assert_accessible(page)
 
     page.get_by_role("button", name="Déconnexion").click()
-    fill_login_form(page, est_admin.email, "correct-horse-battery-staple")
+    fill_login_form(page, est_admin.email, PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Double authentification")
     assert_accessible(page)
     page.get_by_label("Code de vérification").fill("000000" if fresh_code(est_admin) != "000000" else "111111")
@@ -61,4 +62,4 @@ def test_enrol_then_log_in_with_the_code(page, live_server, client, est_admin, b
     page.get_by_role("button", name="Vérifier").click()
     expect(page).to_have_url(url(live_server, "portal:home"))
 
-    assert browser_problems == {"csp": [], "console_errors": [], "page_errors": []}
+    assert browser_problems == NO_PROBLEMS

@@ -10,8 +10,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import Event
-from conftest import PASSWORD
-from twofactor.tests.helpers import VERIFY, code_for, enrol, fresh_code, password_step
+from testing.personas import PASSWORD
+from testing.twofactor import VERIFY, code_for, enrol, fresh_code, password_step, setup_key
 
 MANAGE = reverse("twofactor:manage")
 SETUP = reverse("twofactor:setup")
@@ -19,14 +19,6 @@ QR = reverse("twofactor:qr_code")
 CODES = reverse("twofactor:codes")
 REGENERATE = reverse("twofactor:regenerate")
 DISABLE = reverse("twofactor:disable")
-
-
-def setup_key(client):
-    """The text key shown on the set-up page, as the hex django-otp stores."""
-    from base64 import b32decode
-
-    text = re.search(r'<code class="totp-key">([A-Z2-7 ]+)</code>', client.get(SETUP).content.decode()).group(1)
-    return b32decode(text.replace(" ", "")).hex()
 
 
 def test_profile_shows_the_state_and_a_link(client, agent):

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from audit.models import Event
-from conftest import PASSWORD, solve_captcha
-from twofactor.tests.helpers import VERIFY, code_for, enrol, fresh_code, log_in_with_code, password_step
+from testing.clients import solve_captcha
+from testing.personas import PASSWORD, make_user
+from testing.twofactor import VERIFY, code_for, enrol, fresh_code, log_in_with_code, password_step
 
 HOME = reverse("portal:home")
 
@@ -184,7 +185,6 @@ def test_parallel_wrong_codes_cannot_exceed_the_limit(settings, est_a, no_otp_de
     """M10 (2FA brute force: 20 codes at once, at most TWO_FACTOR_MAX_ATTEMPTS are checked; PostgreSQL)"""
     if connection.vendor != "postgresql":
         pytest.skip("parallel requests need PostgreSQL (SQLite serialises writers)")
-    from conftest import make_user
     from twofactor import services
 
     settings.TWO_FACTOR_MAX_ATTEMPTS = 5

@@ -8,7 +8,8 @@ from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
 from audit.models import Event
-from twofactor.tests.helpers import enrol, fresh_code, log_in_with_code, password_step
+from testing.personas import PASSWORD
+from testing.twofactor import code_for, enrol, fresh_code, log_in_with_code, password_step, setup_key
 
 HOME = reverse("portal:home")
 SETUP = reverse("twofactor:setup")
@@ -47,9 +48,6 @@ def test_vendor_staff_without_2fa_reach_only_the_enrolment(client, persona, requ
 
 def test_vendor_staff_logging_in_are_sent_to_enrolment_then_reach_the_portal(client, support, captcha):
     """M10 (2FA required for vendor staff)"""
-    from twofactor.tests.helpers import code_for
-    from twofactor.tests.test_enrolment import setup_key
-
     assert password_step(client, captcha, support).url == HOME
     assert client.get(HOME).url == SETUP
     key = setup_key(client)
@@ -101,8 +99,6 @@ def test_the_setting_requires_2fa_of_client_administrators_only(client, est_admi
 
 def test_a_required_account_that_disables_2fa_sets_up_a_new_phone_at_once(client, support, captcha):
     """M10 (2FA: changing phone)"""
-    from conftest import PASSWORD
-
     enrol(support)
     log_in_with_code(client, captcha, support)
     response = client.post(reverse("twofactor:disable"), {"current_password": PASSWORD, "code": fresh_code(support)})

@@ -1,4 +1,4 @@
-"""Small builders for the downloads tests."""
+"""Files of « Téléchargements » published through the services, as the back office does; a contract ended."""
 
 from datetime import date, timedelta
 

@@ -4,6 +4,8 @@ import smtplib
 
 from django.core.mail.backends.base import BaseEmailBackend
 
+FAILING_EMAIL_BACKEND = "testing.mail.FailingEmailBackend"  # for settings.EMAIL_BACKEND
+
 
 class FailingEmailBackend(BaseEmailBackend):
     """Refuses every message, as an unreachable SMTP server would."""

@@ -1,18 +1,22 @@
-"""Builders for the two-factor tests: an enrolled account, the code its app shows, the login steps."""
+"""Two-factor authentication in tests: an enrolled account, the code its app shows, the key the set-up
+page shows, the two login steps."""
 
+import re
 import time
+from base64 import b32decode
 from binascii import unhexlify
 
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from conftest import PASSWORD
+from testing.personas import PASSWORD
 from twofactor import services
 from twofactor.totp import new_key
 
 LOGIN = reverse("accounts:login")
 VERIFY = reverse("twofactor:verify")
+SETUP = reverse("twofactor:setup")
 
 
 def code_for(key, *, steps=0):
@@ -27,6 +31,12 @@ def enrol(user):
     key = new_key()
     _device, codes = services.twofactor_enable(user, key=key, code=code_for(key))
     return key, codes
+
+
+def setup_key(client):
+    """The text key shown on the set-up page, as the hex django-otp stores."""
+    text = re.search(r'<code class="totp-key">([A-Z2-7 ]+)</code>', client.get(SETUP).content.decode()).group(1)
+    return b32decode(text.replace(" ", "")).hex()
 
 
 def fresh_code(user):

@@ -56,7 +56,7 @@ def password_step(client, captcha, user, *, password=PASSWORD, next_url=None):
     return client.post(url, data)
 
 
-def log_in_with_code(client, captcha, user, *, next_url=None):
+def log_in_with_code(client, captcha, user, *, password=PASSWORD, next_url=None):
     """Both steps; returns the answer to the code."""
-    password_step(client, captcha, user, next_url=next_url)
+    password_step(client, captcha, user, password=password, next_url=next_url)
     return client.post(VERIFY, {"code": fresh_code(user)})

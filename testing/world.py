@@ -5,6 +5,14 @@ see of the other.
 Built once per test module through the services, as people do. Every string that names something
 of an establishment carries that establishment's token (« Alphaville » / « Betaville ») or is
 otherwise unique, so that a substring search in a response is a reliable leak detector.
+
+Each persona holds two sessions, one per state of two-factor authentication:
+
+- ``"on"``, as in production (TWO_FACTOR_ENFORCED): the vendor's staff, who must use 2FA, are
+  enrolled (an authenticator app and recovery codes) and signed in through the login page with
+  their password, the captcha and the code their app shows; the clients, who need no code (not
+  enrolled, not required), are signed in without one.
+- ``"off"``, as in the test settings: every session opened by ``force_login`` (no second step).
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +24,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import AccountRequest, Role, User
 from collaborators import services as collaborator_services
@@ -25,7 +34,9 @@ from establishments.models import Contract, Establishment, Product
 from news.models import NewsItem
 from support import services as support_services
 from support.models import SurveyQuestion, Ticket
+from testing.clients import solve_captcha
 from testing.tickets import pdf, text_file
+from testing.twofactor import enrol, log_in_with_code
 from trainings.models import Participant, Training
 
 PASSWORD = "matrix-Passw0rd-2026"  # noqa: S105 (a test account's password)
@@ -116,7 +127,7 @@ class World:
     est: dict  # "A"/"B" -> EstablishmentWorld
     vendor: dict  # key -> User
     files: dict  # "common", "expired" -> DownloadFile
-    sessions: dict = field(default_factory=dict)  # persona key -> session key
+    sessions: dict = field(default_factory=lambda: {"on": {}, "off": {}})  # 2FA -> persona key -> session key
 
     def user(self, persona_key):
         if persona_key in self.vendor:
@@ -340,8 +351,16 @@ def build_world():
     for persona in PERSONAS:
         if persona.is_anonymous:
             continue
+        user = world.user(persona.key)
         client = Client()
-        client.force_login(world.user(persona.key))
-        world.sessions[persona.key] = client.session.session_key
+        client.force_login(user)
         assert client.session[SESSION_KEY]
+        world.sessions["off"][persona.key] = world.sessions["on"][persona.key] = client.session.session_key
+        if persona.is_vendor:
+            enrol(user)
+            client = Client()
+            response = log_in_with_code(client, solve_captcha, user, password=PASSWORD)
+            assert response.status_code == 302 and client.session[SESSION_KEY] == str(user.pk), persona.key
+            assert client.session[DEVICE_ID_SESSION_KEY], persona.key  # the second step passed
+            world.sessions["on"][persona.key] = client.session.session_key
     return world

@@ -14,6 +14,13 @@ action takes one, the body its rightful user would send). For every request it a
 - no e-mail sent to a user of one establishment names anything of the other.
 
 Lists, dashboard counts, search and the htmx partial get their own tests below.
+
+Two-factor authentication is switched on as in production (TWO_FACTOR_ENFORCED): the vendor's
+staff, who must use it, hold sessions that passed the second step (see ``testing.world``), and the
+expected answers are those of any session. The URL probes run once more with it switched off, as in
+the test settings every other test runs with (sessions opened by ``force_login``), for the only
+personas whose requests the switch can change: the vendor's staff (anonymous visitors are never
+looked at, and the clients here need no code: not enrolled, not required). Same expected answers.
 """
 
 import re
@@ -31,12 +38,17 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from support.models import Status, Ticket
 from testing.clients import CommitClient
 from testing.tickets import ratings_form
 from testing.world import OTHER, PERSONAS, build_world
+
+TWO_FACTOR = ("on", "off")
+VENDOR_PERSONAS = [persona for persona in PERSONAS if persona.is_vendor]
 
 # --- Expected answers ------------------------------------------------------------------------
 
@@ -374,10 +386,11 @@ ENTRIES = {
         ),
         post=GET_ONLY_USERS,
     ),
-    # --- two-factor authentication (the user's own account only; nobody here is enrolled)
+    # --- two-factor authentication (the user's own account only; the vendor's staff are enrolled,
+    # the clients are not)
     "twofactor:manage": page("twofactor:manage", post=GET_ONLY_USERS),
     "twofactor:verify": page("twofactor:verify", get=everyone(Redirect("/connexion/"))),
-    "twofactor:setup": page("twofactor:setup"),
+    "twofactor:setup": page("twofactor:setup", get=rule(own=200, vendor=Redirect("/double-authentification/"))),
     # No secret is being set up in these sessions.
     "twofactor:qr_code": page("twofactor:qr_code", get=rule(own=404, vendor=404), post=GET_ONLY_USERS),
     "twofactor:codes": page(
@@ -385,14 +398,11 @@ ENTRIES = {
         get=rule(own=Redirect("/double-authentification/"), vendor=Redirect("/double-authentification/")),
         post=GET_ONLY_USERS,
     ),
+    # Enrolled, the vendor's staff get the form asking their password and a code (an empty one is refused).
     "twofactor:regenerate": page(
-        "twofactor:regenerate",
-        get=rule(own=Redirect("/double-authentification/"), vendor=Redirect("/double-authentification/")),
+        "twofactor:regenerate", get=rule(own=Redirect("/double-authentification/"), vendor=200)
     ),
-    "twofactor:disable": page(
-        "twofactor:disable",
-        get=rule(own=Redirect("/double-authentification/"), vendor=Redirect("/double-authentification/")),
-    ),
+    "twofactor:disable": page("twofactor:disable", get=rule(own=Redirect("/double-authentification/"), vendor=200)),
     # --- establishment sheet and downloads
     "collaborators:establishment": page("collaborators:establishment", get=CLIENTS, post=GET_ONLY_CLIENTS),
     "downloads:list": page("downloads:list", get=ANY_USER, post=GET_ONLY_USERS),
@@ -611,6 +621,22 @@ def test_every_url_pattern_has_an_entry_in_the_matrix():
     assert len(ADMIN_PATTERNS) > 50 and len(PORTAL_PATTERNS) > 40  # the walk did reach the includes
 
 
+@pytest.mark.parametrize("persona", VENDOR_PERSONAS, ids=lambda p: p.key)
+def test_with_2fa_on_the_vendors_staff_hold_sessions_verified_by_a_code(world, db, persona):
+    """M10 (2FA): the matrix's « on » run is no « off » run in disguise: each vendor persona's session
+    passed the second step with their own device, and the session the same person holds in the « off »
+    run (no second step) is turned away to the login page."""
+    assert settings.TWO_FACTOR_ENFORCED
+    user = world.user(persona.key)
+    verified = client_for(world, persona)
+    assert verified.session[DEVICE_ID_SESSION_KEY] == TOTPDevice.objects.get(user=user).persistent_id
+    with transaction.atomic():  # turned away, the session is ended: kept for the other tests
+        unverified = client_for(world, persona, two_factor="off").get(reverse("desk:list"))
+        transaction.set_rollback(True)
+    assert unverified.status_code == 302 and unverified.url.startswith("/connexion/?next="), unverified.url
+    assert verified.get(reverse("desk:list")).status_code == 200
+
+
 def test_the_world_holds_a_row_of_every_model_of_the_back_office(world, db):
     """M8.2: so that every change, history and delete page of the back office is probed on a real
     object (add one in testing.world._back_office_objects for a newly registered model)."""
@@ -629,7 +655,16 @@ def _matrix_media(tmp_path_factory):
 
 @pytest.fixture
 def _private_media(_matrix_media):
-    """Replaces conftest's per-test MEDIA_ROOT: the world's files are written once per module."""
+    """Replaces testing.environment's per-test MEDIA_ROOT: the world's files are written once per module."""
+
+
+@pytest.fixture(autouse=True)
+def two_factor(request, settings):
+    """« on » unless a test is parametrized otherwise: TWO_FACTOR_ENFORCED as in production, each
+    persona's session of the world's « on » set; « off »: as in the test settings."""
+    mode = getattr(request, "param", "on")
+    settings.TWO_FACTOR_ENFORCED = mode == "on"
+    return mode
 
 
 @pytest.fixture(scope="module")
@@ -656,11 +691,14 @@ def written_tables(queries):
     return tables
 
 
-def client_for(world, persona):
+def client_for(world, persona, *, two_factor=None):
+    """A client holding the persona's session: the one opened for the current state of 2FA (or the
+    given one)."""
     client = CommitClient()
     client.raise_request_exception = True
     if not persona.is_anonymous:
-        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[persona.key]
+        mode = two_factor or ("on" if settings.TWO_FACTOR_ENFORCED else "off")
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[mode][persona.key]
     return client
 
 
@@ -808,13 +846,14 @@ def run_probes(world, probes, *, htmx=True, personas=PERSONAS):
     return problems
 
 
+@pytest.mark.parametrize("two_factor", TWO_FACTOR, indirect=True)
 @pytest.mark.parametrize("pattern", PORTAL_PATTERNS, ids=lambda p: p.key)
-def test_portal_url_answers_each_persona_as_the_matrix_says(world, db, pattern):
+def test_portal_url_answers_each_persona_as_the_matrix_says(world, db, pattern, two_factor):
     """M10, M3.4, M4, M5, M6, M8.1: status per persona on A's and B's objects, no data of the other
     establishment in any response or e-mail, nothing changed by a refused POST, never a 500."""
     probes = ENTRIES.get(pattern.key)
     assert probes is not None, f"no entry in ENTRIES for {pattern.key}"
-    problems = run_probes(world, probes)
+    problems = run_probes(world, probes, personas=PERSONAS if two_factor == "on" else VENDOR_PERSONAS)
     assert not problems, "\n".join(problems)
 
 
@@ -823,15 +862,17 @@ ADMIN_PERSONAS = [
 ]
 
 
+@pytest.mark.parametrize("two_factor", TWO_FACTOR, indirect=True)
 @pytest.mark.parametrize("pattern", ADMIN_PATTERNS, ids=lambda p: p.key)
-def test_back_office_url_is_the_vendor_administrators_only(world, db, pattern):
+def test_back_office_url_is_the_vendor_administrators_only(world, db, pattern, two_factor):
     """M8.2, M10: every back-office URL sends everyone but the vendor's administrator to its login
     page (changing nothing) and never answers a 500."""
     probes = admin_probes(pattern)
     assert probes is not None, f"admin_probes() does not know {pattern.key}"
     # The back office does not use htmx; its gate does not look at the establishment, so one
     # client persona of each establishment stands for the others.
-    problems = run_probes(world, probes, htmx=False, personas=ADMIN_PERSONAS)
+    personas = ADMIN_PERSONAS if two_factor == "on" else [p for p in ADMIN_PERSONAS if p.is_vendor]
+    problems = run_probes(world, probes, htmx=False, personas=personas)
     assert not problems, "\n".join(problems)
 
 
@@ -921,7 +962,8 @@ def test_search_finds_nothing_of_the_other_establishment(world, db, persona):
     assert colleague.email in get(world, persona, f"{collaborators_url}?{urlencode({'q': colleague.last_name})}")
 
 
-def test_an_establishments_whole_flow_emails_only_its_own_people(world, db):
+@pytest.mark.parametrize("two_factor", TWO_FACTOR, indirect=True)
+def test_an_establishments_whole_flow_emails_only_its_own_people(world, db, two_factor):
     """M9, M10: a DI of A from filing to closure and reassignment, through the pages: every e-mail
     goes to A's people or the vendor's staff, and none names anything of B."""
     a = world.est["A"]

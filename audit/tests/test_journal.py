@@ -155,7 +155,9 @@ def test_it_pages_with_a_bounded_number_of_queries(client, est_admin, agent, dja
     )
     client.force_login(est_admin)
     with django_assert_max_num_queries(10):
-        first = body_of(client.get(URL))
+        response = client.get(URL)
+    assert response.status_code == 200
+    first = body_of(response)
     assert f"{PAGE_SIZE + 5} événements" in first and "Page 1 sur 2" in first
     second = body_of(client.get(URL, {"page": 2}))
     assert "Page 2 sur 2" in second and second.count("Connexion réussie</th>") == 5

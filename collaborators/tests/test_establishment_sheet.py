@@ -124,4 +124,5 @@ def test_the_number_of_queries_is_bounded(client, agent, django_assert_max_num_q
     client.force_login(agent)
     client.get(URL)
     with django_assert_max_num_queries(9):
-        client.get(URL)
+        response = client.get(URL)
+    assert response.status_code == 200

@@ -101,11 +101,13 @@ def test_the_dis_are_paginated_with_bounded_queries(client, agent, colleague, su
     client.force_login(agent)
     client.get(sheet(colleague))
     with django_assert_max_num_queries(12) as few:
-        client.get(sheet(colleague))
+        response = client.get(sheet(colleague))
+    assert response.status_code == 200
     for i in range(20):
         take(file_di(colleague, subject=f"Autre {i}"), support)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(sheet(colleague))
+    assert response.status_code == 200
     assert len(_numbers(response)) == 20 and "Page 1 sur 2" in response.content.decode()
     assert len(_numbers(client.get(sheet(colleague), {"page": 2}))) == 3
 

@@ -122,4 +122,5 @@ def test_the_list_runs_in_bounded_queries(client, agent, products, django_assert
     client.force_login(agent)
     with django_assert_max_num_queries(8):
         response = client.get(URL)
+    assert response.status_code == 200
     assert [len(files) for _name, files in sections(response)] == [15, 15]

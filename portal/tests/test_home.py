@@ -88,7 +88,8 @@ def test_home_runs_a_bounded_number_of_queries(client, agent, news, django_asser
         NewsItem.objects.create(title=f"News {i}", body="…")
     client.force_login(agent)
     with django_assert_max_num_queries(6):
-        client.get(HOME)
+        response = client.get(HOME)
+    assert response.status_code == 200
 
 
 def test_the_banner_is_read_from_the_cache_and_follows_each_edit(client, agent, news):
@@ -96,7 +97,9 @@ def test_the_banner_is_read_from_the_cache_and_follows_each_edit(client, agent, 
     client.force_login(agent)
     client.get(reverse("accounts:profile"))
     with CaptureQueriesContext(connection) as page:
-        assert "Winpaie 2026.4 disponible" in client.get(reverse("accounts:profile")).content.decode()
+        response = client.get(reverse("accounts:profile"))
+    assert response.status_code == 200
+    assert "Winpaie 2026.4 disponible" in response.content.decode()
     assert not any("news_newsitem" in query["sql"] for query in page.captured_queries)
     current = news["current"]
     current.title = "Winpaie 2026.5 disponible"

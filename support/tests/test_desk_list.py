@@ -234,11 +234,14 @@ def test_the_query_count_does_not_grow_with_the_rows(
     client.force_login(support)
     with django_assert_max_num_queries(12):
         response = client.get(URL, {"equipe": "toutes", "statut": "toutes"})
+    assert response.status_code == 200
     assert len(numbers(response)) == 25
 
 
 def _counters(client, **params):
-    return {value: count for value, _label, count in client.get(URL, params).context["counters"]}
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    return {value: count for value, _label, count in response.context["counters"]}
 
 
 def test_the_counters_are_read_once_for_every_support_person_of_the_team(client, support, dis):
@@ -282,10 +285,12 @@ def test_with_only_team_and_status_the_total_is_the_sum_of_the_counters(client, 
     client.get(URL)  # the counters, counted once for the team
     for params, expected in (({}, "3 DIs correspondent"), ({"statut": "toutes"}, "4 DIs correspondent")):
         with CaptureQueriesContext(connection) as page:
-            body = client.get(URL, params).content.decode()
-        assert expected in body
+            response = client.get(URL, params)
+        assert response.status_code == 200
+        assert expected in response.content.decode()
         assert not [q["sql"] for q in page.captured_queries if "COUNT(" in q["sql"].upper()]
     with CaptureQueriesContext(connection) as filtered:
-        body = client.get(URL, {"etablissement": "Alpha"}).content.decode()
-    assert "2 DIs correspondent" in body
+        response = client.get(URL, {"etablissement": "Alpha"})
+    assert response.status_code == 200
+    assert "2 DIs correspondent" in response.content.decode()
     assert [q for q in filtered.captured_queries if "COUNT(" in q["sql"].upper()]

@@ -119,6 +119,7 @@ def test_the_dashboard_reads_the_counters_the_data_set_filled(dataset):
     agent = _client(bench_data.AGENT_EMAIL)
     with CaptureQueriesContext(connection) as captured:
         page = agent.get("/")
+    assert page.status_code == 200
     assert not [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in WATCHED)]
     user = User.objects.get(email=bench_data.AGENT_EMAIL)
     counted = dict(

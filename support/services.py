@@ -32,6 +32,7 @@ from .models import (
     TicketCounter,
     TicketEvent,
 )
+from .clock import run_clock
 from .selectors import forget_desk_counts
 from .workflow import TEAM_OF_ROLE, TransitionRefused  # noqa: F401  (re-exported)
 
@@ -39,8 +40,9 @@ _check = workflow.ensure
 
 
 def _lock(ticket):
-    """Re-read the DI under a row lock so that two concurrent actions see each other's result."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """Re-read the DI under a row lock so that two concurrent actions see each other's result
+    (with its level and establishment, which its clock reads; only the DI's row is locked)."""
+    return Ticket.objects.select_for_update(of=("self",)).select_related("service_level", "establishment").get(pk=ticket.pk)
 
 
 def _next_number(now):
@@ -157,10 +159,19 @@ def ticket_create(*, acting_user, contract, subject, description, module="", ver
             module=module.strip() if software else "",
             version=version.strip() if software else "",
             environment=environment if software else "",
+            service_level_id=contract.service_level_id,
         )
         for checked in check_uploads(list(files)):
             guard.save(ticket, None, checked)
-        _event(ticket, TicketEvent.Action.CREATED, acting_user, to_status=Status.TO_PROCESS, to_user=acting_user)
+        created = _event(
+            ticket, TicketEvent.Action.CREATED, acting_user, to_status=Status.TO_PROCESS, to_user=acting_user
+        )
+        run_clock(
+            ticket,
+            level=contract.service_level if contract.service_level_id else None,
+            department=acting_user.establishment.department,
+            events=[(created.action, created.created_at)],
+        )
         forget_desk_counts(ticket.team)
         _notify("ticket_created", team_members(ticket.team), ticket)
     return ticket
@@ -171,9 +182,12 @@ def ticket_post_message(ticket, *, acting_user, body, files=()):
     with _FileGuard() as guard, transaction.atomic():
         ticket = _lock(ticket)
         _check("owner_message", acting_user, ticket)
+        was_waiting = ticket.awaiting_owner
         message = _add_message(ticket, acting_user, body, Message.Kind.MESSAGE, files, guard)
         _touch(ticket, message.created_at, awaiting_owner=False)
         _event(ticket, TicketEvent.Action.OWNER_MESSAGE, acting_user)
+        if was_waiting:  # the client answered the question: the clock runs again
+            run_clock(ticket)
         _notify_support("ticket_owner_message", ticket, message=message)
     return message
 
@@ -200,6 +214,7 @@ def ticket_validate_closure(ticket, *, acting_user, ratings, comment=""):
             from_status=Status.CLOSURE_PENDING,
             to_status=Status.CLOSED,
         )
+        run_clock(ticket)
     return response
 
 
@@ -221,6 +236,7 @@ def ticket_refuse_closure(ticket, *, acting_user, body):
             from_status=Status.CLOSURE_PENDING,
             to_status=Status.IN_PROGRESS,
         )
+        run_clock(ticket)
         _notify_support("ticket_closure_refused", ticket, message=message)
     return message
 
@@ -236,6 +252,7 @@ def ticket_cancel(ticket, *, acting_user, reason):
         message = Message.objects.create(ticket=ticket, author=acting_user, body=reason, kind=Message.Kind.CANCELLATION)
         _touch(ticket, message.created_at, status=Status.CANCELLED, closed_at=message.created_at, awaiting_owner=False)
         _event(ticket, TicketEvent.Action.CANCELLED, acting_user, from_status=from_status, to_status=Status.CANCELLED)
+        run_clock(ticket)
         if ticket.assignee_id:
             _notify("ticket_cancelled", [ticket.assignee], ticket, message=message)
     return ticket
@@ -319,6 +336,7 @@ def ticket_reply(ticket, *, acting_user, body, question=False, files=()):
             from_status=from_status,
             to_status=Status.IN_PROGRESS,
         )
+        run_clock(ticket)
         _notify("ticket_question" if question else "ticket_reply", [ticket.owner], ticket, message=message)
     return message
 
@@ -354,6 +372,7 @@ def ticket_propose_closure(ticket, *, acting_user, body):
             from_status=Status.IN_PROGRESS,
             to_status=Status.CLOSURE_PENDING,
         )
+        run_clock(ticket)
         _notify(
             "ticket_closure_proposed",
             [ticket.owner],
@@ -399,7 +418,12 @@ def tickets_auto_close(now=None):
     closed = 0
     for pk in due:
         with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().filter(pk=pk, status=Status.CLOSURE_PENDING).first()
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("service_level", "establishment")
+                .filter(pk=pk, status=Status.CLOSURE_PENDING)
+                .first()
+            )
             if ticket is None or ticket.closure_proposed_at > deadline:
                 continue
             _touch(ticket, now, status=Status.CLOSED, closed_at=now, awaiting_owner=False)
@@ -410,5 +434,6 @@ def tickets_auto_close(now=None):
                 from_status=Status.CLOSURE_PENDING,
                 to_status=Status.CLOSED,
             )
+            run_clock(ticket, now=now)
             closed += 1
     return closed

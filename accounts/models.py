@@ -116,7 +116,9 @@ class User(AbstractBaseUser):
         if self.role in VENDOR_ROLES and self.establishment_id is not None:
             raise ValidationError({"establishment": _("Le personnel de l'éditeur n'appartient à aucun établissement.")})
         if self.is_team_lead and self.role not in SUPPORT_ROLES:
-            raise ValidationError({"is_team_lead": _("Seul un membre du support logiciel ou juridique dirige une équipe.")})
+            raise ValidationError(
+                {"is_team_lead": _("Seul un membre du support logiciel ou juridique dirige une équipe.")}
+            )
 
     def save(self, *args, **kwargs):
         self.email = normalize_email(self.email)
@@ -151,7 +153,9 @@ class User(AbstractBaseUser):
 
     def administers(self, establishment_id):
         """An active « Administrateur » of that establishment."""
-        return self.is_establishment_admin and establishment_id is not None and self.establishment_id == establishment_id
+        return (
+            self.is_establishment_admin and establishment_id is not None and self.establishment_id == establishment_id
+        )
 
     @property
     def is_vendor_admin(self):

@@ -61,3 +61,6 @@ class RefreshMark(models.Model):
     """When the figures were last refreshed from the DIs that changed (one row)."""
 
     refreshed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M}"

@@ -154,4 +154,3 @@ def calendar_for(department=None):
 @lru_cache(maxsize=64)
 def _calendar(days, hours, zone, subdivision):
     return WorkingCalendar(parse_days(days), parse_hours(hours), zone, subdivision)
-

@@ -360,9 +360,7 @@ def late_tickets(team, now=None, limit=100):
     e-mail to the team's lead shows; and how many there are in all."""
     now = now or timezone.now()
     late = Ticket.objects.filter(team=team, due_at__lt=now)
-    rows = list(
-        late.select_related("establishment", "assignee", "contract__product").order_by("due_at", "pk")[:limit]
-    )
+    rows = list(late.select_related("establishment", "assignee", "contract__product").order_by("due_at", "pk")[:limit])
     total = len(rows) if len(rows) < limit else late.count()
     return rows, total
 

@@ -20,6 +20,7 @@ from notifications.services import email_queue, email_queue_many
 
 from . import workflow
 from .attachments import check_uploads, sha256_of
+from .clock import run_clock
 from .models import (
     Attachment,
     Message,
@@ -32,7 +33,6 @@ from .models import (
     TicketCounter,
     TicketEvent,
 )
-from .clock import run_clock
 from .selectors import forget_desk_counts
 from .workflow import TEAM_OF_ROLE, TransitionRefused  # noqa: F401  (re-exported)
 
@@ -42,7 +42,11 @@ _check = workflow.ensure
 def _lock(ticket):
     """Re-read the DI under a row lock so that two concurrent actions see each other's result
     (with its level and establishment, which its clock reads; only the DI's row is locked)."""
-    return Ticket.objects.select_for_update(of=("self",)).select_related("service_level", "establishment").get(pk=ticket.pk)
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("service_level", "establishment")
+        .get(pk=ticket.pk)
+    )
 
 
 def _next_number(now):

@@ -30,7 +30,9 @@ def backdate(ticket, filed_at, *moments, now, upto=None):
     """Pretend the DI was filed at ``filed_at`` and its later clock events (in order) happened at
     ``moments``; read its clock at ``now`` with only its first ``upto`` later events (all by
     default). Returns the DI as the lists read it."""
-    Ticket.objects.filter(pk=ticket.pk).update(created_at=filed_at, last_activity_at=moments[-1] if moments else filed_at)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=filed_at, last_activity_at=moments[-1] if moments else filed_at
+    )
     events = [e for e in TicketEvent.objects.filter(ticket=ticket).order_by("pk") if e.action in STEPS]
     assert len(events) >= len(moments) + 1, [e.action for e in events]
     far = datetime(2999, 1, 1, tzinfo=PARIS)  # the events not yet « happened » at ``now``

@@ -23,9 +23,7 @@ def calendar(department=None, days="1-5", hours=HOURS):
 
 
 def filed_only(filed_at, *, department=None, targets=TARGETS, now=None, cal=None):
-    return due_dates(
-        filed_at, [Step(filed_at, state=RUNNING)], targets, cal or calendar(department), now or filed_at
-    )
+    return due_dates(filed_at, [Step(filed_at, state=RUNNING)], targets, cal or calendar(department), now or filed_at)
 
 
 def test_weekend_is_skipped():

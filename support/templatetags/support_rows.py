@@ -80,8 +80,7 @@ class _Kit:
         text = _("Réponse avant le %(date)s") if state.first_response else _("Résolution avant le %(date)s")
         local = state.at
         return (
-            f'<time datetime="{local.isoformat()}">'
-            f"{escape(text % {'date': local.strftime('%d/%m/%Y %H:%M')})}</time>"
+            f'<time datetime="{local.isoformat()}">{escape(text % {"date": local.strftime("%d/%m/%Y %H:%M")})}</time>'
         )
 
     def desk_due(self, ticket):

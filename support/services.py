@@ -441,3 +441,69 @@ def tickets_auto_close(now=None):
             run_clock(ticket, now=now)
             closed += 1
     return closed
+
+
+LATE_DIGEST_LINES = 100
+
+
+def team_leads(team):
+    """The active leads of a team (``User.is_team_lead``, SPEC M13.4)."""
+    role = {Team.SOFTWARE: Role.SUPPORT_SOFTWARE, Team.LEGAL: Role.SUPPORT_LEGAL}[team]
+    return User.objects.filter(role=role, is_active=True, is_team_lead=True)
+
+
+def late_digest_send(now=None):
+    """The daily e-mail to each team's lead listing the team's late DIs (their service-level
+    deadline passed while their clock runs). Nothing is sent to a team with no late DI, and a lead
+    gets at most one such e-mail a day (a second run the same day skips them). Returns the
+    number of e-mails queued."""
+    from notifications.models import OutgoingEmail
+
+    from .due import duration_text
+    from .selectors import late_tickets
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    start_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = 0
+    for team in Team:
+        leads = list(team_leads(team))
+        if not leads:
+            continue
+        already = set(
+            OutgoingEmail.objects.filter(
+                template="late_digest", to__in=[lead.email for lead in leads], created_at__gte=start_of_day
+            ).values_list("to", flat=True)
+        )
+        leads = [lead for lead in leads if lead.email not in already]
+        if not leads:
+            continue
+        rows, total = late_tickets(team, now, LATE_DIGEST_LINES)
+        if not total:
+            continue
+        lines = [
+            {
+                "number": ticket.number,
+                "establishment": ticket.establishment.name,
+                "subject": ticket.subject,
+                "which": _("Réponse") if ticket.first_response_at is None else _("Résolution"),
+                "due": ticket.due_at,
+                "late": duration_text(now - ticket.due_at),
+                "assignee": ticket.assignee.full_name if ticket.assignee_id else "",
+            }
+            for ticket in rows
+        ]
+        context = {
+            "team": team.value,
+            "team_label": team.label,
+            "lines": lines,
+            "total": total,
+            "more": total - len(lines),
+            "today": local.date(),
+            "now": local,
+        }
+        with transaction.atomic():
+            for lead in leads:
+                email_queue("late_digest", to=lead.email, context={**context, "recipient": lead})
+                sent += 1
+    return sent

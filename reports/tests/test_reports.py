@@ -223,3 +223,17 @@ def test_a_product_name_is_never_a_formula_in_the_exports(client, vendor_admin, 
     client.force_login(vendor_admin)
     body = client.get("/rapports/export.csv", PARAMS).content.decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in body
+
+
+def test_celery_beat_runs_the_refresh_and_the_late_digest(settings):
+    """M13.4 M13.6: Celery beat refreshes the figures every REPORTS_REFRESH_MINUTES, the recent
+    months nightly, and sends the late DIs' e-mail at LATE_DIGEST_HOUR"""
+    from config.celery import app
+
+    schedule = app.conf.beat_schedule
+    assert schedule["refresh-report-figures"]["task"] == "reports.refresh_figures"
+    assert schedule["refresh-report-figures"]["schedule"] == settings.REPORTS_REFRESH_MINUTES * 60.0
+    assert schedule["refresh-recent-report-months"]["task"] == "reports.refresh_recent_months"
+    digest = schedule["send-late-digests"]
+    assert digest["task"] == "support.send_late_digests"
+    assert digest["schedule"].hour == {settings.LATE_DIGEST_HOUR} and digest["schedule"].minute == {0}

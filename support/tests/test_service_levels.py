@@ -205,3 +205,17 @@ def test_the_vendor_home_counts_due_today_and_late_per_team(client, agent, suppo
     assert "1 DI aujourd'hui" in software and "2 DIs en retard" in software
     legal = section.split("Support juridique")[1].split("</tr>")[0]
     assert legal.count("aucune") == 2
+
+
+def test_due_dates_are_recomputed_after_the_working_hours_change(agent, level, settings, capsys):
+    """M13.1: ``recompute_due_dates`` reads again the clock of every open DI (new working hours)"""
+    from django.core.management import call_command
+
+    ticket = file_di(agent)
+    filed = backdate(ticket, paris(2026, 3, 9, 9, 0), now=paris(2026, 3, 9, 9, 0))
+    assert filed.first_response_due_at == paris(2026, 3, 9, 14, 0)
+    settings.SERVICE_HOURS = "08:00-18:00"
+    call_command("recompute_due_dates")
+    assert "1 DI(s)" in capsys.readouterr().out
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == paris(2026, 3, 9, 13, 0)

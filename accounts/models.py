@@ -19,6 +19,7 @@ class Role(models.TextChoices):
 
 CLIENT_ROLES = (Role.AGENT, Role.ADMIN, Role.REFERENT)
 VENDOR_ROLES = (Role.SUPPORT_SOFTWARE, Role.SUPPORT_LEGAL, Role.VENDOR_ADMIN)
+SUPPORT_ROLES = (Role.SUPPORT_SOFTWARE, Role.SUPPORT_LEGAL)
 
 
 def normalize_email(email):
@@ -62,6 +63,14 @@ class User(AbstractBaseUser):
     )
     role = models.CharField(_("profil"), max_length=20, choices=Role.choices, default=Role.REFERENT)
     is_active = models.BooleanField(_("actif"), default=True)
+    is_team_lead = models.BooleanField(
+        _("responsable d'équipe"),
+        default=False,
+        help_text=_(
+            "Support logiciel ou juridique : reçoit chaque matin la liste des DIs en retard de son équipe "
+            "et consulte les rapports."
+        ),
+    )
     date_joined = models.DateTimeField(_("créé le"), default=timezone.now)
 
     objects = UserManager()
@@ -89,6 +98,9 @@ class User(AbstractBaseUser):
                 | (Q(role__in=VENDOR_ROLES) & Q(establishment__isnull=True)),
                 name="user_client_has_establishment_vendor_has_none",
             ),
+            models.CheckConstraint(
+                condition=Q(is_team_lead=False) | Q(role__in=SUPPORT_ROLES), name="user_team_lead_is_support"
+            ),
         ]
 
     def __str__(self):
@@ -103,6 +115,10 @@ class User(AbstractBaseUser):
             raise ValidationError({"establishment": _("Un compte client appartient à un établissement.")})
         if self.role in VENDOR_ROLES and self.establishment_id is not None:
             raise ValidationError({"establishment": _("Le personnel de l'éditeur n'appartient à aucun établissement.")})
+        if self.is_team_lead and self.role not in SUPPORT_ROLES:
+            raise ValidationError(
+                {"is_team_lead": _("Seul un membre du support logiciel ou juridique dirige une équipe.")}
+            )
 
     def save(self, *args, **kwargs):
         self.email = normalize_email(self.email)
@@ -145,6 +161,16 @@ class User(AbstractBaseUser):
     def is_vendor_admin(self):
         """An active administrator of the vendor: supervises every team, runs the back office."""
         return self.is_active and self.role == Role.VENDOR_ADMIN
+
+    @property
+    def leads_a_team(self):
+        """An active support person who leads their team (the daily list of late DIs)."""
+        return self.is_active and self.is_team_lead and self.role in SUPPORT_ROLES
+
+    @property
+    def is_manager(self):
+        """Reads the service-level reports: the vendor's administrators and the team leads."""
+        return self.is_vendor_admin or self.leads_a_team
 
     @property
     def is_staff(self):

@@ -20,7 +20,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-VERSION = 2  # 2: the DIs carry their messages' words (messages_vector)
+VERSION = 3  # 2: the DIs carry their messages' words (messages_vector); 3: service levels, surveys, reports
 PASSWORD = "bench-Espace-2026"
 FULL = {
     "establishments": 10_000,
@@ -47,6 +47,12 @@ DOWNLOAD_SIZE = 1 << 30
 AGENT_EMAIL = "agent@grand-chu.bench"
 SUPPORT_EMAIL = "support@editeur.bench"
 LARGE_NAME = "Centre Hospitalier Universitaire de Grandeville"
+
+# Service levels (SPEC M13): (name, first response, resolution) in working hours; products'
+# defaults; one contract in ten has no level.
+LEVELS = [("Essentiel", 8, 40), ("Standard", 4, 24), ("Premium", 2, 8)]
+NO_LEVEL_SHARE = 0.1
+SURVEY_SHARE = 0.1  # closed DIs whose owner answered the questionnaire
 
 PRODUCTS = [
     ("Winpaie", "software"),
@@ -224,9 +230,19 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
 
     from accounts.models import User
     from downloads.models import DownloadFile
-    from establishments.models import Contract, Establishment, Product
+    from establishments.models import Contract, Establishment, Product, ServiceLevel, department_of
     from news.models import NewsItem
-    from support.models import Attachment, Message, StatusCount, Ticket, TicketCounter
+    from servicelevels.calendar import calendar_for
+    from support.models import (
+        Attachment,
+        Message,
+        StatusCount,
+        SurveyAnswer,
+        SurveyQuestion,
+        SurveyResponse,
+        Ticket,
+        TicketCounter,
+    )
 
     from .text import Pools
 
@@ -252,7 +268,10 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
             Establishment,
             Contract,
             Product,
+            ServiceLevel,
             Ticket,
+            SurveyResponse,
+            SurveyAnswer,
             Message,
             Attachment,
             TicketCounter,
@@ -272,20 +291,30 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
             cur.execute(f'DROP INDEX "{name}"')
         t = time.monotonic()
 
-        # --- Products, establishments, contracts ---------------------------------------------
-        with Writer(raw, Product, ["id", "name", "kind", "description"]) as w:
+        # --- Service levels, products, establishments, contracts -------------------------------
+        with Writer(raw, ServiceLevel, ["id", "name", "first_response_hours", "resolution_hours"]) as w:
+            for lid, (name, first, resolution) in enumerate(LEVELS, 1):
+                w.row(f"{lid}\t{name}\t{first}\t{resolution}")
+        level_hours = {lid: (first, resolution) for lid, (_name, first, resolution) in enumerate(LEVELS, 1)}
+        with Writer(raw, Product, ["id", "name", "kind", "description", "default_service_level_id"]) as w:
             for pid, (name, kind) in enumerate(PRODUCTS, 1):
-                w.row(f"{pid}\t{name}\t{kind}\t{name} : produit de démonstration du banc d'essai.")
+                w.row(f"{pid}\t{name}\t{kind}\t{name} : produit de démonstration du banc d'essai.\t{pid % 3 + 1}")
         software_products = [pid for pid, (_n, k) in enumerate(PRODUCTS, 1) if k == "software"]
         legal_products = [pid for pid, (_n, k) in enumerate(PRODUCTS, 1) if k == "legal"]
         est_count = n["establishments"]
-        contract_est, contract_product, est_contracts = [], [], []
+        null = "\\N"
+        contract_est, contract_product, contract_level, est_contracts = [], [], [], []
+        est_department = [""]
         est_lines, contract_lines = [], []
         for e in range(1, est_count + 1):
             kind = "hospital" if e == 1 else KINDS[e % len(KINDS)]
             city = CITIES[e % len(CITIES)]
             name = LARGE_NAME if e == 1 else f"{KIND_LABEL[kind]} {city} n°{e}"
-            est_lines.append(f"{e}\t{name}\t{kind}\t{city}\t{10000 + e % 89999:05d}\t{clock.text(first_ts - 86400)}")
+            postal = f"{10000 + e % 89999:05d}"
+            est_department.append(department_of(postal))
+            est_lines.append(
+                f"{e}\t{name}\t{kind}\t{city}\t{postal}\t{est_department[e]}\t{clock.text(first_ts - 86400)}"
+            )
             products = (
                 [*software_products, *legal_products]
                 if e == 1
@@ -296,14 +325,18 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
                 cid = len(contract_est) + 1
                 contract_est.append(e)
                 contract_product.append(pid)
+                level = None if rng.random() < NO_LEVEL_SHARE else pid % 3 + 1
+                contract_level.append(level)
                 ids.append(cid)
-                contract_lines.append(f"{cid}\t{e}\t{pid}\tCT-{e:05d}-{pid:02d}\t2019-01-01\t\\N\tt")
+                contract_lines.append(f"{cid}\t{e}\t{pid}\tCT-{e:05d}-{pid:02d}\t2019-01-01\t\\N\tt\t{level or null}")
             est_contracts.append(ids)
         # One COPY at a time on a connection.
-        with Writer(raw, Establishment, ["id", "name", "kind", "city", "postal_code", "created_at"]) as w:
+        with Writer(raw, Establishment, ["id", "name", "kind", "city", "postal_code", "department", "created_at"]) as w:
             for line in est_lines:
                 w.row(line)
-        contract_columns = ["id", "establishment_id", "product_id", "reference", "start_date", "end_date", "is_active"]
+        contract_columns = [
+            "id", "establishment_id", "product_id", "reference", "start_date", "end_date", "is_active", "service_level_id"
+        ]  # fmt: skip
         with Writer(raw, Contract, contract_columns) as w:
             for line in contract_lines:
                 w.row(line)
@@ -316,7 +349,7 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
         for i in range(n["clients"] - large_users):
             per_est[1 + i % (est_count - 1)] += 1
         user_start = []
-        user_columns = ["id", "password", "email", "first_name", "last_name", "establishment_id", "role", "is_active", "date_joined"]  # fmt: skip
+        user_columns = ["id", "password", "email", "first_name", "last_name", "establishment_id", "role", "is_active", "date_joined", "is_team_lead"]  # fmt: skip
         uid = 0
         joined = clock.text(first_ts - 86400)
         with Writer(raw, User, user_columns) as w:
@@ -327,7 +360,7 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
                     first, last = FIRST_NAMES[uid % 30], LAST_NAMES[(uid // 30) % 30]
                     role = "admin" if k == 0 else ("referent" if k % 7 == 3 else "agent")
                     email = AGENT_EMAIL if (e == 1 and k == 1) else f"u{uid}@etab{e}.bench"
-                    w.row(f"{uid}\t{password}\t{email}\t{first}\t{last}\t{e}\t{role}\tt\t{joined}")
+                    w.row(f"{uid}\t{password}\t{email}\t{first}\t{last}\t{e}\t{role}\tt\t{joined}\tf")
             staff = {}
             for role, count in STAFF.items():
                 staff[role] = []
@@ -336,7 +369,9 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
                     staff[role].append(uid)
                     first, last = FIRST_NAMES[(uid * 7) % 30], LAST_NAMES[(uid * 11) % 30]
                     email = SUPPORT_EMAIL if (role == "support_software" and k == 0) else f"{role}{k}@editeur.bench"
-                    w.row(f"{uid}\t{password}\t{email}\t{first}\t{last}\t\\N\t{role}\tt\t{joined}")
+                    # The first of each support team leads it (the reports, the late DIs' e-mail).
+                    lead = "t" if role != "vendor_admin" and k == 0 else "f"
+                    w.row(f"{uid}\t{password}\t{email}\t{first}\t{last}\t\\N\t{role}\tt\t{joined}\t{lead}")
         agent_id = user_start[0] + 1
         t = lap("accounts", t)
 
@@ -356,7 +391,10 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
             "id", "number", "establishment_id", "contract_id", "team", "owner_id", "author_id", "assignee_id",
             "subject", "description", "module", "version", "environment", "status", "awaiting_owner",
             "created_at", "last_activity_at", "closure_proposed_at", "closed_at",
+            "service_level_id", "first_response_at", "first_response_minutes", "first_response_due_at",
+            "resolution_due_at", "clock_minutes", "due_at",
         ]  # fmt: skip
+        surveyed = []  # (ticket, owner, closed at) of the closed DIs whose owner rated them
         with Writer(raw, Ticket, ticket_columns) as w:
             for i in range(total):
                 tid = i + 1
@@ -393,11 +431,33 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
                 serial = counters[year] = counters.get(year, 0) + 1
                 software = team == "software"
                 awaiting = "t" if status == "in_progress" and r < 0.3 else "f"
+                # The service level (SPEC M13): working minutes drawn for the answered and the
+                # closed DIs (the reports' figures); the due dates of the open DIs whose clock
+                # runs computed by the calendar, as the services would (no pause counted).
+                level = contract_level[cid - 1]
+                sla = [str(level) if level else null, null, null, null, null, "0", null]
+                if status != "to_process":
+                    first_minutes = min(int(rng.expovariate(1 / 150)) + 5, 6000)
+                    sla[1] = clock.text(min(a_ts, c_ts + first_minutes * 180))
+                    sla[2] = str(first_minutes)
+                    sla[5] = str(max(first_minutes, int(rng.expovariate(1 / 900)) + first_minutes))
+                if level and status in ("to_process", "in_progress") and awaiting == "f":
+                    first_h, resolution_h = level_hours[level]
+                    cal = calendar_for(est_department[e])
+                    filed = datetime.fromtimestamp(c_ts, UTC)
+                    first_due = cal.add(filed, timedelta(hours=first_h))
+                    resolution_due = cal.add(filed, timedelta(hours=resolution_h))
+                    sla[3] = clock.text(first_due.timestamp())
+                    sla[4] = clock.text(resolution_due.timestamp())
+                    sla[6] = sla[3] if status == "to_process" else sla[4]
+                if status == "closed" and rng.random() < SURVEY_SHARE:
+                    surveyed.append((tid, owner, a_ts))
                 w.row(
                     f"{tid}\tDI-{year}-{serial:06d}\t{e}\t{cid}\t{team}\t{owner}\t{owner}\t{assignee}\t"
                     f"{pools.subject()}\t{pools.description()}\t"
                     f"{'Paie' if software else ''}\t{'2026.4' if software else ''}\t{'production' if software else ''}\t"
-                    f"{status}\t{awaiting}\t{clock.text(c_ts)}\t{clock.text(a_ts)}\t{proposed}\t{closed}"
+                    f"{status}\t{awaiting}\t{clock.text(c_ts)}\t{clock.text(a_ts)}\t{proposed}\t{closed}\t"
+                    + "\t".join(sla)
                 )
                 t_status.append(status)
                 t_created.append(c_ts)
@@ -408,6 +468,19 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
             for year, last in sorted(counters.items()):
                 w.row(f"{year}\t{last}")
         t = lap("DIs", t)
+
+        # --- Satisfaction questionnaires of some closed DIs --------------------------------------
+        questions = list(SurveyQuestion.objects.filter(is_active=True).values_list("pk", flat=True))
+        with Writer(raw, SurveyResponse, ["id", "ticket_id", "respondent_id", "comment", "created_at"]) as w:
+            for sid, (tid, owner, closed_ts) in enumerate(surveyed, 1):
+                w.row(f"{sid}\t{tid}\t{owner}\t\t{clock.text(closed_ts)}")
+        with Writer(raw, SurveyAnswer, ["id", "response_id", "question_id", "rating"]) as w:
+            aid = 0
+            for sid in range(1, len(surveyed) + 1):
+                for question in questions:
+                    aid += 1
+                    w.row(f"{aid}\t{sid}\t{question}\t{rng.choices((1, 2, 3, 4, 5), (1, 2, 5, 12, 10))[0]}")
+        t = lap("satisfaction questionnaires", t)
 
         # --- Messages and attachments ----------------------------------------------------------
         per_ticket = max(1, round(n["messages"] / total))
@@ -477,7 +550,18 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
         for _name, definition in indexes:
             cur.execute(definition)
         t = lap("indexes", t)
-        for model in (User, Establishment, Contract, Product, Ticket, Message, Attachment):
+        for model in (
+            User,
+            Establishment,
+            Contract,
+            Product,
+            ServiceLevel,
+            Ticket,
+            Message,
+            Attachment,
+            SurveyResponse,
+            SurveyAnswer,
+        ):
             table = model._meta.db_table
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM \"{table}\"))")
 
@@ -527,6 +611,12 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
             cur.execute("ANALYZE")
     t = lap("vacuum analyze", t)
 
+    # The reports' monthly figures (SPEC M13.6), computed as the nightly task would.
+    from reports.services import rebuild
+
+    months = rebuild()
+    t = lap(f"report figures ({len(months)} months)", t)
+
     detail_number = Ticket.objects.values_list("number", flat=True).get(pk=detail_index + 1)
     facts = {
         "scale": scale,
@@ -539,6 +629,7 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
             "large_establishment_tickets": large,
             "messages": mid,
             "attachments": attachment_count,
+            "survey_responses": len(surveyed),
         },
         "agent": AGENT_EMAIL,
         "support": SUPPORT_EMAIL,

@@ -304,6 +304,22 @@ def endpoints(facts):
             "desk-table",
         ),
         (
+            "desk_due",
+            "Guichet : une équipe, DIs ouvertes, par échéance",
+            "support",
+            "/guichet/?equipe=software&tri=echeance",
+            200,
+            "desk-table",
+        ),
+        (
+            "report",
+            "Rapports : 12 mois, toutes les équipes",
+            "support",
+            "/rapports/",
+            200,
+            "report-table",
+        ),
+        (
             "desk_search",
             "Guichet : recherche dans tous les messages",
             "support",

@@ -32,7 +32,7 @@ class UserAdmin(BaseUserAdmin):
     form = UserChangeAdminForm
     ordering = ["last_name", "first_name"]
     list_display = ["email", "last_name", "first_name", "establishment", "role", "is_active", "last_login"]
-    list_filter = ["role", "is_active", "establishment__kind"]
+    list_filter = ["role", "is_active", "is_team_lead", "establishment__kind"]
     search_fields = ["email", "last_name", "first_name", "establishment__name"]
     list_select_related = ["establishment"]
     autocomplete_fields = ["establishment"]
@@ -68,7 +68,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Identité"), {"fields": ["last_name", "first_name", "phone", "function"]}),
-        (_("Rattachement"), {"fields": ["establishment", "role", "is_active"]}),
+        (_("Rattachement"), {"fields": ["establishment", "role", "is_team_lead", "is_active"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [

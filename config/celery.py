@@ -15,7 +15,28 @@ app.conf.beat_schedule = {
     "deliver-pending-emails": {"task": "notifications.deliver_pending_emails", "schedule": 60.0},
     "close-expired-dis": {"task": "support.close_expired_dis", "schedule": 3600.0},
     "purge-expired-data": {"task": "ops.purge_expired_data", "schedule": crontab(hour=3, minute=17)},
+    "refresh-recent-report-months": {"task": "reports.refresh_recent_months", "schedule": crontab(hour=2, minute=41)},
 }
+
+
+@app.on_after_configure.connect
+def _service_level_jobs(sender, **kwargs):
+    """Service levels (SPEC M13): the team leads' morning list of late DIs and the reports'
+    refresh, at times that are settings (read once Django's settings are loaded, not at import:
+    the settings module itself imports this package)."""
+    from django.conf import settings
+
+    sender.add_periodic_task(
+        crontab(hour=settings.LATE_DIGEST_HOUR, minute=0),
+        sender.signature("support.send_late_digests"),
+        name="send-late-digests",
+    )
+    sender.add_periodic_task(
+        settings.REPORTS_REFRESH_MINUTES * 60.0,
+        sender.signature("reports.refresh_figures"),
+        name="refresh-report-figures",
+    )
+
 
 # One log line per job (JSON in production, like the requests).
 job_logger = logging.getLogger("espace.job")

@@ -81,7 +81,9 @@ INSTALLED_APPS = [
     "notifications",
     "news",
     "portal",
+    "servicelevels",
     "support",
+    "reports",
     "downloads",
     "trainings",
     "collaborators",
@@ -367,6 +369,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A DI left in « Clôture à valider » this many days is closed automatically.
 TICKET_CLOSURE_VALIDATION_DAYS = _env("TICKET_CLOSURE_VALIDATION_DAYS", int, 15)
+
+# --- Service levels (SPEC M13) -------------------------------------------------------------
+# The vendor's working days (ISO weekdays, Monday = 1) and hours, in TIME_ZONE: the service-level
+# clocks count only this time (and skip French public holidays, servicelevels.calendar).
+SERVICE_DAYS = _env("SERVICE_DAYS", str, "1-5")
+SERVICE_HOURS = _env("SERVICE_HOURS", str, "09:00-12:30,13:30-18:00")
+# The daily e-mail of late DIs to each team's lead (local time).
+LATE_DIGEST_HOUR = _env("LATE_DIGEST_HOUR", int, 8)
+# The reports' monthly figures: months recomputed by the nightly refresh (besides the months
+# whose DIs changed, refreshed every REPORTS_REFRESH_MINUTES).
+REPORTS_RECENT_MONTHS = _env("REPORTS_RECENT_MONTHS", int, 3)
+REPORTS_REFRESH_MINUTES = _env("REPORTS_REFRESH_MINUTES", int, 10)
 
 # --- Data retention (days) -----------------------------------------------------------------
 RETENTION_EMAIL_DAYS = _env("RETENTION_EMAIL_DAYS", int, 90)

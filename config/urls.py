@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("support/", include("support.urls")),
     path("guichet/", include("support.desk_urls")),
+    path("rapports/", include("reports.urls")),
     path("", include("collaborators.urls")),
     path("telechargements/", include("downloads.urls")),
     path("journal/", include("audit.urls")),

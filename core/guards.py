@@ -2,7 +2,7 @@
 visitor goes to the login page, a signed-in person of another kind gets the refusal page (403).
 
 The questions themselves are the user's predicates (``accounts.models.User``): ``is_client``,
-``is_establishment_admin``, ``is_vendor``, ``is_vendor_admin``.
+``is_establishment_admin``, ``is_vendor``, ``is_vendor_admin``, ``is_manager``.
 """
 
 from functools import wraps
@@ -16,6 +16,7 @@ CLIENTS_ONLY = _("Cette page est réservée aux comptes des établissements clie
 ESTABLISHMENT_ADMINS_ONLY = _("Seul un administrateur de l'établissement peut gérer les comptes de ses collaborateurs.")
 VENDOR_STAFF_ONLY = _("Cette page est réservée au personnel de l'éditeur.")
 VENDOR_ADMINS_ONLY = _("Cette page est réservée aux administrateurs de l'éditeur.")
+MANAGERS_ONLY = _("Cette page est réservée aux administrateurs de l'éditeur et aux responsables d'équipe.")
 
 
 def _guard(predicate, reason, **refusal):
@@ -50,3 +51,8 @@ def vendor_staff_required(view):
 def vendor_admin_required(view):
     """The vendor's administrators."""
     return _guard("is_vendor_admin", VENDOR_ADMINS_ONLY)(view)
+
+
+def manager_required(view):
+    """The vendor's managers: its administrators and the team leads (the reports)."""
+    return _guard("is_manager", MANAGERS_ONLY)(view)

@@ -8,15 +8,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from establishments.models import Contract, Establishment, Product
+from establishments.models import Contract, Establishment, Product, ServiceLevel
 from news.models import NewsItem
 from notifications.models import OutgoingEmail
 from support import services
+from support.clock import run_clock
 from support.models import Attachment, Message, SurveyQuestion, SurveyResponse, Ticket, TicketEvent
 
 from .files import log, pdf, uploads
 
 DEMO_PASSWORD = "demo-Espace-2026"
+
+# Service levels (SPEC M13): (name, first response, resolution) in working hours, and the
+# products whose new contracts take each one by default.
+LEVELS = [("Standard", 4, 24, ("Indeline", "Winpaie")), ("Conseil juridique", 8, 40, ("Juridem",))]
+# The team leads among the vendor's staff (the reports, the morning list of late DIs).
+TEAM_LEADS = ("support@cegape.example",)
 
 PRODUCTS = [
     ("Indeline", Product.Kind.SOFTWARE, "Gestion administrative et financière des établissements publics."),
@@ -108,10 +115,16 @@ def is_empty():
 def load():
     """Create (or leave as they are) the demo establishments, contracts, accounts and news, and the
     DIs of each establishment that has none yet."""
+    default_level = {}
+    for name, first, resolution, product_names in LEVELS:
+        level, _ = ServiceLevel.objects.get_or_create(
+            name=name, defaults={"first_response_hours": first, "resolution_hours": resolution}
+        )
+        default_level.update(dict.fromkeys(product_names, level))
     products = {}
     for name, kind, description in PRODUCTS:
         products[name], _ = Product.objects.get_or_create(
-            name=name, defaults={"kind": kind, "description": description}
+            name=name, defaults={"kind": kind, "description": description, "default_service_level": default_level[name]}
         )
     establishments = []
     for fields in ESTABLISHMENTS:
@@ -141,6 +154,7 @@ def load():
             role=role,
             function=function,
             phone=phone,
+            is_team_lead=email in TEAM_LEADS,
         )
         created_users += 1
     now = timezone.now()
@@ -612,6 +626,8 @@ def _tell(story, now):
     if ticket.closure_proposed_at is None:
         dates.pop("closure_proposed_at", None)
     Ticket.objects.filter(pk=ticket.pk).update(**dates)
+    # The service level's clock, read again over the history as dated above.
+    run_clock(Ticket.objects.select_related("service_level", "establishment").get(pk=ticket.pk), now=now)
 
 
 def _load_tickets(stories):
@@ -633,9 +649,12 @@ def _load_tickets(stories):
 @transaction.atomic
 def load_all():
     """Every app's demo data, in dependency order. Idempotent."""
+    from reports.services import rebuild
+
     from . import collaborators, downloads, trainings, twofactor
 
     result = load()
     for extra in (collaborators.load(), downloads.load(), trainings.load(), twofactor.load()):
         result.update(extra or {})
+    rebuild()  # the reports' monthly figures (kept current afterwards by Celery beat)
     return result

@@ -4,6 +4,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def department_of(postal_code):
+    """The French department of a postal code: « 57 » for 57000, « 2A »/« 2B » in Corsica,
+    « 974 » overseas; "" when the code says nothing."""
+    code = (postal_code or "").strip()
+    if len(code) != 5 or not code.isdigit():
+        return ""
+    if code.startswith("97"):
+        return code[:3]
+    if code.startswith("20"):
+        return "2A" if code < "20200" else "2B"
+    return code[:2]
+
+
 class Establishment(models.Model):
     class Kind(models.TextChoices):
         HOSPITAL = "hospital", _("Centre hospitalier")
@@ -19,6 +32,15 @@ class Establishment(models.Model):
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
     city = models.CharField(_("commune"), max_length=120, blank=True)
+    department = models.CharField(
+        _("département"),
+        max_length=3,
+        blank=True,
+        help_text=_(
+            "Numéro du département (57, 67, 68 : jours fériés d'Alsace-Moselle). "
+            "Déduit du code postal s'il est laissé vide."
+        ),
+    )
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     email = models.EmailField(_("adresse mail"), blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -32,6 +54,44 @@ class Establishment(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if not self.department:
+            self.department = department_of(self.postal_code)
+        super().save(*args, **kwargs)
+
+
+class ServiceLevel(models.Model):
+    """A service level: the targets of a contract, in the vendor's working hours (SPEC M13.1)."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    first_response_hours = models.PositiveSmallIntegerField(
+        _("première réponse (heures ouvrées)"),
+        help_text=_("Délai de la première réponse publique du support, en heures ouvrées."),
+    )
+    resolution_hours = models.PositiveSmallIntegerField(
+        _("résolution (heures ouvrées)"),
+        help_text=_("Délai de résolution, en heures ouvrées, hors attente du client."),
+    )
+
+    class Meta:
+        verbose_name = _("niveau de service")
+        verbose_name_plural = _("niveaux de service")
+        ordering = ["first_response_hours", "resolution_hours", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(first_response_hours__gte=1), name="servicelevel_first_response_set"),
+            models.CheckConstraint(
+                condition=Q(resolution_hours__gte=models.F("first_response_hours")),
+                name="servicelevel_resolution_after_first_response",
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(name)s (réponse %(first)s h, résolution %(resolution)s h ouvrées)") % {
+            "name": self.name,
+            "first": self.first_response_hours,
+            "resolution": self.resolution_hours,
+        }
+
 
 class Product(models.Model):
     class Kind(models.TextChoices):
@@ -41,6 +101,15 @@ class Product(models.Model):
     name = models.CharField(_("nom"), max_length=100, unique=True)
     kind = models.CharField(_("nature"), max_length=10, choices=Kind.choices)
     description = models.TextField(_("description"), blank=True)
+    default_service_level = models.ForeignKey(
+        ServiceLevel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("niveau de service par défaut"),
+        help_text=_("Donné aux nouveaux contrats sur ce produit."),
+    )
 
     class Meta:
         verbose_name = _("produit")
@@ -69,6 +138,15 @@ class Contract(models.Model):
     is_active = models.BooleanField(
         _("actif"), default=True, help_text=_("Décocher pour suspendre le contrat avant sa date de fin.")
     )
+    service_level = models.ForeignKey(
+        ServiceLevel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contracts",
+        verbose_name=_("niveau de service"),
+        help_text=_("Vide : pas d'engagement de délai. Un nouveau contrat reçoit celui de son produit."),
+    )
 
     objects = ContractQuerySet.as_manager()
 
@@ -86,6 +164,14 @@ class Contract(models.Model):
 
     def __str__(self):
         return f"{self.product} — {self.reference}"
+
+    def save(self, *args, **kwargs):
+        # A new contract takes its product's default level, unless it is given one.
+        if self._state.adding and self.service_level_id is None and self.product_id is not None:
+            self.service_level_id = (
+                Product.objects.filter(pk=self.product_id).values_list("default_service_level", flat=True).first()
+            )
+        super().save(*args, **kwargs)
 
     @property
     def in_force(self):

@@ -35,6 +35,8 @@ def menu_for(user, path):
     if user.is_vendor:
         entries.append(Entry(_("Guichet support"), reverse("desk:list")))
         entries.append(Entry(_("Satisfaction"), reverse("desk:satisfaction")))
+    if user.is_manager:
+        entries.append(Entry(_("Rapports"), reverse("reports:report")))
     entries.append(Entry(_("Téléchargements"), reverse("downloads:list")))
     entries.append(Entry(_("Aide"), reverse("portal:help")))
     if user.is_vendor_admin:

@@ -18,6 +18,7 @@ SORT_LABELS = {
     "activite": _("Dernière activité"),
     "numero": _("Numéro croissant"),
     "-numero": _("Numéro décroissant"),
+    "echeance": _("Échéance la plus proche"),
 }
 
 

@@ -99,6 +99,28 @@ class Ticket(models.Model):
     last_activity_at = models.DateTimeField(_("dernière activité"), auto_now_add=True)
     closure_proposed_at = models.DateTimeField(_("clôture proposée le"), null=True, blank=True)
     closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True)
+    # The service level (SPEC M13): the contract's level when the DI was filed, and what its clock
+    # (servicelevels.clock.due_dates) read at the DI's last change, written by support.clock on
+    # every status change and public answer so that lists sort and flag without computing.
+    service_level = models.ForeignKey(
+        "establishments.ServiceLevel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("niveau de service"),
+    )
+    first_response_due_at = models.DateTimeField(_("réponse attendue avant le"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("première réponse le"), null=True, blank=True)
+    first_response_minutes = models.PositiveIntegerField(
+        _("délai de première réponse (minutes ouvrées)"), null=True, blank=True
+    )
+    resolution_due_at = models.DateTimeField(_("résolution visée avant le"), null=True, blank=True)
+    # Working minutes on the clock at the last change: exact while it is paused or stopped (the
+    # resolution time of a closed DI), the elapsed time when it last moved while it runs.
+    clock_minutes = models.PositiveIntegerField(_("temps ouvré décompté (minutes)"), default=0)
+    # The desk's sort: the next deadline of a running clock (first response, then resolution).
+    due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("DI")
@@ -134,6 +156,9 @@ class Ticket(models.Model):
             models.Index(
                 fields=["created_at", "id"], name="ticket_open_created", condition=Q(status__in=OPEN_STATUSES)
             ),
+            # The desk by due time (SPEC M13.4): nearest deadline first, the others after it.
+            models.Index(fields=["team", "due_at", "id"], name="ticket_team_due"),
+            models.Index(fields=["due_at", "id"], name="ticket_due"),
             # The full-text search vector and its GIN index are PostgreSQL-only (support.search,
             # migration 0004): they live outside the model.
         ]
@@ -150,6 +175,11 @@ class Ticket(models.Model):
     @property
     def is_open(self):
         return self.status in OPEN_STATUSES
+
+    @property
+    def clock_paused(self):
+        """The service-level clock waits on the client: a question to answer, a closure to validate."""
+        return self.is_open and (self.awaiting_owner or self.status == Status.CLOSURE_PENDING)
 
 
 def attachment_path(instance, filename):

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection, transaction
-from django.db.models import Avg, Case, Count, IntegerField, Q, Value, When
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -28,7 +28,7 @@ from core.pagination import CountedPaginator, SinglePassPaginator
 from establishments.models import Contract, Establishment
 
 from .access import status_counts_for, tickets_for
-from .models import OPEN_STATUSES, Status, SurveyAnswer, SurveyQuestion, SurveyResponse, Team
+from .models import OPEN_STATUSES, Status, SurveyAnswer, SurveyQuestion, SurveyResponse, Team, Ticket
 from .search import filter_tickets, filter_tickets_and_messages
 from .workflow import TEAM_OF_ROLE
 
@@ -45,6 +45,12 @@ TICKET_COLUMNS = (
     "contract",
     "owner",
     "assignee",
+    # The service level's dates (SPEC M13.3, M13.4): the « Échéance » cell.
+    "service_level",
+    "first_response_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "due_at",
 )
 
 
@@ -147,6 +153,8 @@ SORTS = {
     "activite": ("-last_activity_at", "-pk"),
     "numero": ("number",),
     "-numero": ("-number",),
+    # The nearest deadline first (SPEC M13.4); the DIs whose clock does not run follow.
+    "echeance": (F("due_at").asc(nulls_last=True), "pk"),
 }
 
 
@@ -313,6 +321,48 @@ def desk_status_counts(user, team):
 def forget_desk_counts(team):
     """After the transaction that filed a DI of ``team`` or changed its status commits."""
     transaction.on_commit(lambda: forget(_desk_counts_key(team), _desk_counts_key(ALL)))
+
+
+# --- Service levels on the desk (SPEC M13.4) ------------------------------------------------
+
+
+def end_of_today(now=None):
+    """Midnight at the end of today, in the portal's time zone."""
+    local = timezone.localtime(now or timezone.now())
+    return (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def due_counts_by_team(now=None):
+    """Per team, the DIs due later today and the DIs already late (their clock runs and its
+    deadline has passed): [{"team", "label", "today", "late"}, ...], both teams always listed. One
+    query on the (team, due_at) index: only running clocks have a due date."""
+    now = now or timezone.now()
+    rows = (
+        Ticket.objects.filter(due_at__lt=end_of_today(now))
+        .values("team")
+        .annotate(late=Count("pk", filter=Q(due_at__lt=now)), today=Count("pk", filter=Q(due_at__gte=now)))
+        .order_by()
+    )
+    found = {row["team"]: row for row in rows}
+    return [
+        {
+            "team": team.value,
+            "label": team.label,
+            "today": found.get(team.value, {}).get("today", 0),
+            "late": found.get(team.value, {}).get("late", 0),
+        }
+        for team in Team
+    ]
+
+
+def late_tickets(team, now=None, limit=100):
+    """The DIs of ``team`` whose deadline has passed, the latest deadline last, with what the
+    e-mail to the team's lead shows; and how many there are in all."""
+    now = now or timezone.now()
+    late = Ticket.objects.filter(team=team, due_at__lt=now)
+    rows = list(late.select_related("establishment", "assignee", "contract__product").order_by("due_at", "pk")[:limit])
+    total = len(rows) if len(rows) < limit else late.count()
+    return rows, total
 
 
 # --- Satisfaction ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from notifications.services import email_queue, email_queue_many
 
 from . import workflow
 from .attachments import check_uploads, sha256_of
+from .clock import run_clock
 from .models import (
     Attachment,
     Message,
@@ -39,8 +40,13 @@ _check = workflow.ensure
 
 
 def _lock(ticket):
-    """Re-read the DI under a row lock so that two concurrent actions see each other's result."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """Re-read the DI under a row lock so that two concurrent actions see each other's result
+    (with its level and establishment, which its clock reads; only the DI's row is locked)."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("service_level", "establishment")
+        .get(pk=ticket.pk)
+    )
 
 
 def _next_number(now):
@@ -157,10 +163,19 @@ def ticket_create(*, acting_user, contract, subject, description, module="", ver
             module=module.strip() if software else "",
             version=version.strip() if software else "",
             environment=environment if software else "",
+            service_level_id=contract.service_level_id,
         )
         for checked in check_uploads(list(files)):
             guard.save(ticket, None, checked)
-        _event(ticket, TicketEvent.Action.CREATED, acting_user, to_status=Status.TO_PROCESS, to_user=acting_user)
+        created = _event(
+            ticket, TicketEvent.Action.CREATED, acting_user, to_status=Status.TO_PROCESS, to_user=acting_user
+        )
+        run_clock(
+            ticket,
+            level=contract.service_level if contract.service_level_id else None,
+            department=acting_user.establishment.department,
+            events=[(created.action, created.created_at)],
+        )
         forget_desk_counts(ticket.team)
         _notify("ticket_created", team_members(ticket.team), ticket)
     return ticket
@@ -171,9 +186,12 @@ def ticket_post_message(ticket, *, acting_user, body, files=()):
     with _FileGuard() as guard, transaction.atomic():
         ticket = _lock(ticket)
         _check("owner_message", acting_user, ticket)
+        was_waiting = ticket.awaiting_owner
         message = _add_message(ticket, acting_user, body, Message.Kind.MESSAGE, files, guard)
         _touch(ticket, message.created_at, awaiting_owner=False)
         _event(ticket, TicketEvent.Action.OWNER_MESSAGE, acting_user)
+        if was_waiting:  # the client answered the question: the clock runs again
+            run_clock(ticket)
         _notify_support("ticket_owner_message", ticket, message=message)
     return message
 
@@ -200,6 +218,7 @@ def ticket_validate_closure(ticket, *, acting_user, ratings, comment=""):
             from_status=Status.CLOSURE_PENDING,
             to_status=Status.CLOSED,
         )
+        run_clock(ticket)
     return response
 
 
@@ -221,6 +240,7 @@ def ticket_refuse_closure(ticket, *, acting_user, body):
             from_status=Status.CLOSURE_PENDING,
             to_status=Status.IN_PROGRESS,
         )
+        run_clock(ticket)
         _notify_support("ticket_closure_refused", ticket, message=message)
     return message
 
@@ -236,6 +256,7 @@ def ticket_cancel(ticket, *, acting_user, reason):
         message = Message.objects.create(ticket=ticket, author=acting_user, body=reason, kind=Message.Kind.CANCELLATION)
         _touch(ticket, message.created_at, status=Status.CANCELLED, closed_at=message.created_at, awaiting_owner=False)
         _event(ticket, TicketEvent.Action.CANCELLED, acting_user, from_status=from_status, to_status=Status.CANCELLED)
+        run_clock(ticket)
         if ticket.assignee_id:
             _notify("ticket_cancelled", [ticket.assignee], ticket, message=message)
     return ticket
@@ -319,6 +340,7 @@ def ticket_reply(ticket, *, acting_user, body, question=False, files=()):
             from_status=from_status,
             to_status=Status.IN_PROGRESS,
         )
+        run_clock(ticket)
         _notify("ticket_question" if question else "ticket_reply", [ticket.owner], ticket, message=message)
     return message
 
@@ -354,6 +376,7 @@ def ticket_propose_closure(ticket, *, acting_user, body):
             from_status=Status.IN_PROGRESS,
             to_status=Status.CLOSURE_PENDING,
         )
+        run_clock(ticket)
         _notify(
             "ticket_closure_proposed",
             [ticket.owner],
@@ -399,7 +422,12 @@ def tickets_auto_close(now=None):
     closed = 0
     for pk in due:
         with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().filter(pk=pk, status=Status.CLOSURE_PENDING).first()
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("service_level", "establishment")
+                .filter(pk=pk, status=Status.CLOSURE_PENDING)
+                .first()
+            )
             if ticket is None or ticket.closure_proposed_at > deadline:
                 continue
             _touch(ticket, now, status=Status.CLOSED, closed_at=now, awaiting_owner=False)
@@ -410,5 +438,72 @@ def tickets_auto_close(now=None):
                 from_status=Status.CLOSURE_PENDING,
                 to_status=Status.CLOSED,
             )
+            run_clock(ticket, now=now)
             closed += 1
     return closed
+
+
+LATE_DIGEST_LINES = 100
+
+
+def team_leads(team):
+    """The active leads of a team (``User.is_team_lead``, SPEC M13.4)."""
+    role = {Team.SOFTWARE: Role.SUPPORT_SOFTWARE, Team.LEGAL: Role.SUPPORT_LEGAL}[team]
+    return User.objects.filter(role=role, is_active=True, is_team_lead=True)
+
+
+def late_digest_send(now=None):
+    """The daily e-mail to each team's lead listing the team's late DIs (their service-level
+    deadline passed while their clock runs). Nothing is sent to a team with no late DI, and a lead
+    gets at most one such e-mail a day (a second run the same day skips them). Returns the
+    number of e-mails queued."""
+    from notifications.models import OutgoingEmail
+
+    from .due import duration_text
+    from .selectors import late_tickets
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    start_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = 0
+    for team in Team:
+        leads = list(team_leads(team))
+        if not leads:
+            continue
+        already = set(
+            OutgoingEmail.objects.filter(
+                template="late_digest", to__in=[lead.email for lead in leads], created_at__gte=start_of_day
+            ).values_list("to", flat=True)
+        )
+        leads = [lead for lead in leads if lead.email not in already]
+        if not leads:
+            continue
+        rows, total = late_tickets(team, now, LATE_DIGEST_LINES)
+        if not total:
+            continue
+        lines = [
+            {
+                "number": ticket.number,
+                "establishment": ticket.establishment.name,
+                "subject": ticket.subject,
+                "which": _("Réponse") if ticket.first_response_at is None else _("Résolution"),
+                "due": ticket.due_at,
+                "late": duration_text(now - ticket.due_at),
+                "assignee": ticket.assignee.full_name if ticket.assignee_id else "",
+            }
+            for ticket in rows
+        ]
+        context = {
+            "team": team.value,
+            "team_label": team.label,
+            "lines": lines,
+            "total": total,
+            "more": total - len(lines),
+            "today": local.date(),
+            "now": local,
+        }
+        with transaction.atomic():
+            for lead in leads:
+                email_queue("late_digest", to=lead.email, context={**context, "recipient": lead})
+                sent += 1
+    return sent

@@ -34,6 +34,7 @@ LIST_COLUMNS = (
     ("statut", _lazy("Statut")),
     (None, _lazy("Agent")),
     (None, _lazy("Support")),
+    (None, _lazy("Échéance")),
     ("activite", _lazy("Dernière activité")),
 )
 

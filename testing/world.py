@@ -30,7 +30,7 @@ from accounts.models import AccountRequest, Role, User
 from collaborators import services as collaborator_services
 from downloads.models import DownloadFile
 from downloads.services import download_file_publish, download_record
-from establishments.models import Contract, Establishment, Product
+from establishments.models import Contract, Establishment, Product, ServiceLevel
 from news.models import NewsItem
 from support import services as support_services
 from support.models import SurveyQuestion, Ticket
@@ -159,8 +159,10 @@ def _publish(product, name, filename, content):
 
 
 def _products():
+    # Indeline's contracts carry a service level (its default): their DIs have due dates.
+    standard = ServiceLevel.objects.create(name="Standard matrice", first_response_hours=4, resolution_hours=16)
     return {
-        "indeline": Product.objects.create(name="Indeline", kind=Product.Kind.SOFTWARE),
+        "indeline": Product.objects.create(name="Indeline", kind=Product.Kind.SOFTWARE, default_service_level=standard),
         "juridem": Product.objects.create(name="Juridem", kind=Product.Kind.LEGAL),
         "oldprod": Product.objects.create(name="Ancienlogiciel", kind=Product.Kind.SOFTWARE),
         "A": Product.objects.create(name="Alphaprod", kind=Product.Kind.SOFTWARE),

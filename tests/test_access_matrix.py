@@ -100,6 +100,7 @@ CLIENTS = rule(own=200, vendor=403)
 GET_ONLY_CLIENTS = rule(own=405, other=405, vendor=403)  # client_required, then require_GET/POST
 GET_ONLY_USERS = rule(own=405, other=405, vendor=405)  # login_required, then require_GET/POST
 DESK = rule(own=403, other=403, vendor=200)
+MANAGERS = rule(own=403, other=403, vendor={"vendor_admin": 200, "*": 403})
 OWNER_WRITES = rule(own={"agent": WRITE, "*": 403}, vendor=403)
 ADMIN_WRITES = rule(own={"admin": WRITE, "*": 403}, vendor=403)
 TEAM_WRITES = rule(own=403, other=403, vendor={"legal_support": 403, "*": WRITE})
@@ -295,6 +296,10 @@ ENTRIES = {
     # --- the vendor's support desk
     "desk:list": page("desk:list", get=DESK, post=everyone(405)),
     "desk:satisfaction": page("desk:satisfaction", get=DESK, post=everyone(405)),
+    # --- the service-level reports: the vendor's administrators and the team leads (none here)
+    "reports:report": page("reports:report", get=MANAGERS, post=everyone(405)),
+    "reports:export_csv": page("reports:export_csv", get=MANAGERS, post=everyone(405)),
+    "reports:export_xlsx": page("reports:export_xlsx", get=MANAGERS, post=everyone(405)),
     "desk:detail": each_est("main", ticket_url("desk:detail", "main"), get=DESK, post=everyone(405)),
     "desk:take": each_est(
         "fresh", ticket_url("desk:take", "fresh"), get=everyone(405), post=TEAM_WRITES, write=(302, 302)

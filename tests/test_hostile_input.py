@@ -513,6 +513,14 @@ def test_query_string_values_shown_back_are_escaped(payload, client, agent, est_
     assert_inert(body, payload, "the login page's next field", shown=False)
 
 
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_report_filters_shown_back_are_escaped(payload, vendor_admin):
+    """M13.5 M10: the report's filters, typed in the address, come back inert"""
+    query = urlencode({"equipe": payload, "produit": payload, "du": payload, "au": payload})
+    body = get_page(signed_in(vendor_admin), f"{reverse('reports:report')}?{query}", "reports")
+    assert_inert(body, payload, "reports", shown=False)
+
+
 # --- Uploaded file names --------------------------------------------------------------------------
 
 LONG_NAME = "rapport-" + "x" * 300 + ".pdf"
@@ -1106,15 +1114,18 @@ QUERY_PAGES = [
     ("est_admin", "collaborators:list", ("q", "tri", "page")),
     ("support", "desk:list", ("q", "tri", "statut", "page", "etablissement", "equipe", "support", "age")),
     ("support", "desk:satisfaction", ("du", "au", "page")),
+    ("vendor_admin", "reports:report", ("equipe", "produit", "du", "au")),
+    ("vendor_admin", "reports:export_csv", ("equipe", "produit", "du", "au")),
+    ("vendor_admin", "reports:export_xlsx", ("equipe", "produit", "du", "au")),
     ("agent", "downloads:list", ("page", "produit")),
     ("agent", "portal:news", ("page",)),
 ]
 
 
 @pytest.mark.parametrize("value", ODD_VALUES)
-def test_odd_query_string_values_never_cause_a_server_error(value, agent, est_admin, support):
-    """M3.2 M4.1 M8.1 M10"""
-    people = {"agent": agent, "est_admin": est_admin, "support": support}
+def test_odd_query_string_values_never_cause_a_server_error(value, agent, est_admin, support, vendor_admin):
+    """M3.2 M4.1 M8.1 M10 M13.5"""
+    people = {"agent": agent, "est_admin": est_admin, "support": support, "vendor_admin": vendor_admin}
     for who, name, params in QUERY_PAGES:
         client = signed_in(people[who])
         for param in params:

@@ -17,11 +17,15 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = [
     ("core",),  # the shared library: file serving, caching, pagination, middleware, guards, refusals
     ("audit", "notifications"),  # the event log and the outgoing e-mails
-    ("establishments",),  # establishments, products, contracts
+    ("establishments",),  # establishments, products, contracts and their service levels
+    # The working-time calendar and the service-level clock (pure functions over a contract's
+    # level and an establishment's department): read by support's services when a DI changes.
+    ("servicelevels",),
     ("twofactor",),  # the second factor (asks the user model through get_user_model)
     ("accounts",),  # the user (of an establishment), login, password, account requests, « Mon profil »
     ("support", "news"),  # DIs and the desk; the vendor's news
-    ("downloads", "trainings"),  # files under an active contract; trainings
+    # Files under an active contract; trainings; the service-level reports (computed from the DIs).
+    ("downloads", "trainings", "reports"),
     ("collaborators",),  # an establishment's sheet and accounts, the reassignment of their DIs
     ("ops", "demo"),  # backup, restore, purges; the demo data
     ("portal",),  # the page shell: layout, home, menu, errors, help

@@ -13,6 +13,7 @@ from django.utils.html import escape, format_html, format_html_join, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from support import due
 from support.models import Status
 
 from .desk import age_in_days
@@ -47,6 +48,13 @@ class _Kit:
         self.awaiting_owner = escape(_("En attente de la réponse de son propriétaire"))
         self.awaiting_requester = format_html('<span class="badge warn">{}</span>', _("En attente du demandeur"))
         self.unassigned = format_html('<span class="meta">{}</span>', _("Non attribuée"))
+        self.now, _tz, self.end_of_day = due.local_now()
+        self.paused_client = escape(_("Délai suspendu"))
+        self.paused_desk = format_html('<span class="badge off">{}</span>', _("En pause"))
+        self.late = format_html('<span class="badge danger">{}</span>', _("En retard"))
+        self.today = format_html('<span class="badge warn">{}</span>', _("Aujourd'hui"))
+        self.first_label = escape(_("Réponse"))
+        self.resolution_label = escape(_("Résolution"))
 
     @classmethod
     def of(cls, context, url_name):
@@ -58,6 +66,40 @@ class _Kit:
 
     def owner(self, ticket):
         return self.nobody if ticket.owner_id is None else escape(ticket.owner.full_name)
+
+    def due(self, ticket):
+        return due.due_of(ticket, self.now, self.tz, self.end_of_day)
+
+    def client_due(self, ticket):
+        """The client list's « Échéance »: the date of the next deadline (SPEC M13.3)."""
+        state = self.due(ticket)
+        if state.state == due.NONE:
+            return "—"
+        if state.state == due.PAUSED:
+            return self.paused_client
+        text = _("Réponse avant le %(date)s") if state.first_response else _("Résolution avant le %(date)s")
+        local = state.at
+        return (
+            f'<time datetime="{local.isoformat()}">{escape(text % {"date": local.strftime("%d/%m/%Y %H:%M")})}</time>'
+        )
+
+    def desk_due(self, ticket):
+        """The desk's « Échéance »: time left, due today (amber), late (red), always in words too
+        (SPEC M13.4)."""
+        state = self.due(ticket)
+        if state.state == due.NONE:
+            return "—"
+        if state.state == due.PAUSED:
+            return self.paused_desk
+        which = self.first_label if state.first_response else self.resolution_label
+        local = state.at
+        when = f'<time datetime="{local.isoformat()}">{local.strftime("%d/%m %H:%M")}</time>'
+        if state.state == due.LATE:
+            left = escape(_("depuis %(d)s") % {"d": due.duration_text(state.left)})
+            return f'{self.late} <span class="meta">{which} {when}, {left}</span>'
+        left = escape(_("dans %(d)s") % {"d": due.duration_text(state.left)})
+        flag = f"{self.today} " if state.state == due.TODAY else ""
+        return f'{flag}<span class="meta">{which} {when}, {left}</span>'
 
 
 # The rows below are built with f-strings: every text that comes from the data goes through
@@ -90,6 +132,7 @@ def client_ticket_row(context, ticket):
         f"{kit.status_labels.get(status, escape(status))}</span></td>\n"
         f"      <td>{kit.owner(ticket)}</td>\n"
         f"      <td>{assignee or '—'}</td>\n"
+        f"      <td>{kit.client_due(ticket)}</td>\n"
         f"      <td>{_time(ticket.last_activity_at, '%d/%m/%Y %H:%M', kit.tz)}</td>\n"
         "    </tr>"
     )
@@ -118,6 +161,7 @@ def desk_ticket_row(context, ticket):
         f"      <td>{escape(ticket.assignee.full_name) if ticket.assignee_id else kit.unassigned}</td>\n"
         f'      <td><time datetime="{created.isoformat()}" title="{created_title}">'
         f"{escape(age_in_days(ticket.created_at))}</time></td>\n"
+        f"      <td>{kit.desk_due(ticket)}</td>\n"
         f"      <td>{_time(ticket.last_activity_at, '%d/%m/%Y %H:%M', kit.tz)}</td>\n"
         "    </tr>"
     )

@@ -39,7 +39,8 @@ def test_the_table_has_its_columns_and_a_caption(client, agent, mixed):
         re.sub(r"<span class=\"(visually-hidden|sort-arrow)\".*?</span>|<[^>]+>|\s+", "", cell)
         for cell in re.findall(r'<th scope="col".*?>(.*?)</th>', body, re.S)
     ]
-    assert headers == ["N°", "Date", "Objet", "Contrat", "Statut", "Agent", "Support", "Dernièreactivité"]
+    # « Échéance »: the service level's next date (M13.3).
+    assert headers == ["N°", "Date", "Objet", "Contrat", "Statut", "Agent", "Support", "Échéance", "Dernièreactivité"]
     assert "Alice Agent" in body and "Sam Support" in body and "Indeline" in body
 
 

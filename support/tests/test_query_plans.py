@@ -95,6 +95,10 @@ DESK_PAGES = [
     "/guichet/?equipe=legal&statut=to_process",
     "/guichet/?equipe=toutes&statut=toutes&tri=recentes&q=" + urllib.parse.quote(bench_data.SEARCH["desk"]),
     "/guichet/?equipe=software&statut=ouvertes&q=" + urllib.parse.quote(bench_data.SEARCH["desk"]),
+    # By due time (M13.4): the stored due dates' index, for a team and for every team.
+    "/guichet/?equipe=software&tri=echeance",
+    "/guichet/?equipe=toutes&tri=echeance",
+    "/guichet/?equipe=legal&statut=toutes&tri=echeance",
 ]
 
 
@@ -112,6 +116,23 @@ def test_no_page_reads_the_whole_di_or_message_table(dataset):
     assert page.context["page"].paginator.count > 0
     page = support.get("/guichet/", {"statut": "toutes", "q": "Erreur 1013"})
     assert page.context["page"].paginator.count > 0
+
+
+def test_due_times_and_reports_stay_cheap_at_scale(dataset):
+    """M13.4 M13.6: the desk by due time and the vendor home's counts read the due dates' index;
+    the report page reads only the precomputed monthly figures, never the DIs"""
+    cap = selectors.COUNT_CAP
+    support = _client(bench_data.SUPPORT_EMAIL)
+    problems = _check(support, "/", cap)
+    assert not problems, "\n".join(problems)
+    page = support.get("/guichet/", {"equipe": "software", "tri": "echeance"})
+    dues = [t.due_at for t in page.context["page"].object_list]
+    assert dues[0] is not None and dues == sorted(dues, key=lambda d: (d is None, d))
+    with CaptureQueriesContext(connection) as captured:
+        report = support.get("/rapports/", {"equipe": "software"})
+    assert report.status_code == 200 and len(captured.captured_queries) <= 10
+    assert not [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in WATCHED)]
+    assert "report-table" in report.content.decode()
 
 
 def test_the_dashboard_reads_the_counters_the_data_set_filled(dataset):

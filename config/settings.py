@@ -7,6 +7,7 @@ Two modes:
   a missing or malformed variable stops start-up with a message naming it.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,6 +52,22 @@ if PRODUCTION and len(SECRET_KEY) < 50:
 DEBUG = _env("DEBUG", bool, False)
 ALLOWED_HOSTS = _env("ALLOWED_HOSTS", list, ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = _env("CSRF_TRUSTED_ORIGINS", list, [])
+
+# --- Behind the reverse proxy (core/network.py) -------------------------------------------
+# The addresses or networks of the proxies whose X-Forwarded-For is believed (the connection's
+# address must be one of them), and how many proxies each append one entry (nginx alone: 1).
+# Empty: no proxy is trusted, every client is known by its own connection.
+TRUSTED_PROXIES = _env("TRUSTED_PROXIES", list, [])
+PROXY_COUNT = _env("PROXY_COUNT", int, 1)
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"La variable d'environnement TRUSTED_PROXIES est invalide : {_proxy!r} n'est ni une adresse IP ni un réseau."
+        ) from None
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("La variable d'environnement PROXY_COUNT doit être un entier positif ou nul.")
 
 # --- Vendor identity -------------------------------------------------------------------
 VENDOR_NAME = _env("VENDOR_NAME", str, "CEGAPE")
@@ -204,7 +221,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = _env("AXES_IPWARE_PROXY_COUNT", int, 0)
+# The client's address is core.network.client_address's answer, for axes as for everything else.
+AXES_CLIENT_IP_CALLABLE = "core.network.client_address"
 AXES_VERBOSE = False
 
 # Two-factor authentication (TOTP + recovery codes, django-otp). Required for the vendor's staff;

@@ -29,7 +29,7 @@ def fleet(tmp_path):
         fleet.start_s3()
         fleet.manage("collectstatic", "--noinput")
         fleet.manage(*COMPOSE["services"]["migrate"]["command"][2:])
-        fleet.manage("load_demo")
+        fleet.load_demo()
         yield fleet
     finally:
         fleet.close()

@@ -305,6 +305,10 @@ else:
         raise ImproperlyConfigured(
             "La variable d'environnement EMAIL_URL est obligatoire en production (par exemple smtp+tls://user:pass@smtp.example:587)."
         )
+# Seconds a mail server may take to answer (connection, each command) before the attempt is given
+# up and retried later; a claim older than EMAIL_CLAIM_EXPIRES belongs to a worker that died.
+EMAIL_TIMEOUT = _env("EMAIL_TIMEOUT", int, 20)
+EMAIL_CLAIM_EXPIRES = _env("EMAIL_CLAIM_EXPIRES", int, 15 * 60)
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", str, f"Espace Clients {VENDOR_NAME} <noreply@espaceclients.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # In production, e-mails are sent by the Celery worker; in the embedded default, right after

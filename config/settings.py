@@ -393,3 +393,16 @@ TICKET_CLOSURE_VALIDATION_DAYS = _env("TICKET_CLOSURE_VALIDATION_DAYS", int, 15)
 # --- Data retention (days) -----------------------------------------------------------------
 RETENTION_EMAIL_DAYS = _env("RETENTION_EMAIL_DAYS", int, 90)
 RETENTION_AUDIT_DAYS = _env("RETENTION_AUDIT_DAYS", int, 365)
+
+# --- Error reporting (optional) ----------------------------------------------------------------
+# Sentry (or a compatible service such as GlitchTip) receives unhandled errors of the web and worker
+# processes when SENTRY_DSN is set; core/errors.py scrubs every event of secrets and personal data.
+SENTRY_DSN = _env("SENTRY_DSN", str, "")
+if SENTRY_DSN:
+    from core.errors import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=_env("SENTRY_ENVIRONMENT", str, "production" if PRODUCTION else "development"),
+        release=_env("SENTRY_RELEASE", str, None),
+    )

@@ -4,7 +4,7 @@ Whatever leaves for Sentry goes through ``scrub`` first (``before_send``, and
 ``before_breadcrumb`` for the trail of events before the error): no password, token, session or
 CSRF cookie, no e-mail body, no attachment or uploaded file, no form content, no e-mail address
 and no client IP address. The stack trace keeps the names of the local variables and of the form
-fields; only their values are filtered. The default ``send_default_pii=False`` stays.
+fields; only their values are filtered. Sentry's own default (no personal data sent) stays.
 """
 
 import re

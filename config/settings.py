@@ -278,6 +278,12 @@ elif FILE_STORAGE == "s3":
     }
 else:
     raise ImproperlyConfigured("La variable d'environnement FILE_STORAGE vaut « local » ou « s3 ».")
+# The address browsers reach the bucket at, when it differs from the one the portal uses
+# (S3_ENDPOINT_URL, often an internal name such as http://objects:9000): signed download URLs are
+# made for this one. Empty: S3_ENDPOINT_URL serves both.
+S3_PUBLIC_ENDPOINT_URL = _env("S3_PUBLIC_ENDPOINT_URL", str, "").rstrip("/")
+if S3_PUBLIC_ENDPOINT_URL and not S3_PUBLIC_ENDPOINT_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("La variable d'environnement S3_PUBLIC_ENDPOINT_URL doit commencer par https://.")
 # How a checked private file reaches the browser (core.serving): "django" streams it,
 # "x-accel" hands it to nginx, "s3" redirects to a short-lived signed URL of the bucket.
 FILE_SERVE_MODE = _env("FILE_SERVE_MODE", str, "s3" if FILE_STORAGE == "s3" else "django")
@@ -347,6 +353,8 @@ CONTENT_SECURITY_POLICY = {
 if PRODUCTION:
     SECURE_SSL_REDIRECT = _env("SECURE_SSL_REDIRECT", bool, True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The health checks answer over plain HTTP too (container healthchecks, load balancers).
+    SECURE_REDIRECT_EXEMPT = [r"^sante/"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
@@ -385,6 +393,9 @@ ATTACHMENT_ALLOWED_EXTENSIONS = _env(
     list,
     ["pdf", "png", "jpg", "jpeg", "gif", "txt", "log", "csv", "docx", "xlsx", "odt", "ods", "doc", "xls", "zip"],
 )
+# The largest file the back office may publish in « Téléchargements » (nginx's upload location
+# accepts a little more: deploy/nginx/espace-clients.conf).
+DOWNLOAD_MAX_SIZE = _env("DOWNLOAD_MAX_SIZE", int, 4 * 1024 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A DI left in « Clôture à valider » this many days is closed automatically.

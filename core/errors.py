@@ -71,7 +71,7 @@ def _scrub_request(request):
         request["url"] = urlunsplit(parts._replace(path=_secret_route_path(parts.path)))
     if request.get("data") not in (None, "", {}):
         data = request["data"]
-        request["data"] = {key: FILTERED for key in data} if isinstance(data, dict) else FILTERED
+        request["data"] = dict.fromkeys(data, FILTERED) if isinstance(data, dict) else FILTERED
     for key in ("cookies", "query_string"):
         if request.get(key):
             request[key] = FILTERED
@@ -81,7 +81,7 @@ def _scrub_request(request):
             for name, v in request["headers"].items()
         }
     if isinstance(request.get("env"), dict):
-        request["env"] = {name: FILTERED for name in request["env"]}
+        request["env"] = dict.fromkeys(request["env"], FILTERED)
     return request
 
 

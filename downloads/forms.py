@@ -33,6 +33,7 @@ class DownloadFileAdminForm(forms.ModelForm):
             raise forms.ValidationError(_("Le fichier est vide."))
         if upload is not None and upload.size > settings.DOWNLOAD_MAX_SIZE:
             raise forms.ValidationError(
-                _("Le fichier dépasse la taille maximale de %(size)s.") % {"size": filesizeformat(settings.DOWNLOAD_MAX_SIZE)}
+                _("Le fichier dépasse la taille maximale de %(size)s.")
+                % {"size": filesizeformat(settings.DOWNLOAD_MAX_SIZE)}
             )
         return upload

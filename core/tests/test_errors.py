@@ -99,7 +99,17 @@ def test_an_unhandled_error_reaches_sentry_without_secrets_or_personal_data(sent
     assert frame["vars"]["password"] == FILTERED and frame["vars"]["email_body"] == FILTERED
     assert frame["vars"]["attachment_content"] == FILTERED and frame["vars"]["reset_token"] == FILTERED
     sent = everything(sentry)
-    for secret in (PASSWORD, TOKEN, BODY, ATTACHMENT.decode(), SESSION, CSRF, ADDRESS, "198.51.100.23", "198.51.100.24"):
+    for secret in (
+        PASSWORD,
+        TOKEN,
+        BODY,
+        ATTACHMENT.decode(),
+        SESSION,
+        CSRF,
+        ADDRESS,
+        "198.51.100.23",
+        "198.51.100.24",
+    ):
         assert secret not in sent, secret
     assert "échec de l'envoi à [adresse]" in sent
 

@@ -69,7 +69,9 @@ def test_a_row_left_sending_by_a_dead_worker_is_sent_after_the_claim_expires(age
     """M16.4: a worker died mid-send; its row is not touched while the claim is fresh, then sent once"""
     (email,) = queued(agent)
     claimed = timezone.now() - timedelta(seconds=settings.EMAIL_CLAIM_EXPIRES - 30)
-    OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.SENDING, claimed_at=claimed, attempts=1)
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        status=OutgoingEmail.Status.SENDING, claimed_at=claimed, attempts=1
+    )
     assert email_deliver_pending() == 0 and email_deliver(email.pk) is False
     stale = timezone.now() - timedelta(seconds=settings.EMAIL_CLAIM_EXPIRES + 1)
     OutgoingEmail.objects.filter(pk=email.pk).update(claimed_at=stale)
@@ -114,7 +116,9 @@ def test_the_smtp_conversation_runs_outside_any_transaction_with_the_claim_commi
                     seen["status_elsewhere"] = cursor.fetchone()[0]
                     # No lock is held on the row: another connection takes it without waiting.
                     cursor.execute("SET lock_timeout = '1s'")
-                    cursor.execute("SELECT id FROM notifications_outgoingemail WHERE id = %s FOR UPDATE NOWAIT", [email.pk])
+                    cursor.execute(
+                        "SELECT id FROM notifications_outgoingemail WHERE id = %s FOR UPDATE NOWAIT", [email.pk]
+                    )
                     seen["locked_elsewhere"] = cursor.fetchone()[0] == email.pk
             finally:
                 other.close()

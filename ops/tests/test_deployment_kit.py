@@ -185,7 +185,11 @@ def test_nginx_upstreams_are_the_compose_services_and_their_ports():
         command = services[service]["command"]
         return service + ":" + command[command.index("--bind") + 1].rsplit(":", 1)[1]
 
-    assert upstreams == {"espace_portal": bound("web"), "espace_uploads": bound("uploads"), "espace_objects": "objects:9000"}
+    assert upstreams == {
+        "espace_portal": bound("web"),
+        "espace_uploads": bound("uploads"),
+        "espace_objects": "objects:9000",
+    }
 
 
 def test_nginx_timeouts_cover_the_application_servers():

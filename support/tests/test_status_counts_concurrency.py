@@ -26,7 +26,9 @@ def counted(establishment_id):
 
 
 def kept(establishment_id):
-    return dict(StatusCount.objects.filter(establishment_id=establishment_id, count__gt=0).values_list("status", "count"))
+    return dict(
+        StatusCount.objects.filter(establishment_id=establishment_id, count__gt=0).values_list("status", "count")
+    )
 
 
 def test_opposite_transitions_at_once_never_deadlock_and_keep_exact_counts(agent, est_a):

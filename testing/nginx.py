@@ -113,9 +113,11 @@ class Nginx:
         for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"):
             (self.tmp / name).mkdir(exist_ok=True)
         self.conf = self.tmp / "nginx.conf"
+        # As root, nginx's workers would drop to « nobody », who cannot read the test's private files.
+        user = "user root;\n" if os.geteuid() == 0 else ""
         self.conf.write_text(
             f"""daemon off;
-worker_processes 1;
+{user}worker_processes 1;
 pid {self.tmp}/nginx.pid;
 error_log {self.tmp}/logs/error.log warn;
 events {{ worker_connections 256; }}
@@ -123,6 +125,8 @@ http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
     access_log {self.tmp}/logs/access.log;
+    log_format upstream '$request_uri $upstream_addr';
+    access_log {self.tmp}/logs/upstream.log upstream;
     client_body_temp_path {self.tmp}/client_body;
     proxy_temp_path {self.tmp}/proxy;
     fastcgi_temp_path {self.tmp}/fastcgi;
@@ -190,7 +194,7 @@ def self_signed_certificate(directory, names=("espaceclients.example", "fichiers
             "-subj",
             f"/CN={names[0]}",
             "-addext",
-            "subjectAltName=" + ",".join(f"DNS:{n}" for n in names),
+            "subjectAltName=" + ",".join([*(f"DNS:{n}" for n in names), "IP:127.0.0.1"]),
             "-keyout",
             str(key),
             "-out",

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 ADDRESS ?= 127.0.0.1:8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format demo chromium clean bench wrk loadtest
+.PHONY: run test lint format demo chromium nginx clean bench wrk loadtest
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,9 @@ run: $(VENV)/.runtime
 	$(PY) manage.py load_demo --if-empty
 	$(PY) manage.py runserver $(ADDRESS)
 
-## Run the whole test suite (installs Debian's Chromium for the browser tests when missing)
-test: $(VENV)/.dev chromium
+## Run the whole test suite (installs Debian's Chromium for the browser tests and Debian's nginx for
+## the reverse-proxy test when missing)
+test: $(VENV)/.dev chromium nginx
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## The benchmark (docs/performance.md): a million DIs in the PostgreSQL of DATABASE_URL (kept between
@@ -57,6 +58,15 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## Debian's nginx, run by tests/test_reverse_proxy.py as an ordinary process (never as a service):
+## a policy-rc.d keeps the package from starting the system's nginx on port 80 while it installs.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  own=; [ -e /usr/sbin/policy-rc.d ] || { own=1; printf '#!/bin/sh\nexit 101\n' | $$SUDO tee /usr/sbin/policy-rc.d >/dev/null; $$SUDO chmod 755 /usr/sbin/policy-rc.d; }; \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	  status=$$?; [ -z "$$own" ] || $$SUDO rm -f /usr/sbin/policy-rc.d; exit $$status; }
 
 clean:
 	rm -rf $(VENV) var staticfiles

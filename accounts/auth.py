@@ -24,6 +24,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from core.network import client_address
+
 from .models import normalize_email
 
 logger = logging.getLogger(__name__)
@@ -37,12 +39,7 @@ def axes_username(request, credentials):
 
 
 def _client_ip(request):
-    ip = getattr(request, "axes_ip_address", None)
-    if ip is None:
-        from axes.helpers import get_client_ip_address
-
-        ip = get_client_ip_address(request)
-    return ip or ""
+    return client_address(request) or ""
 
 
 def budget_key(request, username):

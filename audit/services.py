@@ -1,3 +1,5 @@
+from core.network import client_address
+
 from .models import Event
 
 # Keys a detail may never carry: the log holds who, what, when and from where, never a secret.
@@ -5,14 +7,15 @@ FORBIDDEN_KEY_PARTS = ("password", "token", "secret", "session", "csrf", "otp")
 
 
 def client_ip(request):
-    """Where the request came from. Without a request, the one being served, if any."""
+    """Where the request came from (``core.network.client_address``: the client behind the trusted
+    proxy). Without a request, the one being served, if any."""
     if request is None:
         from .middleware import current_request
 
         request = current_request.get()
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def record(action, *, actor=None, request=None, establishment=None, target="", **data):

@@ -7,6 +7,7 @@ Two modes:
   a missing or malformed variable stops start-up with a message naming it.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,6 +52,22 @@ if PRODUCTION and len(SECRET_KEY) < 50:
 DEBUG = _env("DEBUG", bool, False)
 ALLOWED_HOSTS = _env("ALLOWED_HOSTS", list, ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = _env("CSRF_TRUSTED_ORIGINS", list, [])
+
+# --- Behind the reverse proxy (core/network.py) -------------------------------------------
+# The addresses or networks of the proxies whose X-Forwarded-For is believed (the connection's
+# address must be one of them), and how many proxies each append one entry (nginx alone: 1).
+# Empty: no proxy is trusted, every client is known by its own connection.
+TRUSTED_PROXIES = _env("TRUSTED_PROXIES", list, [])
+PROXY_COUNT = _env("PROXY_COUNT", int, 1)
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"La variable d'environnement TRUSTED_PROXIES est invalide : {_proxy!r} n'est ni une adresse IP ni un réseau."
+        ) from None
+if PROXY_COUNT < 0:
+    raise ImproperlyConfigured("La variable d'environnement PROXY_COUNT doit être un entier positif ou nul.")
 
 # --- Vendor identity -------------------------------------------------------------------
 VENDOR_NAME = _env("VENDOR_NAME", str, "CEGAPE")
@@ -206,7 +223,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "accounts.auth.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = _env("AXES_IPWARE_PROXY_COUNT", int, 0)
+# The client's address is core.network.client_address's answer, for axes as for everything else.
+AXES_CLIENT_IP_CALLABLE = "core.network.client_address"
 AXES_VERBOSE = False
 
 # Two-factor authentication (TOTP + recovery codes, django-otp). Required for the vendor's staff;
@@ -262,6 +280,12 @@ elif FILE_STORAGE == "s3":
     }
 else:
     raise ImproperlyConfigured("La variable d'environnement FILE_STORAGE vaut « local » ou « s3 ».")
+# The address browsers reach the bucket at, when it differs from the one the portal uses
+# (S3_ENDPOINT_URL, often an internal name such as http://objects:9000): signed download URLs are
+# made for this one. Empty: S3_ENDPOINT_URL serves both.
+S3_PUBLIC_ENDPOINT_URL = _env("S3_PUBLIC_ENDPOINT_URL", str, "").rstrip("/")
+if S3_PUBLIC_ENDPOINT_URL and not S3_PUBLIC_ENDPOINT_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("La variable d'environnement S3_PUBLIC_ENDPOINT_URL doit commencer par https://.")
 # How a checked private file reaches the browser (core.serving): "django" streams it,
 # "x-accel" hands it to nginx, "s3" redirects to a short-lived signed URL of the bucket.
 FILE_SERVE_MODE = _env("FILE_SERVE_MODE", str, "s3" if FILE_STORAGE == "s3" else "django")
@@ -289,6 +313,10 @@ else:
         raise ImproperlyConfigured(
             "La variable d'environnement EMAIL_URL est obligatoire en production (par exemple smtp+tls://user:pass@smtp.example:587)."
         )
+# Seconds a mail server may take to answer (connection, each command) before the attempt is given
+# up and retried later; a claim older than EMAIL_CLAIM_EXPIRES belongs to a worker that died.
+EMAIL_TIMEOUT = _env("EMAIL_TIMEOUT", int, 20)
+EMAIL_CLAIM_EXPIRES = _env("EMAIL_CLAIM_EXPIRES", int, 15 * 60)
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", str, f"Espace Clients {VENDOR_NAME} <noreply@espaceclients.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # In production, e-mails are sent by the Celery worker; in the embedded default, right after
@@ -327,6 +355,8 @@ CONTENT_SECURITY_POLICY = {
 if PRODUCTION:
     SECURE_SSL_REDIRECT = _env("SECURE_SSL_REDIRECT", bool, True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The health checks answer over plain HTTP too (container healthchecks, load balancers).
+    SECURE_REDIRECT_EXEMPT = [r"^sante/"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
@@ -365,6 +395,9 @@ ATTACHMENT_ALLOWED_EXTENSIONS = _env(
     list,
     ["pdf", "png", "jpg", "jpeg", "gif", "txt", "log", "csv", "docx", "xlsx", "odt", "ods", "doc", "xls", "zip"],
 )
+# The largest file the back office may publish in « Téléchargements » (nginx's upload location
+# accepts a little more: deploy/nginx/espace-clients.conf).
+DOWNLOAD_MAX_SIZE = _env("DOWNLOAD_MAX_SIZE", int, 4 * 1024 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A DI left in « Clôture à valider » this many days is closed automatically.
@@ -385,3 +418,16 @@ REPORTS_REFRESH_MINUTES = _env("REPORTS_REFRESH_MINUTES", int, 10)
 # --- Data retention (days) -----------------------------------------------------------------
 RETENTION_EMAIL_DAYS = _env("RETENTION_EMAIL_DAYS", int, 90)
 RETENTION_AUDIT_DAYS = _env("RETENTION_AUDIT_DAYS", int, 365)
+
+# --- Error reporting (optional) ----------------------------------------------------------------
+# Sentry (or a compatible service such as GlitchTip) receives unhandled errors of the web and worker
+# processes when SENTRY_DSN is set; core/errors.py scrubs every event of secrets and personal data.
+SENTRY_DSN = _env("SENTRY_DSN", str, "")
+if SENTRY_DSN:
+    from core.errors import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=_env("SENTRY_ENVIRONMENT", str, "production" if PRODUCTION else "development"),
+        release=_env("SENTRY_RELEASE", str, None),
+    )

@@ -13,12 +13,14 @@ import inspect
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
@@ -169,10 +171,27 @@ def _hand_to_web_server(private_file):
     return _protect(response)
 
 
+@lru_cache(maxsize=4)
+def _public_signer(backend, public_endpoint):
+    """The default storage as browsers reach it: the same bucket and keys, the public endpoint.
+    Signing is computed locally; this storage never connects anywhere."""
+    options = {**settings.STORAGES["default"].get("OPTIONS", {}), "endpoint_url": public_endpoint}
+    return import_string(backend)(**options)
+
+
+def _signing_storage(storage):
+    public = getattr(settings, "S3_PUBLIC_ENDPOINT_URL", "")
+    backend = settings.STORAGES["default"]["BACKEND"]
+    if public and isinstance(storage, import_string(backend)) and hasattr(storage, "bucket_name"):
+        return _public_signer(backend, public)
+    return storage
+
+
 def _presigned_url(private_file):
     """A short-lived signed URL from a storage whose ``url()`` takes ``parameters`` and ``expire``
-    (django-storages' S3Storage), or None (logged) when the storage cannot sign one."""
-    storage = private_file.file.storage
+    (django-storages' S3Storage), or None (logged) when the storage cannot sign one. With
+    S3_PUBLIC_ENDPOINT_URL, the URL names the public endpoint, not the portal's internal one."""
+    storage = _signing_storage(private_file.file.storage)
     url = getattr(storage, "url", None)
     try:
         accepted = inspect.signature(url).parameters if url else {}

@@ -4,6 +4,7 @@ twice changes nothing). ``load_all`` adds every other part of the demo (demo/*.p
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -646,9 +647,25 @@ def _load_tickets(stories):
     return len(stories)
 
 
+class DemoRefused(Exception):
+    """The demo data would reach a production instance."""
+
+
+def ensure_not_production():
+    """The demo accounts have a published password and a published second-factor key: under the
+    production settings (``ESPACE_PRODUCTION=1``) they would be open doors, so nothing is loaded."""
+    if settings.PRODUCTION:
+        raise DemoRefused(
+            "Données de démonstration refusées : ce portail tourne avec les réglages de production "
+            "(ESPACE_PRODUCTION=1). Les comptes de démonstration ont un mot de passe et une clé de double "
+            "authentification publiés ; ils ne doivent exister que sur une instance d'essai."
+        )
+
+
 @transaction.atomic
 def load_all():
-    """Every app's demo data, in dependency order. Idempotent."""
+    """Every app's demo data, in dependency order. Idempotent. Refused in production."""
+    ensure_not_production()
     from reports.services import rebuild
 
     from . import collaborators, downloads, trainings, twofactor

@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from .models import DownloadFile
@@ -29,4 +31,9 @@ class DownloadFileAdminForm(forms.ModelForm):
             raise forms.ValidationError(_("Choisissez le fichier à publier."))
         if upload is not None and upload.size == 0:
             raise forms.ValidationError(_("Le fichier est vide."))
+        if upload is not None and upload.size > settings.DOWNLOAD_MAX_SIZE:
+            raise forms.ValidationError(
+                _("Le fichier dépasse la taille maximale de %(size)s.")
+                % {"size": filesizeformat(settings.DOWNLOAD_MAX_SIZE)}
+            )
         return upload

@@ -23,7 +23,12 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Renvoyer maintenant"))
     def retry_now(self, request, queryset):
-        pks = list(queryset.exclude(status=OutgoingEmail.Status.SENT).values_list("pk", flat=True))
+        # Not those being sent right now (a worker holds them; a dead worker's are retried by themselves).
+        pks = list(
+            queryset.exclude(status__in=[OutgoingEmail.Status.SENT, OutgoingEmail.Status.SENDING]).values_list(
+                "pk", flat=True
+            )
+        )
         OutgoingEmail.objects.filter(pk__in=pks).update(
             status=OutgoingEmail.Status.PENDING, next_attempt_at=timezone.now()
         )

@@ -7,6 +7,7 @@ class OutgoingEmail(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("À envoyer")
+        SENDING = "sending", _("En cours d'envoi")
         SENT = "sent", _("Envoyé")
         FAILED = "failed", _("Abandonné")
 
@@ -21,6 +22,9 @@ class OutgoingEmail(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     next_attempt_at = models.DateTimeField(_("prochaine tentative"), auto_now_add=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    # When a worker claimed the row to send it (status « sending »); a claim older than
+    # EMAIL_CLAIM_EXPIRES means the worker died mid-send: the row is due again.
+    claimed_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("e-mail")

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -72,43 +73,85 @@ def _retry_delay(attempts):
     return timedelta(minutes=min(2**attempts, 240))
 
 
-def email_deliver(email_id):
-    """Send one queued e-mail. Safe to call twice: a row is claimed before it is sent."""
+def _claim_expired_before(now):
+    return now - timedelta(seconds=settings.EMAIL_CLAIM_EXPIRES)
+
+
+def _claimable(now):
+    """Rows a worker may take: pending ones, and those whose sender died mid-send (a claim older
+    than EMAIL_CLAIM_EXPIRES)."""
+    return Q(status=OutgoingEmail.Status.PENDING) | Q(
+        status=OutgoingEmail.Status.SENDING, claimed_at__lt=_claim_expired_before(now)
+    )
+
+
+def _claim(email_id):
+    """Take one row for this worker in a short transaction of its own: locked with SKIP LOCKED
+    (another worker holding it means it is theirs), marked « sending », committed. Returns the
+    row, or None when there is nothing to send."""
     now = timezone.now()
     with transaction.atomic():
-        email = (
-            OutgoingEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=email_id, status=OutgoingEmail.Status.PENDING)
-            .first()
-        )
+        email = OutgoingEmail.objects.select_for_update(skip_locked=True).filter(_claimable(now), pk=email_id).first()
         if email is None:
-            return False
-        message = EmailMultiAlternatives(
-            subject=email.subject, body=email.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to]
-        )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
+            return None
+        email.status = OutgoingEmail.Status.SENDING
+        email.claimed_at = now
         email.attempts += 1
-        try:
-            message.send()
-        except Exception as exc:  # any transport error: keep the row, retry later
-            logger.warning("E-mail %s not sent (attempt %s): %s", email.pk, email.attempts, exc)
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            email.next_attempt_at = now + _retry_delay(email.attempts)
-            if email.attempts >= MAX_ATTEMPTS:
-                email.status = OutgoingEmail.Status.FAILED
-            email.save(update_fields=["attempts", "last_error", "next_attempt_at", "status"])
-            return False
-        email.status = OutgoingEmail.Status.SENT
-        email.sent_at = now
-        email.last_error = ""
-        email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-        return True
+        email.save(update_fields=["status", "claimed_at", "attempts"])
+    return email
+
+
+def _finish(email, **fields):
+    """Record the outcome, unless the claim expired meanwhile and another worker took the row."""
+    updated = OutgoingEmail.objects.filter(
+        pk=email.pk, status=OutgoingEmail.Status.SENDING, claimed_at=email.claimed_at
+    ).update(**fields)
+    if not updated:
+        logger.warning("E-mail %s: claim expired before the outcome was recorded", email.pk)
+
+
+def email_deliver(email_id):
+    """Send one queued e-mail. Safe to call twice, or from two workers at once: the row is claimed
+    (and the claim committed) before it is sent, so it goes out once.
+
+    The SMTP conversation holds no database lock and no transaction: the claim is committed first,
+    the outcome written after. A mail server that does not answer gives up after EMAIL_TIMEOUT
+    seconds (Django's SMTP backend reads the setting) and the row is retried later. A worker that
+    dies mid-send leaves the row « sending »: after EMAIL_CLAIM_EXPIRES it is due again (the one
+    case where an e-mail may go out twice: sent, then the worker died before recording it)."""
+    email = _claim(email_id)
+    if email is None:
+        return False
+    message = EmailMultiAlternatives(
+        subject=email.subject, body=email.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to]
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send()
+    except Exception as exc:  # any transport error (refused, timed out...): keep the row, retry later
+        logger.warning("E-mail %s not sent (attempt %s): %s", email.pk, email.attempts, exc)
+        _finish(
+            email,
+            status=OutgoingEmail.Status.FAILED if email.attempts >= MAX_ATTEMPTS else OutgoingEmail.Status.PENDING,
+            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            next_attempt_at=timezone.now() + _retry_delay(email.attempts),
+        )
+        return False
+    _finish(email, status=OutgoingEmail.Status.SENT, sent_at=timezone.now(), last_error="")
+    return True
 
 
 def email_deliver_pending(limit=500):
-    """Retry the e-mails whose next attempt is due. Returns how many went out."""
-    due = OutgoingEmail.objects.filter(
-        status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=timezone.now()
-    ).values_list("pk", flat=True)[:limit]
+    """Send the e-mails whose next attempt is due, and those left « sending » by a worker that
+    died. Returns how many went out."""
+    now = timezone.now()
+    due = (
+        OutgoingEmail.objects.filter(
+            Q(status=OutgoingEmail.Status.PENDING, next_attempt_at__lte=now)
+            | Q(status=OutgoingEmail.Status.SENDING, claimed_at__lt=_claim_expired_before(now))
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     return sum(1 for pk in list(due) if email_deliver(pk))

@@ -378,8 +378,9 @@ out = {
     },
     "apps": list(settings.INSTALLED_APPS),
 }
-plain = client.get("/sante/")
+plain = client.get("/aide/")
 out["http"] = [plain.status_code, plain.get("Location")]
+out["health_http"] = [client.get("/sante/").status_code, client.get("/sante/pret/").status_code]
 secure = client.get("/sante/", secure=True)
 out["https"] = [secure.status_code, secure.get("Strict-Transport-Security")]
 proxied = client.get("/sante/", HTTP_X_FORWARDED_PROTO="https")
@@ -425,7 +426,9 @@ def test_production_turns_debug_off_and_cookies_secure(probe):
 
 def test_production_sends_hsts_over_https_and_redirects_plain_http(probe):
     """M10"""
-    assert probe["http"] == [301, "https://espaceclients.example/sante/"]
+    assert probe["http"] == [301, "https://espaceclients.example/aide/"]
+    # The health checks answer over plain HTTP (container healthchecks, load balancers): M16.1.
+    assert probe["health_http"][0] == 200 and probe["health_http"][1] in (200, 503)
     status, hsts = probe["https"]
     assert status == 200 and hsts == "max-age=31536000; includeSubDomains; preload"
     assert probe["proxied"] == probe["https"]

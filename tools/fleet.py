@@ -114,6 +114,15 @@ class Fleet:
             [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True, capture_output=True, timeout=300
         )
 
+    def load_demo(self):
+        """The demo data, into the fleet's database and file store. ``load_demo`` refuses the
+        production settings (M16.3), so it runs with the embedded default's, pointed at the same
+        engines: a test instance, never a deployment."""
+        env = {k: v for k, v in self.env.items() if k != "ESPACE_PRODUCTION"}
+        subprocess.run(
+            [sys.executable, "manage.py", "load_demo"], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
+        )
+
     def start_s3(self):
         self.start("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.s3_port)])
         wait_for(lambda: requests.get(self.env["S3_ENDPOINT_URL"], timeout=2).status_code < 500, what="moto")

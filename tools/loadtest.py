@@ -132,7 +132,7 @@ def main():
         try:
             fleet.manage("collectstatic", "--noinput")
             fleet.manage("migrate", "--noinput")
-            fleet.manage("load_demo")
+            fleet.load_demo()
             port, _ = fleet.start_web("web", workers="2")
             fleet.start("worker", compose_command("worker", concurrency="1", loglevel="WARNING"))
             results = defaultdict(list)

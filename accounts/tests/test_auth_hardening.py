@@ -356,7 +356,7 @@ def test_past_the_budget_no_password_is_tried(client, agent, captcha, settings, 
     settings.AXES_FAILURE_LIMIT = 3
     tried = []
     monkeypatch.setattr(User, "check_password", lambda self, raw: tried.append(raw) or True)
-    request = type("R", (), {"axes_ip_address": "127.0.0.1"})()
+    request = type("R", (), {"META": {"REMOTE_ADDR": "127.0.0.1"}})()
     cache.set(budget_key(request, agent.email), 3, timeout=60)  # three tries under way elsewhere
     response = client.post(LOGIN, {"username": agent.email, "password": PASSWORD, "captcha": captcha()})
     assert response.status_code == 429 and "Connexion temporairement bloquée" in response.content.decode()

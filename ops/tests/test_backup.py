@@ -1,8 +1,8 @@
-"""Backup and restore (issue 5, item 7): ``manage.py backup`` dumps the database and the stored
-files with a manifest; ``manage.py restore`` puts them back into an empty instance, checking every
+"""Backup and restore (issue 5, item 7), the JSON format (SQLite's, and PostgreSQL's with
+``--format json``; the pg_dump format is tested in test_backup_pg_dump.py): ``manage.py backup``
+dumps the database and the stored files with a manifest; ``manage.py restore`` puts them back into an empty instance, checking every
 checksum; a restored instance holds every DI, message, attachment and account."""
 
-import hashlib
 import json
 import os
 import subprocess
@@ -21,86 +21,12 @@ from accounts.models import User
 from audit.models import Event
 from demo import base as demo
 from downloads.models import DownloadFile
-from establishments.models import Contract, Establishment
 from ops import backup as backup_module
-from support.access import status_counts_for
-from support.models import Attachment, Message, SurveyResponse, Ticket, TicketEvent
+from support.models import Attachment, Message, Ticket
+from testing.backup import fingerprint, json_roundtrip
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
-
-
-def stored_sha256(name):
-    digest = hashlib.sha256()
-    with default_storage.open(name, "rb") as handle:
-        for chunk in iter(lambda: handle.read(65536), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def iso(value):
-    return value.isoformat() if value else None
-
-
-def fingerprint():
-    """What must survive a restore, read field by field; file contents are hashed from the storage.
-    Also run in the restored instance (a subprocess), hence plain JSON-able values."""
-    return {
-        "status_counts": sorted(
-            [u.email, sorted(status_counts_for(u).items())]
-            for u in User.objects.filter(establishment__isnull=False, is_active=True).order_by("email")
-        ),
-        "accounts": [
-            [u.email, u.role, u.establishment.name if u.establishment else None, u.password, u.is_active, u.full_name]
-            for u in User.objects.select_related("establishment").order_by("email")
-        ],
-        "establishments": list(Establishment.objects.order_by("pk").values_list("pk", "name", "finess", "siret")),
-        "contracts": [
-            [c.establishment.name, c.product.name, c.reference, iso(c.start_date), iso(c.end_date)]
-            for c in Contract.objects.select_related("establishment", "product").order_by("pk")
-        ],
-        "dis": [
-            [
-                t.number,
-                t.establishment.name,
-                t.status,
-                t.owner.email if t.owner else None,
-                t.author.email,
-                t.assignee.email if t.assignee else None,
-                t.subject,
-                t.description,
-                t.awaiting_owner,
-                iso(t.created_at),
-                iso(t.last_activity_at),
-                iso(t.closed_at),
-            ]
-            for t in Ticket.objects.select_related("establishment", "owner", "author", "assignee").order_by("number")
-        ],
-        "messages": [
-            [m.ticket.number, m.author.email, m.kind, m.body, iso(m.created_at)]
-            for m in Message.objects.select_related("ticket", "author").order_by("ticket__number", "created_at", "pk")
-        ],
-        "attachments": [
-            [str(a.uuid), a.ticket.number, a.original_name, a.size, a.sha256, stored_sha256(a.file.name)]
-            for a in Attachment.objects.select_related("ticket").order_by("uuid")
-        ],
-        "downloads": [
-            [str(d.uuid), d.name, d.size, d.sha256, stored_sha256(d.file.name)]
-            for d in DownloadFile.objects.order_by("uuid")
-        ],
-        "ticket_events": TicketEvent.objects.count(),
-        "surveys": sorted(
-            [r.ticket.number, sorted(a.rating for a in r.answers.all())]
-            for r in SurveyResponse.objects.select_related("ticket").prefetch_related("answers")
-        ),
-        "security_log": list(
-            Event.objects.exclude(action__startswith="backup_").order_by("pk").values_list("pk", "action", "target")
-        ),
-    }
-
-
-def json_roundtrip(value):
-    return json.loads(json.dumps(value, default=str))
 
 
 # --- A fresh instance, in another process -------------------------------------------------------
@@ -142,7 +68,7 @@ def test_a_populated_instance_restored_into_a_fresh_one_holds_every_di_message_a
     demo.load_all()
     assert Attachment.objects.exists() and DownloadFile.objects.exists() and Message.objects.exists()
     before = json_roundtrip(fingerprint())
-    call_command("backup", str(tmp_path / "sauvegarde"), stdout=StringIO())
+    call_command("backup", str(tmp_path / "sauvegarde"), "--format", "json", stdout=StringIO())
 
     env = {
         **os.environ,
@@ -159,7 +85,7 @@ def test_a_populated_instance_restored_into_a_fresh_one_holds_every_di_message_a
         run(
             [
                 "-c",
-                "import django, json; django.setup(); from ops.tests.test_backup import fingerprint; "
+                "import django, json; django.setup(); from testing.backup import fingerprint; "
                 "print(json.dumps(fingerprint(), default=str))",
             ],
             env,
@@ -185,7 +111,7 @@ def test_a_populated_instance_restored_into_a_fresh_one_holds_every_di_message_a
 def test_the_manifest_counts_the_rows_and_fingerprints_every_stored_file(tmp_path):
     """M10"""
     demo.load_all()
-    manifest = backup_module.backup(tmp_path / "b")
+    manifest = backup_module.backup(tmp_path / "b", method="json")
     assert manifest["counts"]["support.ticket"] == Ticket.objects.count()
     assert manifest["counts"]["accounts.user"] == User.objects.count()
     assert manifest["counts"]["support.attachment"] == Attachment.objects.count()
@@ -207,7 +133,7 @@ def test_a_file_missing_from_the_storage_is_reported_not_fatal(tmp_path):
     demo.load_all()
     lost = Attachment.objects.first()
     default_storage.delete(lost.file.name)
-    manifest = backup_module.backup(tmp_path / "b")
+    manifest = backup_module.backup(tmp_path / "b", method="json")
     assert manifest["missing_files"] == [lost.file.name]
 
 
@@ -228,7 +154,7 @@ def backed_up(tmp_path, settings):
     with transaction.atomic():
         demo.load_all()
         expected = json_roundtrip(fingerprint())
-        backup_module.backup(tmp_path / "b")
+        backup_module.backup(tmp_path / "b", method="json")
         transaction.set_rollback(True)
     for path in sorted(Path(settings.MEDIA_ROOT).rglob("*"), reverse=True):
         path.unlink() if path.is_file() else path.rmdir()

@@ -1,8 +1,9 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 
+from demo.base import DemoRefused, ensure_not_production
 from demo.twofactor import DEMO_TOTP_SECRET, demo_key
 
 
@@ -13,6 +14,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        try:
+            ensure_not_production()
+        except DemoRefused as refusal:
+            raise CommandError(str(refusal)) from None
         totp = TOTP(bytes.fromhex(demo_key()), step=30, digits=6)
         totp.time = time.time()
         left = 30 - int(totp.time) % 30

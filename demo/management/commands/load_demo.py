@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from demo import base as demo
 from demo.twofactor import DEMO_TOTP_SECRET
@@ -13,6 +13,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, if_empty=False, **options):
+        try:
+            demo.ensure_not_production()
+        except demo.DemoRefused as refusal:
+            raise CommandError(str(refusal)) from None
         if if_empty and not demo.is_empty():
             self.stdout.write("La base contient déjà des comptes : données de démonstration non chargées.")
             return

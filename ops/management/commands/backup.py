@@ -11,10 +11,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory", help="dossier de la sauvegarde (nouveau ou vide)")
+        parser.add_argument(
+            "--format",
+            choices=["pg_dump", "json"],
+            default=None,
+            help="pg_dump (par défaut avec PostgreSQL : format personnalisé, compressé) ou json (par défaut avec SQLite)",
+        )
 
-    def handle(self, *args, directory, **options):
+    def handle(self, *args, directory, format=None, **options):
         try:
-            manifest = backup(directory)
+            manifest = backup(directory, method=format)
         except BackupError as error:
             raise CommandError(str(error)) from None
         rows = sum(manifest["counts"].values())

@@ -11,10 +11,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory", help="dossier d'une sauvegarde faite par « backup »")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="tâches parallèles de pg_restore (par défaut : le nombre de cœurs, 4 au plus)",
+        )
 
-    def handle(self, *args, directory, **options):
+    def handle(self, *args, directory, jobs=None, **options):
         try:
-            manifest = restore(directory)
+            manifest = restore(directory, jobs=jobs)
         except BackupError as error:
             raise CommandError(str(error)) from None
         rows = sum(manifest["counts"].values())

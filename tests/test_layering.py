@@ -21,7 +21,9 @@ LAYERS = [
     ("twofactor",),  # the second factor (asks the user model through get_user_model)
     ("accounts",),  # the user (of an establishment), login, password, account requests, « Mon profil »
     ("support", "news"),  # DIs and the desk; the vendor's news
-    ("downloads", "trainings"),  # files under an active contract; trainings
+    # files under an active contract; trainings; replies by e-mail (read the mailbox, post through
+    # support's services, refuse through notifications)
+    ("downloads", "trainings", "inbound"),
     ("collaborators",),  # an establishment's sheet and accounts, the reassignment of their DIs
     ("ops", "demo"),  # backup, restore, purges; the demo data
     ("portal",),  # the page shell: layout, home, menu, errors, help

@@ -43,8 +43,8 @@ class InboundMail(models.Model):
     attempts = models.PositiveSmallIntegerField(_("traitements"), default=0)
     received_at = models.DateTimeField(_("reçu le"), auto_now_add=True)
     processed_at = models.DateTimeField(_("traité le"), null=True, blank=True)
-    # The worker that files the mail in its folder holds this lease: a MOVE is not atomic across
-    # two IMAP sessions, so only one worker moves a mail; another takes over once it has lapsed.
+    # The worker moving the mail to its folder holds this lease meanwhile: a MOVE is not atomic across
+    # two IMAP sessions, so one worker moves a mail at a time; another takes over once it has lapsed.
     filing_until = models.DateTimeField(_("rangement en cours jusqu'au"), null=True, blank=True)
 
     class Meta:

@@ -155,8 +155,8 @@ def _token_of(recipients):
     """The first valid reply token among the recipients; (None, why) when there is none."""
     why = _("Aucune adresse de réponse de l'Espace Clients parmi les destinataires.")
     for address in recipients:
-        if not tokens.is_ours(address):
-            continue
+        if not tokens.is_ours(address) or "+" not in address.split("@")[0]:
+            continue  # another address, or the mailbox itself
         try:
             return tokens.read(address), ""
         except tokens.BadToken:
@@ -293,7 +293,6 @@ def _conclude(mail, decision):
                 "ticket": mail.ticket if to_person else None,
                 "recipient": mail.person if to_person else None,
                 "text": decision.text[:5000],
-                "subject": mail.subject,
             },
             headers={"Auto-Submitted": "auto-replied", "In-Reply-To": mail.message_id, "References": mail.message_id},
         )
@@ -317,8 +316,6 @@ def fetch_replies(limit=None):
 
 
 def _read_folder(box, counts, limit, only=None):
-    from .mailbox import MAILBOX_ERRORS
-
     for head in box.heads(limit):
         key = message_key(head)
         if only is not None and key not in only:
@@ -346,13 +343,12 @@ def _read_folder(box, counts, limit, only=None):
             if mail.status == InboundMail.Status.FAILED
             else settings.INBOUND_PROCESSED_FOLDER
         )
-        if destination != box.current:
-            try:
+        try:
+            if destination != box.current:
                 box.move(head.uid, destination)
-            except MAILBOX_ERRORS:
-                # Concluded already: filed at the next run. The connection may be gone too.
-                InboundMail.objects.filter(pk=mail.pk).update(filing_until=None)
-                raise
+        finally:
+            # Filed (a copy seen later is filed at once), or not (filed at the next run).
+            InboundMail.objects.filter(pk=mail.pk).update(filing_until=None)
         counts[str(mail.status)] += 1
 
 
@@ -360,7 +356,9 @@ FILING_LEASE = timedelta(minutes=10)
 
 
 def _take_filing(mail):
-    """Whether this worker files the mail (moves it to its folder): one worker at a time."""
+    """Whether this worker files the mail (moves it to its folder): one worker at a time, as two
+    MOVEs of one mail in flight in two sessions may both copy it. A worker that dies holding the
+    lease delays the filing by FILING_LEASE at most."""
     now = timezone.now()
     return (
         InboundMail.objects.filter(pk=mail.pk)

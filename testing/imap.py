@@ -1,6 +1,7 @@
 """A real IMAP server for the tests: Debian's Dovecot (``dovecot-imapd``, installed by ``make
 test``) run as an ordinary process with a throwaway configuration, on 127.0.0.1 and free ports
-(plain IMAP and IMAPS with a certificate made for the run), users in a file, mail in a temporary
+(plain IMAP and IMAPS with a certificate made for the run), one password for every user (each name
+a mailbox of its own), mail in a temporary
 folder. Mails are delivered with IMAP APPEND, as a mail server's delivery agent would.
 
 As root, Dovecot's own unprivileged users (``dovecot``, ``dovenull``, created by the package) run
@@ -53,8 +54,8 @@ default_internal_group = {internal_group}
 default_login_user = {login_user}
 first_valid_uid = 1
 passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/users
+  driver = static
+  args = password={password}
 }}
 userdb {{
   driver = static
@@ -97,6 +98,8 @@ class Dovecot:
         self.port = free_port()
         self.tls_port = free_port()
         self.proc = None
+        # One password for every user: each user name is a mailbox of its own (created on login).
+        self.password = uuid.uuid4().hex
 
     @property
     def ca_file(self):
@@ -105,7 +108,6 @@ class Dovecot:
     def start(self):
         for name in ("run", "state", "mail"):
             (self.root / name).mkdir()
-        (self.root / "users").write_text("")
         subprocess.run(  # noqa: S603 (fixed arguments)
             [  # noqa: S607 (Debian's openssl, from the PATH)
                 "openssl",
@@ -137,6 +139,7 @@ class Dovecot:
         group = grp.getgrgid(pwd.getpwnam(internal).pw_gid).gr_name
         config = CONFIG.format(
             root=self.root,
+            password=self.password,
             port=self.port,
             tls_port=self.tls_port,
             internal_user=internal,
@@ -181,13 +184,9 @@ class Dovecot:
                 self.proc.wait()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def add_user(self, name=None, password=None):
-        """A new, empty mailbox; returns (name, password). Dovecot reads the users' file on each login."""
-        name = name or f"boite{uuid.uuid4().hex[:12]}"
-        password = password or uuid.uuid4().hex
-        with open(self.root / "users", "a") as users:
-            users.write(f"{name}:{{PLAIN}}{password}::::::\n")
-        return name, password
+    def add_user(self):
+        """A new, empty mailbox; returns (name, password)."""
+        return f"boite{uuid.uuid4().hex[:12]}", self.password
 
     def url(self, name, password, folder="INBOX", tls=False):
         if tls:

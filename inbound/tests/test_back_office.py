@@ -1,12 +1,16 @@
 """The back office's « Réponses reçues par e-mail »: the mails in error with their reason, and
 « Réessayer », which reads them again from the error folder."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import Event
 from inbound import services
 from inbound.models import InboundMail
+from ops.maintenance import purge_expired_data
 from support import services as support_services
 from support.models import Message
 from testing.imap import compose_reply
@@ -93,3 +97,16 @@ def test_retry_leaves_the_mails_not_in_error_alone(client, vendor_admin, reply_m
     assert services.inbound_mail_retry([done], acting_user=vendor_admin) == 0
     done.refresh_from_db()
     assert done.status == InboundMail.Status.PROCESSED
+
+
+def test_the_records_of_read_mails_are_purged_with_the_emails_but_not_those_in_error(settings):
+    """M12.4: the daily purge drops the records past RETENTION_EMAIL_DAYS, keeps those in error"""
+    settings.RETENTION_EMAIL_DAYS = 30
+    old = services.inbound_mail_claim("<old@x>")
+    InboundMail.objects.filter(pk=old.pk).update(status=InboundMail.Status.PROCESSED)
+    failed = services.inbound_mail_fail(services.inbound_mail_claim("<failed@x>"), "Motif")
+    recent = services.inbound_mail_claim("<recent@x>")
+    InboundMail.objects.filter(pk=recent.pk).update(status=InboundMail.Status.IGNORED)
+    InboundMail.objects.filter(pk__in=[old.pk, failed.pk]).update(received_at=timezone.now() - timedelta(days=31))
+    assert purge_expired_data()["replies"] == 1
+    assert set(InboundMail.objects.values_list("message_id", flat=True)) == {"<failed@x>", "<recent@x>"}

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import Event
@@ -388,3 +390,20 @@ def test_a_former_owner_cannot_answer_after_the_di_was_reassigned(
     assert thread(ticket) == before
     (told,) = mail.outbox
     assert told.to == [agent.email] and "n'est pas possible sur la DI" in told.body
+
+
+def test_markup_typed_in_a_plain_text_reply_stays_text_on_the_pages_and_in_the_emails(
+    reply_mailbox, fetch, ticket, answer, agent, support
+):
+    """M12.3 M10: a plain-text reply is kept as typed, escaped wherever it is shown"""
+    typed = '<script>alert("x")</script> <b>gras</b>'
+    reply_mailbox.deliver(compose_reply(answer, typed))
+    assert fetch() == {"processed": 1}
+    assert Message.objects.filter(ticket=ticket, author=agent).last().body == typed
+    desk = Client()
+    desk.force_login(support)
+    page = desk.get(reverse("desk:detail", args=[ticket.number])).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    (notified,) = mail.outbox
+    html = notified.alternatives[0].content
+    assert "<script>alert" not in html and "&lt;script&gt;" in html

@@ -9,8 +9,9 @@ import ssl
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools import AND, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError, MailboxFolderCreateError
+from imap_tools.query import Header
 
 logger = logging.getLogger(__name__)
 
@@ -65,14 +66,25 @@ def open_mailbox(url=None):
                 box.logout()
 
 
+SYNTHETIC_SUFFIX = "@sans-message-id.invalid>"
+
+
+def _quietly(read, default=""):
+    """A header as imap-tools reads it; a malformed one must not stop the listing."""
+    try:
+        return read()
+    except Exception:  # imap-tools' own parsing of a broken header
+        return default
+
+
 def message_key(head):
     """What identifies a mail: its Message-ID, or a digest of its headers when it has none."""
-    values = head.headers.get("message-id") or ()
+    values = _quietly(lambda: head.headers.get("message-id"), ()) or ()
     message_id = " ".join(values[0].split()) if values else ""
     if message_id and len(message_id) <= 255:
         return message_id
     digest = hashlib.sha256(message_id.encode() if message_id else head.obj.as_bytes()).hexdigest()
-    return f"<sha256-{digest}@sans-message-id.invalid>"
+    return f"<sha256-{digest}{SYNTHETIC_SUFFIX}"
 
 
 class Mailbox:
@@ -85,9 +97,24 @@ class Mailbox:
         self.box.folder.set(folder)
         self.current = folder
 
-    def heads(self, limit):
-        """The mails of the current folder, oldest first: headers, UID and size only."""
-        return list(self.box.fetch("ALL", headers_only=True, mark_seen=False, bulk=50, limit=limit))
+    def heads(self, limit, message_ids=None):
+        """The mails of the current folder, oldest first: headers, UID and size only; only those of
+        ``message_ids`` (searched on the server) when given, unless one is a digest of ours."""
+        if message_ids is None or any(key.endswith(SYNTHETIC_SUFFIX) for key in message_ids):
+            return list(self.box.fetch("ALL", headers_only=True, mark_seen=False, bulk=50, limit=limit))
+        heads = []
+        for message_id in sorted(message_ids)[:limit]:
+            criteria = AND(header=Header("Message-ID", message_id))
+            heads.extend(self.box.fetch(criteria, charset=None, headers_only=True, mark_seen=False))
+        return heads
+
+    @staticmethod
+    def sender(head):
+        return _quietly(lambda: head.from_)
+
+    @staticmethod
+    def subject(head):
+        return _quietly(lambda: head.subject)
 
     def raw(self, uid):
         """The whole mail, as the server holds it; None if it is gone (moved by another worker)."""

@@ -109,14 +109,15 @@ def inbound_mail_process(mail, raw):
 def inbound_mail_retry(mails, *, acting_user):
     """« Réessayer »: the mails in error are read again at the next run (from the failed folder)."""
     with transaction.atomic():
-        pks = list(
+        failed = dict(
             InboundMail.objects.select_for_update()
             .filter(pk__in=[m.pk for m in mails], status=InboundMail.Status.FAILED)
-            .values_list("pk", flat=True)
+            .values_list("pk", "message_id")
         )
+        pks = list(failed)
         InboundMail.objects.filter(pk__in=pks).update(status=InboundMail.Status.RETRY, filing_until=None)
-        for pk in pks:
-            record("inbound_mail_retried", actor=acting_user, target=InboundMail.objects.get(pk=pk).message_id)
+        for message_id in failed.values():
+            record("inbound_mail_retried", actor=acting_user, target=message_id)
         if pks and tokens.enabled():
             transaction.on_commit(_schedule_fetch, robust=True)
     return len(pks)
@@ -316,11 +317,11 @@ def fetch_replies(limit=None):
 
 
 def _read_folder(box, counts, limit, only=None):
-    for head in box.heads(limit):
+    for head in box.heads(limit, message_ids=only):
         key = message_key(head)
         if only is not None and key not in only:
             continue
-        mail = inbound_mail_claim(key, sender=head.from_, subject=head.subject, size=head.size_rfc822)
+        mail = inbound_mail_claim(key, sender=box.sender(head), subject=box.subject(head), size=head.size_rfc822)
         if mail.status in CLAIMABLE:
             if head.size_rfc822 > settings.INBOUND_MAX_MESSAGE_SIZE:
                 mail = inbound_mail_fail(

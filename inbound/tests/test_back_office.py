@@ -110,3 +110,25 @@ def test_the_records_of_read_mails_are_purged_with_the_emails_but_not_those_in_e
     InboundMail.objects.filter(pk__in=[old.pk, failed.pk]).update(received_at=timezone.now() - timedelta(days=31))
     assert purge_expired_data()["replies"] == 1
     assert set(InboundMail.objects.values_list("message_id", flat=True)) == {"<failed@x>", "<recent@x>"}
+
+
+def test_a_mail_without_message_id_is_known_by_a_digest_and_can_be_retried(
+    reply_mailbox, fetch, answer, ticket, agent, vendor_admin, monkeypatch
+):
+    """M12.4: no Message-ID: recorded by a digest of its headers, set aside, retried, added once"""
+    reply = compose_reply(answer, "Sans Message-ID.")
+    del reply["Message-ID"]
+    reply_mailbox.deliver(reply)
+    with monkeypatch.context() as patch:
+        patch.setattr(support_services, "ticket_post_message", lambda *a, **k: 1 / 0)
+        assert fetch() == {"failed": 1}
+    row = InboundMail.objects.get()
+    assert row.message_id.startswith("<sha256-") and row.message_id.endswith("@sans-message-id.invalid>")
+
+    services.inbound_mail_retry([row], acting_user=vendor_admin)
+    assert fetch() == {"processed": 1}
+    assert fetch() == {}
+    assert list(Message.objects.filter(ticket=ticket, author=agent).values_list("body", flat=True)) == [
+        "Sans Message-ID."
+    ]
+    assert reply_mailbox.count("Traites") == 1 and reply_mailbox.count("Erreurs") == 0

@@ -80,7 +80,7 @@ def _quietly(read, default=""):
 def message_key(head):
     """What identifies a mail: its Message-ID, or a digest of its headers when it has none."""
     values = _quietly(lambda: head.headers.get("message-id"), ()) or ()
-    message_id = " ".join(values[0].split()) if values else ""
+    message_id = "".join(ch for ch in values[0] if ch.isprintable() and not ch.isspace()) if values else ""
     if message_id and len(message_id) <= 255:
         return message_id
     digest = hashlib.sha256(message_id.encode() if message_id else head.obj.as_bytes()).hexdigest()

@@ -247,7 +247,8 @@ def body_text(message):
         raise Unreadable(f"Jeu de caractères inconnu ({charset[:40]}).") from exc
     except Exception as exc:
         raise Unreadable(f"Texte illisible ({type(exc).__name__}).") from exc
-    content = content.replace("\r\n", "\n").replace("\r", "\n")
+    # No NUL (the portal's forms refuse it, PostgreSQL's text cannot hold it), one kind of line end.
+    content = content.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     if part.get_content_subtype() == "html":
         content, active = text_of_html(content)
         if active:

@@ -21,7 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -68,9 +68,14 @@ def inbound_mail_claim(message_id, *, sender="", subject="", size=0):
     """The row of a mail, created the first time it is seen (the Message-ID is unique)."""
     mail, _created = InboundMail.objects.get_or_create(
         message_id=message_id[:255],
-        defaults={"sender": sender[:254], "subject": " ".join(subject.split())[:250], "size": size},
+        defaults={"sender": _printable(sender)[:254], "subject": _printable(subject)[:250], "size": size},
     )
     return mail
+
+
+def _printable(text):
+    """One line of printable text (a header may carry control characters, NUL included)."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text or "").split())
 
 
 def inbound_mail_fail(mail, reason):
@@ -97,8 +102,8 @@ def inbound_mail_process(mail, raw):
             mail.attempts += 1
             decision = _decide(mail, raw)
             _conclude(mail, decision)
-    except DatabaseError:
-        raise  # the database is down: the mail stays where it is, read again next time
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable: the mail stays where it is, read again next time
     except Exception as exc:  # a defect of ours must not block the mailbox: set aside, retried later
         logger.exception("Inbound mail %s: unexpected error", mail.message_id)
         return inbound_mail_fail(mail, f"Erreur inattendue : {type(exc).__name__}: {exc}")
@@ -187,8 +192,8 @@ def _decide(mail, raw):
         sender = parsing.sender(message)
     except parsing.Unreadable as exc:
         return _failed(str(exc))
-    mail.sender = sender[:254]
-    mail.subject = parsing.header(message, "Subject")[:250]
+    mail.sender = _printable(sender)[:254]
+    mail.subject = _printable(parsing.header(message, "Subject"))[:250]
 
     if tokens.is_ours(sender) or sender.lower() in _own_addresses():
         return _ignored(_("Envoyé par l'Espace Clients lui-même (boucle évitée)."))

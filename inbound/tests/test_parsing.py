@@ -245,3 +245,9 @@ def test_attachments_are_the_attached_files_not_the_body_nor_the_signature_logo(
     ]
     assert found[0].content == b"%PDF-1.4 capture"
     assert parsing.body_text(parsed).strip() == "Ci-joint la capture."
+
+
+def test_nul_characters_are_removed_from_the_text():
+    """M12.5: no NUL reaches a DI (PostgreSQL's text cannot hold it; the portal's forms refuse it)"""
+    raw = b"From: a@alpha.example\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTexte\x00 avec NUL\r\n"
+    assert parsing.body_text(parsing.parse(raw)).strip() == "Texte avec NUL"

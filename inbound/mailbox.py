@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from imap_tools import AND, MailBox, MailBoxStartTls, MailBoxUnencrypted
-from imap_tools.errors import ImapToolsError, MailboxFolderCreateError
+from imap_tools.errors import ImapToolsError, MailboxFolderCreateError, MailboxMoveError
 from imap_tools.query import Header
 
 logger = logging.getLogger(__name__)
@@ -127,5 +127,18 @@ class Mailbox:
         return None
 
     def move(self, uid, folder):
-        """Moves one mail (MOVE when the server has it). A mail another worker moved first is no error."""
-        self.box.move(uid, folder)
+        """Moves one mail (MOVE when the server has it); returns whether this session moved it. A
+        mail another worker moved first is no error: the server answers NO [EXPUNGEISSUED] (RFC
+        5530), or OK without the COPYUID (RFC 4315) of a mail moved."""
+        client = self.box.client
+        client.untagged_responses.pop("COPYUID", None)
+        try:
+            self.box.move(uid, folder)
+        except MailboxMoveError:
+            client.noop()  # hear of the other sessions' expunges
+            if uid in self.box.uids(AND(uid=uid)):
+                raise  # still here: a real failure
+            return False
+        if "UIDPLUS" in client.capabilities:
+            return client.untagged_responses.pop("COPYUID", None) is not None
+        return True

@@ -350,12 +350,12 @@ def _read_folder(box, counts, limit, only=None):
             else settings.INBOUND_PROCESSED_FOLDER
         )
         try:
-            if destination != box.current:
-                box.move(head.uid, destination)
+            filed = destination == box.current or box.move(head.uid, destination)
         finally:
             # Filed (a copy seen later is filed at once), or not (filed at the next run).
             InboundMail.objects.filter(pk=mail.pk).update(filing_until=None)
-        counts[str(mail.status)] += 1
+        if filed:  # else another worker had moved it: it counts there
+            counts[str(mail.status)] += 1
 
 
 FILING_LEASE = timedelta(minutes=10)

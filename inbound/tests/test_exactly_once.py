@@ -108,3 +108,19 @@ def test_two_workers_reading_at_once_add_each_reply_exactly_once(reply_mailbox, 
     assert sorted(reply_mailbox.message_ids(PROCESSED)) == sorted(r["Message-ID"] for r in replies)
     assert reply_mailbox.count("INBOX") == 0
     assert InboundMail.objects.filter(status=InboundMail.Status.PROCESSED, attempts=1).count() == 12
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("heard", [False, True], ids=["expunge-unheard", "expunge-heard"])
+def test_a_mail_another_session_moved_first_is_no_error(reply_mailbox, answer, heard):
+    """M12.4: two sessions move the same mail one after the other: one copy filed, no error, and
+    only the first says it moved it (NO [EXPUNGEISSUED], or OK without COPYUID, for the second)"""
+    reply = compose_reply(answer, "Déplacée deux fois.")
+    reply_mailbox.deliver(reply)
+    with mailbox.open_mailbox() as first, mailbox.open_mailbox() as second:
+        (head,) = second.heads(10)
+        assert first.move(head.uid, PROCESSED) is True
+        if heard:
+            second.box.client.noop()
+        assert second.move(head.uid, PROCESSED) is False
+    assert reply_mailbox.message_ids(PROCESSED) == [reply["Message-ID"]] and reply_mailbox.count("INBOX") == 0

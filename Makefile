@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 ADDRESS ?= 127.0.0.1:8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format demo chromium nginx clean bench wrk loadtest
+.PHONY: run test lint format demo chromium nginx dovecot clean bench wrk loadtest
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,9 @@ run: $(VENV)/.runtime
 	$(PY) manage.py load_demo --if-empty
 	$(PY) manage.py runserver $(ADDRESS)
 
-## Run the whole test suite (installs Debian's Chromium for the browser tests and Debian's nginx for
-## the reverse-proxy test when missing)
-test: $(VENV)/.dev chromium nginx
+## Run the whole test suite (installs, when missing, Debian's Chromium for the browser tests, Debian's
+## nginx for the reverse-proxy test and Dovecot, the IMAP server the replies by e-mail are read from)
+test: $(VENV)/.dev chromium nginx dovecot
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## The benchmark (docs/performance.md): a million DIs in the PostgreSQL of DATABASE_URL (kept between
@@ -67,6 +67,13 @@ nginx:
 	  own=; [ -e /usr/sbin/policy-rc.d ] || { own=1; printf '#!/bin/sh\nexit 101\n' | $$SUDO tee /usr/sbin/policy-rc.d >/dev/null; $$SUDO chmod 755 /usr/sbin/policy-rc.d; }; \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
 	  status=$$?; [ -z "$$own" ] || $$SUDO rm -f /usr/sbin/policy-rc.d; exit $$status; }
+
+# Only the binaries: the tests run it as an ordinary process with a throwaway configuration
+# (testing/imap.py); the package's own service is not needed.
+dovecot:
+	@command -v dovecot >/dev/null 2>&1 || test -x /usr/sbin/dovecot || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; }
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -10,4 +10,5 @@ pytest_plugins = [
     "testing.personas",
     "testing.clients",
     "testing.browser",
+    "testing.imap",
 ]

@@ -28,6 +28,8 @@ LABELS = {
     "account_created_by_training": _("Compte créé après une formation"),
     "training_validated": _("Formation validée"),
     "ticket_reassigned": _("DI réaffectée"),
+    "reply_by_email_refused": _("Réponse par e-mail refusée (autre expéditeur)"),
+    "inbound_mail_retried": _("Réponse par e-mail relancée (back office)"),
     "tickets_reassigned": _("DIs réaffectées"),
     "download": _("Téléchargement"),
     "attachment_download": _("Téléchargement d’une pièce jointe"),

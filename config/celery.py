@@ -13,6 +13,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "deliver-pending-emails": {"task": "notifications.deliver_pending_emails", "schedule": 60.0},
+    # Does nothing unless INBOUND_IMAP_URL is set (replies by e-mail are off by default).
+    "fetch-replies": {
+        "task": "inbound.fetch_replies",
+        "schedule": float(os.environ.get("INBOUND_FETCH_INTERVAL", "60")),
+        "options": {"expires": 300},
+    },
     "close-expired-dis": {"task": "support.close_expired_dis", "schedule": 3600.0},
     "purge-expired-data": {"task": "ops.purge_expired_data", "schedule": crontab(hour=3, minute=17)},
     "refresh-recent-report-months": {"task": "reports.refresh_recent_months", "schedule": crontab(hour=2, minute=41)},

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "downloads",
     "trainings",
     "collaborators",
+    "inbound",
     "twofactor",  # after django_otp's plugins: replaces their back-office pages
     "ops",
     "demo",
@@ -414,6 +415,44 @@ LATE_DIGEST_HOUR = _env("LATE_DIGEST_HOUR", int, 8)
 # whose DIs changed, refreshed every REPORTS_REFRESH_MINUTES).
 REPORTS_RECENT_MONTHS = _env("REPORTS_RECENT_MONTHS", int, 3)
 REPORTS_REFRESH_MINUTES = _env("REPORTS_REFRESH_MINUTES", int, 10)
+# --- Replies by e-mail (inbound) ------------------------------------------------------------
+# Off unless INBOUND_IMAP_URL is set: then each e-mail about a DI carries a Reply-To of its own,
+# « support+<jeton>@domaine » on INBOUND_REPLY_ADDRESS, and the mailbox is read over IMAP
+# (imaps://user:password@host:993/INBOX) by Celery beat and `manage.py fetch_replies`.
+INBOUND_IMAP_URL = _env("INBOUND_IMAP_URL", str, "")
+INBOUND_REPLY_ADDRESS = _env("INBOUND_REPLY_ADDRESS", str, "")
+if INBOUND_IMAP_URL:
+    if not INBOUND_IMAP_URL.startswith(("imaps://", "imap://", "imap+starttls://")):
+        raise ImproperlyConfigured(
+            "La variable d'environnement INBOUND_IMAP_URL doit commencer par imaps://, imap+starttls:// ou imap://."
+        )
+    if "@" not in INBOUND_REPLY_ADDRESS or "+" in INBOUND_REPLY_ADDRESS.split("@")[0]:
+        raise ImproperlyConfigured(
+            "La variable d'environnement INBOUND_REPLY_ADDRESS est obligatoire avec INBOUND_IMAP_URL : "
+            "l'adresse de la boîte, sans « + » (par exemple support@cegape.fr)."
+        )
+# The HMAC key of the reply addresses, a secret of its own (rotating it voids the addresses sent).
+INBOUND_TOKEN_KEY = _env("INBOUND_TOKEN_KEY", str, "")
+if INBOUND_IMAP_URL and PRODUCTION and len(INBOUND_TOKEN_KEY) < 32:
+    raise ImproperlyConfigured(
+        "La variable d'environnement INBOUND_TOKEN_KEY (32 caractères au moins) est obligatoire en production "
+        "quand INBOUND_IMAP_URL est défini."
+    )
+# A reply address stays valid this many days after its DI is closed or cancelled.
+INBOUND_TOKEN_DAYS_AFTER_CLOSE = _env("INBOUND_TOKEN_DAYS_AFTER_CLOSE", int, 30)
+INBOUND_PROCESSED_FOLDER = _env("INBOUND_PROCESSED_FOLDER", str, "Traites")
+INBOUND_FAILED_FOLDER = _env("INBOUND_FAILED_FOLDER", str, "Erreurs")
+INBOUND_MAX_MESSAGE_SIZE = _env("INBOUND_MAX_MESSAGE_SIZE", int, 20 * 1024 * 1024)
+INBOUND_MAX_BODY_CHARS = _env("INBOUND_MAX_BODY_CHARS", int, 50_000)
+INBOUND_FETCH_INTERVAL = _env("INBOUND_FETCH_INTERVAL", int, 60)  # seconds between two readings (Celery beat)
+INBOUND_FETCH_BATCH = _env("INBOUND_FETCH_BATCH", int, 200)  # mails read per run at most
+INBOUND_IMAP_TIMEOUT = _env("INBOUND_IMAP_TIMEOUT", int, 30)
+# imaps:// checks the server's certificate against the system's authorities, or this file (a
+# private authority). The name checked is the URL's host.
+INBOUND_IMAP_CA_FILE = _env("INBOUND_IMAP_CA_FILE", str, "")
+# The authserv-id of the Authentication-Results header your own mail server adds (RFC 8601), e.g.
+# « mx.cegape.fr »: when set, a reply that this server marks dmarc=fail is taken for a forged From.
+INBOUND_AUTHSERV_ID = _env("INBOUND_AUTHSERV_ID", str, "")
 
 # --- Data retention (days) -----------------------------------------------------------------
 RETENTION_EMAIL_DAYS = _env("RETENTION_EMAIL_DAYS", int, 90)

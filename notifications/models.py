@@ -16,6 +16,10 @@ class OutgoingEmail(models.Model):
     body_text = models.TextField(_("texte"))
     body_html = models.TextField(_("HTML"), blank=True)
     template = models.CharField(_("modèle"), max_length=100)
+    # The address a reply goes to, when the recipient may answer by e-mail (one per recipient).
+    reply_to = models.CharField(_("adresse de réponse"), max_length=254, blank=True)
+    # Extra headers of this e-mail (In-Reply-To, Auto-Submitted…).
+    headers = models.JSONField(_("en-têtes"), default=dict, blank=True)
     status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)

@@ -6,6 +6,11 @@ the same e-mail to a team, rendered once). After the commit
 the row is delivered: in-process in the embedded default, by the Celery worker in production.
 A failure leaves the row pending with a later ``next_attempt_at``: ``email_deliver_pending``
 (run periodically) retries it.
+
+A recipient who may answer by e-mail gets a ``reply_to`` address of their own (see
+``notifications.replies``): the templates then say « Vous pouvez répondre directement à ce
+message » (``reply_by_email`` in their context) instead of « Merci de ne pas y répondre ». Every
+e-mail carries ``Auto-Submitted: auto-generated`` (RFC 3834): well-behaved responders do not answer it.
 """
 
 import logging
@@ -39,19 +44,35 @@ def _render(name, context):
     )
 
 
-def email_queue(name, *, to, context):
-    """Queue one e-mail to one address."""
-    return email_queue_many(name, to=[to], context=context)[0]
+def email_queue(name, *, to, context, reply_to="", headers=None):
+    """Queue one e-mail to one address (``reply_to``: where the recipient's answer goes, if anywhere)."""
+    return email_queue_many(name, to=[to], context=context, reply_to={to: reply_to}, headers=headers)[0]
 
 
-def email_queue_many(name, *, to, context):
-    """Queue the same e-mail to several addresses (a team): rendered once, written in one INSERT,
-    handed to the worker as one job. Returns the rows."""
-    subject, body_text, body_html = _render(name, context)
-    emails = OutgoingEmail.objects.bulk_create(
-        OutgoingEmail(to=address, subject=subject, body_text=body_text, body_html=body_html, template=name)
-        for address in to
-    )
+def email_queue_many(name, *, to, context, reply_to=None, headers=None):
+    """Queue the same e-mail to several addresses (a team): rendered once (twice when only some
+    recipients may answer by e-mail), written in one INSERT, handed to the worker as one job.
+    ``reply_to`` maps an address to its own reply address. Returns the rows, in the order of ``to``."""
+    reply_to = {address: value for address, value in (reply_to or {}).items() if value}
+    rendered = {}
+    rows = []
+    for address in to:
+        can_reply = address in reply_to
+        if can_reply not in rendered:
+            rendered[can_reply] = _render(name, {**context, "reply_by_email": can_reply})
+        subject, body_text, body_html = rendered[can_reply]
+        rows.append(
+            OutgoingEmail(
+                to=address,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+                template=name,
+                reply_to=reply_to.get(address, ""),
+                headers=dict(headers or {}),
+            )
+        )
+    emails = OutgoingEmail.objects.bulk_create(rows)
     ids = [email.pk for email in emails]
     # robust: a broker or mail server that is down must not turn the committed change into an
     # error page; the rows stay pending and ``email_deliver_pending`` sends them later.
@@ -123,7 +144,12 @@ def email_deliver(email_id):
     if email is None:
         return False
     message = EmailMultiAlternatives(
-        subject=email.subject, body=email.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to]
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        reply_to=[email.reply_to] if email.reply_to else None,
+        headers={"Auto-Submitted": "auto-generated", **email.headers},
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")

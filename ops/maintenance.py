@@ -12,6 +12,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from audit.models import Event
+from inbound.models import InboundMail
 from notifications.models import OutgoingEmail
 
 
@@ -22,6 +23,12 @@ def purge_expired_data(now=None):
     email_cutoff = now - timedelta(days=settings.RETENTION_EMAIL_DAYS)
     counts["emails"] = OutgoingEmail.objects.filter(
         status__in=[OutgoingEmail.Status.SENT, OutgoingEmail.Status.FAILED], created_at__lt=email_cutoff
+    ).delete()[0]
+    # Replies read by e-mail: their record (sender, subject) goes with the e-mails; those in error
+    # stay until someone retries or the mailbox's own folder is cleared.
+    counts["replies"] = InboundMail.objects.filter(
+        status__in=[InboundMail.Status.PROCESSED, InboundMail.Status.REFUSED, InboundMail.Status.IGNORED],
+        received_at__lt=email_cutoff,
     ).delete()[0]
     counts["events"] = Event.objects.filter(
         created_at__lt=now - timedelta(days=settings.RETENTION_AUDIT_DAYS)

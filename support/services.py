@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from audit.services import record
+from notifications.replies import reply_address
 from notifications.services import email_queue, email_queue_many
 
 from . import workflow
@@ -127,10 +128,19 @@ def _notify(name, recipients, ticket, **context):
     if context.get("message") is not None:
         prefetch_related_objects([context["message"]], "attachments")
     people = list({r.email: r for r in recipients if r is not None and r.is_active}.values())
+    # Each person may answer by e-mail, at an address of their own for this DI (when inbound is on).
+    reply_to = {person.email: reply_address(ticket, person) for person in people}
     if len(people) == 1:  # one person: greeted by name
-        email_queue(name, to=people[0].email, context={"ticket": ticket, "recipient": people[0], **context})
+        email_queue(
+            name,
+            to=people[0].email,
+            context={"ticket": ticket, "recipient": people[0], **context},
+            reply_to=reply_to[people[0].email],
+        )
     elif people:  # a team: one e-mail rendered once, « Bonjour, »
-        email_queue_many(name, to=[person.email for person in people], context={"ticket": ticket, **context})
+        email_queue_many(
+            name, to=[person.email for person in people], context={"ticket": ticket, **context}, reply_to=reply_to
+        )
 
 
 def _notify_support(name, ticket, **context):

@@ -8,6 +8,8 @@
 - ``downloads``: files published through the services; a contract ended.
 - ``twofactor``: an enrolled account, the code its app shows, the two login steps.
 - ``browser``: Chromium's launch, a session handed to the browser, axe-core, CSP and console watch.
+- ``imap``: a real IMAP server (Dovecot) on loopback, a fresh mailbox per test, a reply composed
+  from a sent notification.
 - ``world``: the world of the access matrix.
 
 The root ``conftest.py`` registers the modules that define fixtures (``pytest_plugins``).

@@ -31,6 +31,7 @@ from collaborators import services as collaborator_services
 from downloads.models import DownloadFile
 from downloads.services import download_file_publish, download_record
 from establishments.models import Contract, Establishment, Product, ServiceLevel
+from inbound.services import inbound_mail_claim, inbound_mail_fail
 from news.models import NewsItem
 from support import services as support_services
 from support.models import SurveyQuestion, Ticket
@@ -320,6 +321,10 @@ def _back_office_objects(world, products, vendor):
     NewsItem.objects.create(title="Nouvelle version", body="Disponible", published_at=timezone.now() - timedelta(1))
     download_record(world.files["common"], acting_user=world.vendor["vendor_admin"])
     Group.objects.create(name="Groupe matrice")
+    inbound_mail_fail(
+        inbound_mail_claim("<matrice@ailleurs.example>", sender="inconnu@ailleurs.example", subject="Réponse"),
+        "Aucune adresse de réponse de l'Espace Clients parmi les destinataires.",
+    )
     if apps.is_installed("axes"):
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 

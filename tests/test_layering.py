@@ -24,8 +24,10 @@ LAYERS = [
     ("twofactor",),  # the second factor (asks the user model through get_user_model)
     ("accounts",),  # the user (of an establishment), login, password, account requests, « Mon profil »
     ("support", "news"),  # DIs and the desk; the vendor's news
-    # Files under an active contract; trainings; the service-level reports (computed from the DIs).
-    ("downloads", "trainings", "reports"),
+    # Files under an active contract; trainings; the service-level reports (computed from the DIs);
+    # replies by e-mail (read the mailbox, post through support's services, refuse through
+    # notifications).
+    ("downloads", "trainings", "reports", "inbound"),
     ("collaborators",),  # an establishment's sheet and accounts, the reassignment of their DIs
     ("ops", "demo"),  # backup, restore, purges; the demo data
     ("portal",),  # the page shell: layout, home, menu, errors, help

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "portal",
     "support",
     "downloads",
+    "knowledge",
     "trainings",
     "collaborators",
     "twofactor",  # after django_otp's plugins: replaces their back-office pages

@@ -35,8 +35,17 @@ def menu_for(user, path):
     if user.is_vendor:
         entries.append(Entry(_("Guichet support"), reverse("desk:list")))
         entries.append(Entry(_("Satisfaction"), reverse("desk:satisfaction")))
+        entries.append(Entry(_("Rapport de la base de connaissances"), reverse("knowledge:report")))
     entries.append(Entry(_("Téléchargements"), reverse("downloads:list")))
-    entries.append(Entry(_("Aide"), reverse("portal:help")))
+    entries.append(
+        Entry(
+            _("Aide"),
+            children=[
+                Entry(_("Guide d'utilisation"), reverse("portal:help")),
+                Entry(_("Base de connaissances"), reverse("knowledge:index")),
+            ],
+        )
+    )
     if user.is_vendor_admin:
         entries.append(Entry(_("Back office"), reverse("admin:index")))
     entries.append(

@@ -21,7 +21,10 @@ LAYERS = [
     ("twofactor",),  # the second factor (asks the user model through get_user_model)
     ("accounts",),  # the user (of an establishment), login, password, account requests, « Mon profil »
     ("support", "news"),  # DIs and the desk; the vendor's news
-    ("downloads", "trainings"),  # files under an active contract; trainings
+    # Files under an active contract; trainings; the knowledge base (articles gated like downloads,
+    # suggested while a DI is typed, linked from the desk's replies, drafted from closed DIs: it
+    # reads DIs and messages, so it sits above support, whose templates name its URLs only).
+    ("downloads", "trainings", "knowledge"),
     ("collaborators",),  # an establishment's sheet and accounts, the reassignment of their DIs
     ("ops", "demo"),  # backup, restore, purges; the demo data
     ("portal",),  # the page shell: layout, home, menu, errors, help

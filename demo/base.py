@@ -633,9 +633,9 @@ def _load_tickets(stories):
 @transaction.atomic
 def load_all():
     """Every app's demo data, in dependency order. Idempotent."""
-    from . import collaborators, downloads, trainings, twofactor
+    from . import collaborators, downloads, knowledge, trainings, twofactor
 
     result = load()
-    for extra in (collaborators.load(), downloads.load(), trainings.load(), twofactor.load()):
+    for extra in (collaborators.load(), downloads.load(), trainings.load(), twofactor.load(), knowledge.load()):
         result.update(extra or {})
     return result

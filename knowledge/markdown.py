@@ -70,13 +70,16 @@ def render(body):
     )
 
 
-MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|^\s{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])\s+|[*_`~|\[\]#>]+", re.M)
+# Images and link targets, line prefixes (headings, quotes, lists) and table rules: a space;
+# emphasis, code and brackets: nothing.
+MARKUP_BLOCKS = re.compile(r"^[\s:|-]+$|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|^\s{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])\s+|\|", re.M)
+MARKUP_INLINE = re.compile(r"[*_`~\[\]]+")
 
 
 def excerpt(body, length=180):
     """The beginning of an article's text without its markup (images and link targets dropped),
     cut on a word: what lists show under a title. Cheap: no parsing."""
-    text = " ".join(MARKUP.sub(" ", (body or "")[: length * 3]).split())
+    text = " ".join(MARKUP_INLINE.sub("", MARKUP_BLOCKS.sub(" ", (body or "")[: length * 3])).split())
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0] + " …"

@@ -35,7 +35,6 @@ def log(*lines):
     return ("\n".join(lines) + "\n").encode()
 
 
-
 def text(*lines):
     """A text file with Windows line endings, as the vendor's release notes are written."""
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")

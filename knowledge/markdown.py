@@ -72,7 +72,9 @@ def render(body):
 
 # Images and link targets, line prefixes (headings, quotes, lists) and table rules: a space;
 # emphasis, code and brackets: nothing.
-MARKUP_BLOCKS = re.compile(r"^[\s:|-]+$|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|^\s{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])\s+|\|", re.M)
+MARKUP_BLOCKS = re.compile(
+    r"^[\s:|-]+$|!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|^\s{0,3}(?:#{1,6}|>|[-*+]|\d+[.)])\s+|\|", re.M
+)
 MARKUP_INLINE = re.compile(r"[*_`~\[\]]+")
 
 

@@ -14,7 +14,7 @@ words dropped), so both agree on what a query means:
   prefix (it is being typed); an article must hold at least half of the words.
 
 Both rank the same way: each word found in the title counts 3, elsewhere 1; then the newest
-first. The words reach PostgreSQL only as bound parameters, and only made of ``[a-z0-9]``.
+first. The words reach PostgreSQL only as bound parameters, and only made of ``[a-z0-9.-]``.
 """
 
 import re
@@ -186,7 +186,9 @@ STOP_WORDS = frozenset(
         "eussent",
     ]
 )
-WORD = re.compile(r"[a-z0-9]+")
+# Dotted words (« 2026.4 », « S21.G00.40.008 », « net-entreprises.fr ») are one word each, as
+# PostgreSQL's parser reads a version, a file or a host name.
+WORD = re.compile(r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+|[a-z0-9]+")
 LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 MAX_WORDS = 12  # a query's first words; a pasted paragraph is not a query
 PREFIX_MIN = 3  # the word being typed is a prefix only from three letters on
@@ -207,8 +209,9 @@ def words(text):
 
 
 def stem(word):
-    # PostgreSQL's french configuration maps words with digits to the ``simple`` dictionary.
-    return word if any(ch.isdigit() for ch in word) else _stemmer.stemWord(word)
+    # PostgreSQL's french configuration maps words with digits, versions, files and host names to
+    # the ``simple`` dictionary: kept as they are.
+    return word if "." in word or any(ch.isdigit() for ch in word) else _stemmer.stemWord(word)
 
 
 def stems_text(text):

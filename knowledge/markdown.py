@@ -4,7 +4,7 @@ markdown-it-py renders CommonMark (tables and strikethrough on) with raw HTML of
 an article is shown as text. nh3 (Ammonia) then sanitises the result, whatever the parser did:
 an allow-list of tags and attributes, links only to http(s), mailto and the portal's own paths,
 images only from the portal's own article files (nothing loaded from elsewhere: M10). Headings
-move one level down (« # » is an h2): the page's h1 is the article's title.
+move down so that the highest is an h2: the page's h1 is the article's title.
 """
 
 import re
@@ -28,9 +28,14 @@ _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographe
 
 
 def _demote_headings(state):
-    for token in state.tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(6, int(token.tag[1]) + 1)}"
+    """The article's highest heading becomes an h2, the others follow (no level skipped after the
+    page's h1, whether the author began with « # » or « ## »)."""
+    headings = [token for token in state.tokens if token.type in ("heading_open", "heading_close")]
+    if not headings:
+        return
+    shift = 2 - min(int(token.tag[1]) for token in headings)
+    for token in headings:
+        token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
 
 
 _parser.core.ruler.push("demote_headings", _demote_headings)

@@ -5,10 +5,11 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from demo.knowledge import png
 from knowledge.models import Article
 from knowledge.services import article_file_add, article_save
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = png()  # a small real image
 
 
 def write_article(product, title="Éditer les bulletins de paie", body="Ouvrez **Paie › Bulletins**.", **fields):

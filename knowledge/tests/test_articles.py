@@ -56,6 +56,7 @@ def test_markdown_renders_headings_one_level_down_lists_tables_and_links():
         "# Cause\n\n1. **Ouvrez** *Paramètres*\n\n| A | B |\n|---|:-:|\n| 1 | 2 |\n\n[aide](https://www.cegape.fr)"
     )
     assert "<h2>Cause</h2>" in html and "<h1>" not in html
+    assert render("## Cause\n\n### Détail").startswith("<h2>Cause</h2>\n<h3>Détail</h3>")
     assert "<ol>" in html and "<strong>Ouvrez</strong>" in html and "<em>Paramètres</em>" in html
     assert "<table>" in html and '<td style="text-align:center">2</td>' in html
     assert '<a href="https://www.cegape.fr" rel="noopener noreferrer">aide</a>' in html

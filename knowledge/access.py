@@ -19,7 +19,10 @@ def articles_for(user):
         return Article.objects.none()
     if user.is_vendor:
         return Article.objects.all()
-    return Article.objects.published().filter(product__in=entitled_products(user))
+    # The few product keys read first: with them in hand, PostgreSQL estimates a search's matches
+    # well and reads them from the full-text index (a subquery made it scan a product's articles).
+    products = list(entitled_products(user).values_list("pk", flat=True))
+    return Article.objects.published().filter(product_id__in=products)
 
 
 def get_article_for_user(user, pk):

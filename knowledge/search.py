@@ -10,15 +10,15 @@ The query is cut into words here for both databases (letters and digits, accents
 words dropped), so both agree on what a query means:
 
 - the page's search (``matching``): every word must appear;
-- the suggestions while a DI is typed (``suggested``): any word may appear, the last one as a
-  prefix (it is being typed); an article must hold at least half of the words.
+- the suggestions while a DI is typed (``suggested``): at least half of the words in the title
+  and tags, the last one as a prefix (it is being typed); the most words first, then the newest.
 
-Both rank the same way: each word found in the title counts 3, elsewhere 1; then the newest
-first. The words reach PostgreSQL only as bound parameters, and only made of ``[a-z0-9.-]``.
+The page ranks each word found in the title or tags 3, elsewhere 1; then the newest first. The words reach PostgreSQL only as bound parameters, and only made of ``[a-z0-9.-]``.
 """
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import snowballstemmer
 from django.db import connection
@@ -190,7 +190,7 @@ STOP_WORDS = frozenset(
 # PostgreSQL's parser reads a version, a file or a host name.
 WORD = re.compile(r"[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+|[a-z0-9]+")
 LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
-MAX_WORDS = 12  # a query's first words; a pasted paragraph is not a query
+MAX_WORDS = 8  # a query's first words; a pasted paragraph is not a query
 PREFIX_MIN = 3  # the word being typed is a prefix only from three letters on
 TITLE_POINTS, TEXT_POINTS = 3, 1
 
@@ -208,6 +208,7 @@ def words(text):
     return [word for word in WORD.findall(fold(text or "")) if word not in STOP_WORDS]
 
 
+@lru_cache(maxsize=100_000)
 def stem(word):
     # PostgreSQL's french configuration maps words with digits, versions, files and host names to
     # the ``simple`` dictionary: kept as they are.
@@ -220,8 +221,9 @@ def stems_text(text):
 
 
 def article_stems(title, tags, body):
-    """(title_stems, text_stems) of an article, as stored for the embedded default."""
-    return stems_text(title), stems_text(f"{title} {tags} {body}")
+    """(title_stems, text_stems) of an article, as stored for the embedded default: the title and
+    tags' words, and all its words."""
+    return stems_text(f"{title} {tags}"), stems_text(f"{title} {tags} {body}")
 
 
 def query_words(query):
@@ -246,13 +248,14 @@ def _pg_match(tsquery):
 
 
 def _term(word, prefix, title=False):
-    """One operand of a tsquery: ``word``, ``word:*`` (a prefix), ``word:A`` (in the title)."""
-    flags = ("*" if prefix else "") + ("A" if title else "")
+    """One operand of a tsquery: ``word``, ``word:*`` (a prefix), ``word:AB`` (in the title or
+    the tags)."""
+    flags = ("*" if prefix else "") + ("AB" if title else "")
     return f"{word}:{flags}" if flags else word
 
 
 def _found(word, prefix, *, title):
-    """A condition: the word (a prefix when ``prefix``) is in the title, or anywhere."""
+    """A condition: the word (a prefix when ``prefix``) is in the title or tags, or anywhere."""
     if _full_text():
         return Q(_pg_match(_term(word, prefix, title)))
     stemmed = stem(word)
@@ -272,14 +275,6 @@ def _score(terms):
     return ExpressionWrapper(total, output_field=IntegerField())
 
 
-def _hits(terms):
-    """How many of the words the article holds."""
-    total = Value(0)
-    for word, prefix in terms:
-        total = total + Case(When(_found(word, prefix, title=False), then=Value(1)), default=Value(0))
-    return ExpressionWrapper(total, output_field=IntegerField())
-
-
 def matching(articles, query):
     """The articles holding every word of ``query``, best first (then the newest)."""
     terms = [(word, False) for word in query_words(query)]
@@ -294,22 +289,48 @@ def matching(articles, query):
     return articles.filter(condition).annotate(score=_score(terms)).order_by("-score", "-updated_at", "-id")
 
 
+TITLE_MATCH_SQL = '"knowledge_article"."title_vector" @@ to_tsquery(\'fr_unaccent\', %s)'
+
+
 def suggested(articles, text, limit=5):
-    """Up to ``limit`` articles for what is being typed (``text``): any word may match, the last
-    one as a prefix; an article holding fewer than half of the words is left out."""
-    found = query_words(text)
+    """The keys, best first, of up to ``limit`` articles whose title and tags hold at least half
+    of the words being typed (``text``; the last word a prefix while it is typed): the most
+    words first, then the newest.
+
+    Titles and tags only: a DI's subject is short and so are they; the whole text of thousands of
+    articles holds the subject's common words too often to say anything. The candidates come from
+    the index of the titles and tags; the words each holds are counted in SQL, the
+    same way on both databases (the titles' vectors are small: testing each word costs little).
+    One-letter words (« à » is « a ») say nothing here and are left out."""
+    found = [word for word in query_words(text) if len(word) > 1]
     if not found:
-        return articles.none()
+        return []
     typed = WORD.findall(fold(text))
     # The last word is being typed: no space after it yet, not a stop word, long enough.
     typing = text == text.rstrip() and typed[-1] == found[-1] and len(found[-1]) >= PREFIX_MIN
-    terms = [(word, typing and index == len(found) - 1) for index, word in enumerate(found)]
+    terms = [(stem(word), typing and index == len(found) - 1) for index, word in enumerate(found)]
     needed = max(1, (len(terms) + 1) // 2)
+
+    def in_title(word, stemmed, prefix):
+        if _full_text():
+            return Q(RawSQL(TITLE_MATCH_SQL, (_term(word, prefix),), output_field=BooleanField()))  # noqa: S611
+        return Q(title_stems__contains=f" {stemmed}" if prefix else f" {stemmed} ")
+
+    checks = [in_title(word, stemmed, prefix) for word, (stemmed, prefix) in zip(found, terms, strict=True)]
     if _full_text():
-        condition = Q(_pg_match(" | ".join(_term(word, prefix) for word, prefix in terms)))
+        tsquery = " | ".join(_term(word, prefix) for word, (_stemmed, prefix) in zip(found, terms, strict=True))
+        condition = Q(RawSQL(TITLE_MATCH_SQL, (tsquery,), output_field=BooleanField()))  # noqa: S611
     else:
         condition = Q()
-        for word, prefix in terms:
-            condition |= _found(word, prefix, title=False)
-    ranked = articles.filter(condition).annotate(hits=_hits(terms), score=_score(terms)).filter(hits__gte=needed)
-    return ranked.order_by("-score", "-updated_at", "-id")[:limit]
+        for check in checks:
+            condition |= check
+    hits = Value(0)
+    for check in checks:
+        hits = hits + Case(When(check, then=Value(1)), default=Value(0))
+    ranked = (
+        articles.filter(condition)
+        .annotate(hits=ExpressionWrapper(hits, output_field=IntegerField()))
+        .filter(hits__gte=needed)
+        .order_by("-hits", "-updated_at", "-id")
+    )
+    return list(ranked.values_list("pk", flat=True)[:limit])

@@ -28,6 +28,14 @@ def _listed(articles):
     return articles.select_related("product").only(*LIST_FIELDS)
 
 
+def _in_order(articles, keys):
+    """The articles of ``keys``, in that order (one query)."""
+    if not keys:
+        return []
+    found = {article.pk: article for article in _listed(articles.filter(pk__in=keys))}
+    return [found[key] for key in keys if key in found]
+
+
 def index_products(user):
     """The products the user is entitled to, by name, each with its number of articles
     (``article_count``) and its newest ones (``latest``): the page's first view, in two queries."""
@@ -76,7 +84,7 @@ def suggestions(user, subject, contract=None):
     articles = articles_for(user).published()
     if contract is not None:
         articles = articles.filter(product_id=contract.product_id)
-    return list(_listed(search.suggested(articles, subject, limit=SUGGESTIONS)))
+    return _in_order(articles, search.suggested(articles, subject, limit=SUGGESTIONS))
 
 
 def picker_articles(user, product_id, query=""):
@@ -84,7 +92,7 @@ def picker_articles(user, product_id, query=""):
     (those its client may read), matching what is typed, or the newest."""
     articles = articles_for(user).published().filter(product_id=product_id)
     if query.strip():
-        return list(_listed(search.suggested(articles, query, limit=PICKER_SIZE)))
+        return _in_order(articles, search.suggested(articles, query, limit=PICKER_SIZE))
     return list(_listed(articles.order_by("-updated_at", "-id")[:PICKER_SIZE]))
 
 

@@ -1,5 +1,6 @@
 """Full-text search of the articles on PostgreSQL: a stored tsvector (title weighted A, tags B,
-text D) in the ``fr_unaccent`` configuration, behind a GIN index (knowledge.search). The
+text D) for the page's search, and one of the title and tags alone for the suggestions while a DI
+is typed, in the ``fr_unaccent`` configuration, each behind a GIN index (knowledge.search). The
 configuration is the one of support's migration 0004, created here too if it is missing so that
 this migration stands on its own. SQLite searches the stems the application stores instead."""
 
@@ -20,9 +21,15 @@ ALTER TABLE knowledge_article ADD COLUMN search_vector tsvector GENERATED ALWAYS
     || to_tsvector('fr_unaccent'::regconfig, body)
 ) STORED;
 CREATE INDEX knowledge_article_search_gin ON knowledge_article USING gin (search_vector);
+ALTER TABLE knowledge_article ADD COLUMN title_vector tsvector GENERATED ALWAYS AS (
+    to_tsvector('fr_unaccent'::regconfig, title || ' ' || tags)
+) STORED;
+CREATE INDEX knowledge_article_title_gin ON knowledge_article USING gin (title_vector);
 """
 
 FTS_REVERSE_SQL = """
+DROP INDEX IF EXISTS knowledge_article_title_gin;
+ALTER TABLE knowledge_article DROP COLUMN IF EXISTS title_vector;
 DROP INDEX IF EXISTS knowledge_article_search_gin;
 ALTER TABLE knowledge_article DROP COLUMN IF EXISTS search_vector;
 """

@@ -81,11 +81,9 @@ TYPED = {
     "Impossible d'éditer les bulletins de paie": ["Les bulletins de paie restent bloqués à l'édition"],
     "Bulletins de paie bloq": ["Les bulletins de paie restent bloqués à l'édition"],
     "Notre DSN est rejetée par net-entreprises": ["Le fichier DSN est rejeté par net-entreprises"],
-    # Two words of three in the DSN article too (« base de cotisation », « à nouveau »).
-    "nouveaux taux cotisations": [
-        "Appliquer les nouveaux taux de cotisation au 1er janvier",
-        "Le fichier DSN est rejeté par net-entreprises",
-    ],
+    "nouveaux taux cotisations": ["Appliquer les nouveaux taux de cotisation au 1er janvier"],
+    # Titles and tags only: « congés » and « maladie » are a Juridem article's, not Winpaie's.
+    "Congés maladie": [],
     "Le logiciel plante": [],
 }
 

@@ -17,8 +17,9 @@ def articles(products):
     software, legal = products["software"], products["legal"]
     return {
         "edition": write_article(software, "Les bulletins de paie restent bloqués à l'édition"),
-        "dsn": write_article(software, "Le fichier DSN est rejeté", body="Corrigez la rubrique des bulletins."),
-        "leave": write_article(legal, "Congés de maladie d'un contractuel", body="Les bulletins du mois."),
+        # Suggestions read titles and tags (never the text: « bloqués » there is not enough).
+        "dsn": write_article(software, "Le fichier DSN est rejeté", tags="bulletins", body="Bulletins bloqués."),
+        "leave": write_article(legal, "Congés de maladie d'un contractuel", tags="bulletins, congés"),
         "other": write_article(products["software2"], "Winpaie : bulletins bloqués"),
         "draft": write_article(software, "Brouillon : bulletins bloqués", status=Article.Status.DRAFT),
     }
@@ -85,7 +86,8 @@ def test_at_most_five_suggestions_in_bounded_queries(client, agent, products, dj
     for index in range(8):
         write_article(products["software"], f"Bulletin bloqué n°{index}")
     client.force_login(agent)
-    with django_assert_max_num_queries(6):
+    # Session, user, the contract, the entitled products, the ranked keys, those articles.
+    with django_assert_max_num_queries(7):
         found, _response = suggested(client, "bulletin bloqué", contract_of(agent.establishment, "SW"))
     assert len(found) == 5
 

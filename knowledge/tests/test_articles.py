@@ -50,7 +50,7 @@ def detail(article):
 # --- M14.1 Markdown, sanitised ------------------------------------------------------------------
 
 
-def test_markdown_renders_headings_one_level_down_lists_tables_and_links():
+def test_markdown_renders_headings_below_the_title_lists_tables_and_links():
     """M14.1"""
     html = render(
         "# Cause\n\n1. **Ouvrez** *Paramètres*\n\n| A | B |\n|---|:-:|\n| 1 | 2 |\n\n[aide](https://www.cegape.fr)"

@@ -41,7 +41,7 @@ def test_the_filing_form_asks_for_suggestions_as_the_subject_is_typed(client, ag
     assert f'hx-get="{SUGGESTIONS}"' in body
     assert 'hx-trigger="load, keyup changed delay:300ms from:#id_subject, change from:#id_contract"' in body
     assert 'hx-include="#id_subject, #id_contract"' in body
-    assert 'id="kb-suggestions-status" role="status" aria-live="polite"' in body
+    assert 'id="kb-suggestions-status" aria-live="polite"' in body
     # Under the field « Objet », before « Description ».
     assert body.index('id="id_subject"') < body.index('id="kb-suggestions"') < body.index('id="id_description"')
 

@@ -29,6 +29,7 @@ FULL = {
     "messages": 5_000_000,
     "attachments": 200_000,
     "large_tickets": 20_000,
+    "articles": 10_000,
 }
 MINIMUM = {
     "establishments": 5,
@@ -37,6 +38,7 @@ MINIMUM = {
     "messages": 1_500,
     "attachments": 60,
     "large_tickets": 80,
+    "articles": 100,
 }
 STAFF = {"support_software": 30, "support_legal": 15, "vendor_admin": 5}  # 50 vendor staff at every scale
 YEARS = 5
@@ -100,6 +102,9 @@ TOTP_KEY = "3132333435363738393031323334353637383930"  # the RFC 6238 test key
 # The searches measured: words of the trade, as typed by their users (bench.queries counts the
 # DIs and messages they match).
 SEARCH = {"client": "attestation employeur", "desk": "erreur 1013"}
+# The knowledge base's search, and the subject typed while a DI is filed (its suggestions).
+KB_SEARCH = "bulletin de paie bloqué"
+KB_SUBJECT = "Le bulletin de paie reste bloqué depuis la mise à jour"
 SHARED_FILE = "attachments/bench/shared"
 PACKAGE_FILE = "downloads/bench/package-1g.zip"
 SHARED_CONTENT = b"%PDF-1.4\n% bench attachment\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -219,6 +224,81 @@ def write_files(scale, media_root):
     if not shared.exists() or shared.read_bytes() != SHARED_CONTENT:
         shared.write_bytes(SHARED_CONTENT)
     return path
+
+
+ARTICLE_TITLES = [
+    "{Object} {problem} : que faire ?",
+    "Comment corriger {object} qui {problem}",
+    "{Object} : procédure pas à pas",
+    "Paramétrer le module {module}",
+    "{Object} {problem} {context}",
+    "Questions fréquentes sur {object}",
+]
+
+
+def write_articles(cursor, scale, *, products, now, log=print):
+    """The knowledge base's articles of ``scale`` (10,000 at scale 1), written with COPY: titles and
+    texts of the trade, most on the first product (Winpaie), one in ten a draft; their stems for the
+    embedded default computed here (knowledge.search), PostgreSQL's tsvector by the column itself.
+    Returns how many."""
+    from knowledge.models import Article
+    from knowledge.search import article_stems
+
+    from .text import MODULES, Pools, _fill
+
+    count = sizes(scale)["articles"]
+    rng = random.Random(16)
+    pools = Pools(seed=1616, size=4_000)
+    clock = Clock()
+    weights = [4 if index == 0 else 1 for index in range(len(products))]
+    columns = [
+        "id", "product_id", "title", "body", "tags", "version_from", "version_to", "status",
+        "created_at", "updated_at", "title_stems", "text_stems",
+    ]  # fmt: skip
+    with Writer(cursor, Article, columns) as w:
+        for aid in range(1, count + 1):
+            title = _fill(rng.choice(ARTICLE_TITLES), rng)[:200]
+            steps = "\\n".join(f"{k}. {pools.support_message()}" for k in range(1, rng.randint(3, 6)))
+            body = (
+                f"{pools.description()}\\n\\n## Cause\\n\\n{pools.support_message()}"
+                f"\\n\\n## Solution\\n\\n{steps}\\n\\nVoir aussi le module **{rng.choice(MODULES)}**."
+            )
+            tags = ", ".join(rng.sample(MODULES, 3))
+            title_stems, text_stems = article_stems(title, tags, body.replace("\\n", "\n"))
+            ts = clock.text(now - rng.uniform(0, 3 * 365 * 86400))
+            status = "draft" if aid % 10 == 0 else "published"
+            version = f"{rng.randint(2021, 2026)}.{rng.randint(1, 4)}"
+            w.row(
+                f"{aid}\t{rng.choices(products, weights=weights)[0]}\t{title}\t{body}\t{tags}\t{version}\t\t{status}"
+                f"\t{ts}\t{ts}\t{title_stems}\t{text_stems}"
+            )
+    cursor.execute("SELECT setval(pg_get_serial_sequence('knowledge_article', 'id'), %s)", [count])
+    return count
+
+
+def add_articles(scale, facts, *, log=print):
+    """A kept data set generated before the knowledge base: its articles, and its facts updated."""
+    from django.db import connection
+
+    from establishments.models import Contract, Product
+
+    started = time.monotonic()
+    products = list(Product.objects.order_by("pk").values_list("pk", flat=True))
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM knowledge_article")
+        count = write_articles(cur.cursor, scale, products=products, now=time.time(), log=log)
+        cur.execute("ANALYZE knowledge_article")
+    agent_establishment = Contract.objects.filter(establishment__users__email=AGENT_EMAIL)
+    facts["kb"] = _kb_facts(count, agent_establishment.filter(product_id=products[0]).values_list("pk", flat=True)[0])
+    facts["timings"]["articles"] = round(time.monotonic() - started, 1)
+    with connection.cursor() as cur:
+        cur.execute("UPDATE bench_dataset SET facts = %s WHERE scale = %s", [json.dumps(facts), scale])
+    log(f"  articles: {count} in {facts['timings']['articles']} s")
+    return facts
+
+
+def _kb_facts(count, contract_id):
+    return {"articles": count, "search": KB_SEARCH, "subject": KB_SUBJECT, "contract": contract_id}
 
 
 def generate(scale, *, media_root, log=print, in_transaction=False):
@@ -530,6 +610,8 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
                 )
         attachment_count = min(len(attachments), n["attachments"])
         t = lap("attachments", t)
+        article_count = write_articles(raw, scale, products=list(range(1, len(PRODUCTS) + 1)), now=now, log=log)
+        t = lap("knowledge base articles", t)
 
         # --- The messages' words on their DI (the trigger of migration 0004 was off) --------------
         cur.execute(
@@ -638,6 +720,8 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
         "ceiling_pk": detail_index + 1,
         "totp_key": totp_key,
         "search": SEARCH,
+        # The large establishment's contract on the first product (Winpaie): the suggestions' contract.
+        "kb": _kb_facts(article_count, est_contracts[0][0]),
         "download_uuid": str(package.uuid),
         "download_path": str(path),
         "timings": timings,

@@ -263,6 +263,8 @@ def endpoints(facts):
     number = facts["detail_number"]
     client_q = urllib.parse.quote(facts["search"]["client"])
     desk_q = urllib.parse.quote(facts["search"]["desk"])
+    kb = facts["kb"]
+    kb_suggest = urllib.parse.urlencode({"subject": kb["subject"], "contract": kb["contract"]})
     return [
         ("ceiling_fixed", "Plafond : page fixe de 2 Ko", "agent", "/banc-essai/fixe/", 200, "banc"),
         (
@@ -295,6 +297,22 @@ def endpoints(facts):
         ),
         ("detail", "DI de 30 messages avec pièces jointes", "agent", f"/support/dis/{number}/", 200, number),
         ("create", "Dépôt d'une DI + PJ de 100 Ko (POST)", "agent", "/support/deposer/", 302, None),
+        (
+            "kb_search",
+            "Base de connaissances : recherche plein texte",
+            "agent",
+            f"/base-de-connaissances/?q={urllib.parse.quote(kb['search'])}",
+            200,
+            "kb-list",
+        ),
+        (
+            "kb_suggest",
+            "Suggestions d'articles pendant la saisie d'une DI",
+            "agent",
+            f"/base-de-connaissances/suggestions/?{kb_suggest}",
+            200,
+            "kb-suggestion",
+        ),
         (
             "desk_team",
             "Guichet : une équipe, toutes les DIs, par âge",

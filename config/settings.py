@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "support",
     "reports",
     "downloads",
+    "knowledge",
     "trainings",
     "collaborators",
     "inbound",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("rapports/", include("reports.urls")),
     path("", include("collaborators.urls")),
     path("telechargements/", include("downloads.urls")),
+    path("base-de-connaissances/", include("knowledge.urls")),
     path("journal/", include("audit.urls")),
     path("double-authentification/", include("twofactor.urls")),
     # The back office has no login form of its own: the portal's (captcha, lockout, code) serves.

@@ -668,10 +668,10 @@ def load_all():
     ensure_not_production()
     from reports.services import rebuild
 
-    from . import collaborators, downloads, trainings, twofactor
+    from . import collaborators, downloads, knowledge, trainings, twofactor
 
     result = load()
-    for extra in (collaborators.load(), downloads.load(), trainings.load(), twofactor.load()):
+    for extra in (collaborators.load(), downloads.load(), trainings.load(), twofactor.load(), knowledge.load()):
         result.update(extra or {})
     rebuild()  # the reports' monthly figures (kept current afterwards by Celery beat)
     return result

@@ -35,10 +35,19 @@ def menu_for(user, path):
     if user.is_vendor:
         entries.append(Entry(_("Guichet support"), reverse("desk:list")))
         entries.append(Entry(_("Satisfaction"), reverse("desk:satisfaction")))
+        entries.append(Entry(_("Rapport de la base de connaissances"), reverse("knowledge:report")))
     if user.is_manager:
         entries.append(Entry(_("Rapports"), reverse("reports:report")))
     entries.append(Entry(_("Téléchargements"), reverse("downloads:list")))
-    entries.append(Entry(_("Aide"), reverse("portal:help")))
+    entries.append(
+        Entry(
+            _("Aide"),
+            children=[
+                Entry(_("Guide d'utilisation"), reverse("portal:help")),
+                Entry(_("Base de connaissances"), reverse("knowledge:index")),
+            ],
+        )
+    )
     if user.is_vendor_admin:
         entries.append(Entry(_("Back office"), reverse("admin:index")))
     entries.append(

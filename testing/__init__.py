@@ -6,6 +6,7 @@
 - ``mail``: a mail server that is down.
 - ``tickets``: DIs filed, taken, answered and closed through the services.
 - ``downloads``: files published through the services; a contract ended.
+- ``knowledge``: articles of the knowledge base written through the services, an image attached.
 - ``twofactor``: an enrolled account, the code its app shows, the two login steps.
 - ``browser``: Chromium's launch, a session handed to the browser, axe-core, CSP and console watch.
 - ``imap``: a real IMAP server (Dovecot) on loopback, a fresh mailbox per test, a reply composed

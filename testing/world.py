@@ -32,10 +32,12 @@ from downloads.models import DownloadFile
 from downloads.services import download_file_publish, download_record
 from establishments.models import Contract, Establishment, Product, ServiceLevel
 from inbound.services import inbound_mail_claim, inbound_mail_fail
+from knowledge.models import Article
 from news.models import NewsItem
 from support import services as support_services
 from support.models import SurveyQuestion, Ticket
 from testing.clients import solve_captcha
+from testing.knowledge import attach_image, write_article
 from testing.tickets import pdf, text_file
 from testing.twofactor import enrol, log_in_with_code
 from trainings.models import Participant, Training
@@ -121,6 +123,7 @@ class EstablishmentWorld:
     attachments: dict
     exclusive_file: DownloadFile
     identifiers: list = field(default_factory=list)
+    exclusive_article: Article | None = None  # on the product only this establishment holds
 
 
 @dataclass
@@ -128,6 +131,7 @@ class World:
     est: dict  # "A"/"B" -> EstablishmentWorld
     vendor: dict  # key -> User
     files: dict  # "common", "expired" -> DownloadFile
+    articles: dict = field(default_factory=dict)  # "common", "expired", "draft" -> Article
     sessions: dict = field(default_factory=lambda: {"on": {}, "off": {}})  # 2FA -> persona key -> session key
 
     def user(self, persona_key):
@@ -287,6 +291,9 @@ def _identifiers(world):
             found += [attachment.original_name, str(attachment.uuid), attachment.file.name]
     exclusive = world.exclusive_file
     found += [exclusive.name, exclusive.original_name, str(exclusive.uuid), exclusive.product.name]
+    article = world.exclusive_article
+    found += [article.title, *(str(stored.uuid) for stored in article.files.all())]
+    found += [stored.original_name for stored in article.files.all()]
     found += [p.email for p in Participant.objects.filter(establishment=establishment)]
     return sorted({value for value in found if value}, key=str.lower)
 
@@ -341,6 +348,27 @@ def _back_office_objects(world, products, vendor):
         TOTPDevice.objects.create(user=vendor["support2"], name="Téléphone", confirmed=True)
 
 
+def _articles(world, products):
+    """The knowledge base: an article on each establishment's exclusive product (with an image),
+    one on a product both hold, one on a product whose contracts ended, one draft."""
+    for key in "AB":
+        token = ESTABLISHMENTS[key]["token"]
+        article = write_article(
+            products[key],
+            f"Article exclusif {token.capitalize()} : paramétrer le module Zephyr",
+            body=f"Réglage propre au produit {products[key].name}.",
+        )
+        attach_image(article, f"ecran-{token}.png")
+        world.est[key].exclusive_article = article
+    common = write_article(products["indeline"], "Indeline : paramétrer le module Zephyr", body="Pour tous.")
+    attach_image(common, "ecran-commun.png")
+    world.articles = {
+        "common": common,
+        "expired": write_article(products["oldprod"], "Ancien logiciel : module Zephyr", body="Fini."),
+        "draft": write_article(products["indeline"], "Brouillon Zephyr", status=Article.Status.DRAFT),
+    }
+
+
 def build_world():
     products = _products()
     vendor = {key: _user(None, key, first, last, role, None) for key, (first, last, role) in VENDOR_PEOPLE.items()}
@@ -353,6 +381,7 @@ def build_world():
         },
     )
     _back_office_objects(world, products, vendor)
+    _articles(world, products)
     for est in world.est.values():
         est.identifiers = _identifiers(est)
     for persona in PERSONAS:

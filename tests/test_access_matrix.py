@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.html import escape
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -158,6 +159,10 @@ def attachment_url(which):
         return reverse("support:attachment", kwargs={"number": attachment.ticket.number, "uuid": attachment.uuid})
 
     return url
+
+
+def article_url(article):
+    return reverse("knowledge:detail", kwargs={"pk": article.pk})
 
 
 def file_url(file):
@@ -434,6 +439,118 @@ ENTRIES = {
             post=GET_ONLY_USERS,
         ),
     ],
+    # --- the knowledge base: gated exactly as downloads
+    "knowledge:index": [
+        *page("knowledge:index", get=ANY_USER, post=GET_ONLY_USERS),
+        Probe(
+            "search",
+            None,
+            lambda world: reverse("knowledge:index") + "?q=param%C3%A9trer+module+zephyr",
+            get=ANY_USER,
+            post=GET_ONLY_USERS,
+        ),
+        *each_est(
+            "exclusive-product",
+            lambda world, est: reverse("knowledge:index") + f"?produit={world.est[est].exclusive_article.product_id}",
+            get=rule(own=200, vendor=200),
+            post=GET_ONLY_USERS,
+        ),
+    ],
+    "knowledge:detail": [
+        *each_est(
+            "exclusive",
+            lambda world, est: article_url(world.est[est].exclusive_article),
+            get=rule(own=200, vendor=200),
+            post=GET_ONLY_USERS,
+        ),
+        Probe(
+            "common",
+            None,
+            lambda world: article_url(world.articles["common"]),
+            get=rule(own=200, vendor=200),
+            post=GET_ONLY_USERS,
+        ),
+        Probe(
+            "expired-contracts",
+            None,
+            lambda world: article_url(world.articles["expired"]),
+            get=rule(own=404, vendor=200),
+            post=GET_ONLY_USERS,
+        ),
+        Probe(
+            "draft",
+            None,
+            lambda world: article_url(world.articles["draft"]),
+            get=rule(own=404, vendor=200),
+            post=GET_ONLY_USERS,
+        ),
+    ],
+    "knowledge:resolved": [
+        *each_est(
+            "exclusive",
+            lambda world, est: reverse("knowledge:resolved", args=[world.est[est].exclusive_article.pk]),
+            get=GET_ONLY_CLIENTS,
+            post=rule(own=WRITE, vendor=403),
+            write=(302, 302),
+        ),
+        Probe(
+            "expired-contracts",
+            None,
+            lambda world: reverse("knowledge:resolved", args=[world.articles["expired"].pk]),
+            get=GET_ONLY_CLIENTS,
+            post=rule(own=404, vendor=403),
+        ),
+    ],
+    "knowledge:file": [
+        *each_est(
+            "exclusive",
+            lambda world, est: reverse("knowledge:file", args=[world.est[est].exclusive_article.files.get().uuid]),
+            get=rule(own=200, vendor=200),
+            post=GET_ONLY_USERS,
+        ),
+        Probe(
+            "common",
+            None,
+            lambda world: reverse("knowledge:file", args=[world.articles["common"].files.get().uuid]),
+            get=rule(own=200, vendor=200),
+            post=GET_ONLY_USERS,
+        ),
+    ],
+    "knowledge:suggestions": [
+        Probe(
+            "typed",
+            None,
+            lambda world: reverse("knowledge:suggestions") + "?subject=param%C3%A9trer+module+zeph",
+            get=CLIENTS,
+            post=GET_ONLY_CLIENTS,
+        ),
+        *each_est(
+            "contract",
+            lambda world, est: (
+                reverse("knowledge:suggestions")
+                + f"?subject=module+zephyr&contract={world.est[est].contracts['EXCL'].pk}"
+            ),
+            get=rule(own=200, other=200, vendor=403),
+            post=GET_ONLY_CLIENTS,
+        ),
+    ],
+    "knowledge:picker": each_est(
+        "exclusive-product",
+        lambda world, est: (
+            reverse("knowledge:picker")
+            + f"?produit={world.est[est].exclusive_article.product_id}&q=zephyr&cible=id_reponse-body"
+        ),
+        get=DESK,
+        post=rule(own=403, other=403, vendor=405),
+    ),
+    "knowledge:draft_from_ticket": each_est(
+        "closed",
+        ticket_url("knowledge:draft_from_ticket", "closed"),
+        get=rule(own=403, other=403, vendor=405),
+        post=rule(own=403, other=403, vendor=WRITE),
+        write=(302, 302),
+    ),
+    "knowledge:report": page("knowledge:report", get=DESK, post=rule(own=403, other=403, vendor=405)),
 }
 
 
@@ -468,6 +585,10 @@ def admin_probes(pattern):
     }
     if name in site:
         return [Probe(name, None, lambda world: reverse(f"admin:{name}"), get=site[name], post=ADMIN_POST)]
+    if name == "knowledge_article_preview":
+        # « Prévisualiser » (knowledge.admin): POST only, renders the typed text, saves nothing.
+        url = reverse("admin:knowledge_article_preview")
+        return [Probe(name, None, lambda world: url, get=admin_rule(405), post=ADMIN_POST)]
     if name in ("login", "back_office_login"):
         # The portal's login serves (captcha, lockout, code); a signed-in account gets a 403 here.
         refused = rule(anonymous=LOGIN, own=403, other=403, vendor=403)
@@ -681,8 +802,15 @@ def world(django_db_setup, django_db_blocker, _matrix_media):
 
 
 # Writes that are no business state: sessions, content types made on first use, the security log,
-# download and lockout records.
-UNTRACKED_TABLES = ("django_session", "django_content_type", "audit_", "downloads_downloadevent", "axes_")
+# download and lockout records, the clients' article views counted for the report.
+UNTRACKED_TABLES = (
+    "django_session",
+    "django_content_type",
+    "audit_",
+    "downloads_downloadevent",
+    "axes_",
+    "knowledge_articleviewday",
+)
 WRITE_SQL = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 
@@ -932,6 +1060,8 @@ def test_lists_show_the_own_establishment_and_nothing_of_the_other(world, db, pe
         "unassigned": reverse("collaborators:unassigned"),
         "establishment": reverse("collaborators:establishment"),
         "downloads": reverse("downloads:list"),
+        "knowledge": reverse("knowledge:index"),
+        "knowledge search": reverse("knowledge:index") + "?q=zephyr",
     }
     bodies = {name: get(world, persona, url) for name, url in pages.items()}
     for ticket_ in own.tickets.values():
@@ -941,6 +1071,8 @@ def test_lists_show_the_own_establishment_and_nothing_of_the_other(world, db, pe
     assert own.establishment.name in bodies["establishment"]
     assert own.contracts["SW"].reference in bodies["establishment"]
     assert own.exclusive_file.name in bodies["downloads"]
+    assert escape(own.exclusive_article.title) in bodies["knowledge"]
+    assert escape(own.exclusive_article.title) in bodies["knowledge search"]
     for name, body in bodies.items():
         assert not leaked(other.identifiers, body, ""), name
 

@@ -11,6 +11,7 @@ exception a view lets through, and every response is checked below 500.
 
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -490,6 +491,148 @@ def test_download_metadata_typed_in_the_back_office_is_escaped_on_the_downloads_
     assert response["Content-Disposition"].startswith("attachment;")
     assert "\n" not in response["Content-Disposition"] and "<" not in response["Content-Disposition"]
     b"".join(response.streaming_content)
+
+
+# --- The knowledge base: articles typed in the back office ---------------------------------------
+
+
+def article_form(product, **fields):
+    return {
+        "product": product.pk,
+        "title": "Titre",
+        "body": "Texte",
+        "tags": "",
+        "version_from": "",
+        "version_to": "",
+        "status": "published",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_article_typed_in_the_back_office_is_escaped_on_every_page_that_shows_it(
+    payload, products, agent, support, vendor_admin
+):
+    """M14.1 M14.3 M14.4 M14.5 M8.2 M10"""
+    from knowledge.models import Article
+
+    admin = signed_in(vendor_admin)
+    # « Zephyr »: a word the suggestions can find whatever the payload holds.
+    title = f"Zephyr {payload}"
+    data = article_form(
+        products["software"], title=title, body=payload, tags=payload, version_from=payload, version_to=payload
+    )
+    post(admin, reverse("admin:knowledge_article_add"), data, "article")
+    article = Article.objects.get()
+    assert (article.title, article.body, article.version_from) == (title, payload, payload)
+    signed_in(agent).post(reverse("knowledge:resolved", args=[article.pk]))
+    check_pages(
+        {
+            "knowledge base": (agent, reverse("knowledge:index")),
+            "knowledge base searched": (agent, reverse("knowledge:index") + "?" + urlencode({"q": payload})),
+            "article": (agent, reverse("knowledge:detail", args=[article.pk])),
+            "suggestions": (agent, reverse("knowledge:suggestions") + "?" + urlencode({"subject": "zephyr"})),
+            "desk picker": (
+                support,
+                reverse("knowledge:picker")
+                + "?"
+                + urlencode({"produit": products["software"].pk, "q": "zephyr", "cible": payload}),
+            ),
+            "report": (support, reverse("knowledge:report")),
+            "back office list": (vendor_admin, reverse("admin:knowledge_article_changelist")),
+            "back office change": (vendor_admin, reverse("admin:knowledge_article_change", args=[article.pk])),
+        },
+        payload,
+    )
+    preview = assert_not_5xx(admin.post(reverse("admin:knowledge_article_preview"), data), "preview")
+    assert preview.status_code == 200
+    assert_inert(preview.content.decode(), payload, "the back office's preview")
+
+
+# Markdown written to get something live through the parser or past the sanitiser.
+MARKDOWN_PAYLOADS = [
+    "[clic](javascript:alert(1))",
+    "[clic](JaVaScRiPt:alert(1))",
+    "[clic](javas&#99;ript:alert(1))",
+    "[clic](<javascript:alert(1)>)",
+    '[clic](javascript:alert(1) "titre")',
+    "![image](javascript:alert(1))",
+    "![image](https://pisteur.example/p.png)",
+    "[clic](data:text/html;base64,PHNjcmlwdD4=)",
+    "<a href='javascript:alert(1)'>clic</a>",
+    '<img src="x" onerror="alert(1)">',
+    "<details open ontoggle=alert(1)>",
+    "<iframe src=javascript:alert(1)></iframe>",
+    '[a](https://x.example/"onmouseover="alert(1))',
+    "```html\n<script>alert(1)</script>\n```",
+    "<style>body{background:url(javascript:alert(1))}</style>",
+]
+LIVE_ELEMENTS = {"script", "iframe", "object", "embed", "svg", "math", "style", "details", "form", "base", "link"}
+
+
+class _Markup(HTMLParser):
+    """The elements and attributes of a piece of HTML, as a browser would build them (text, even
+    text that looks like markup, is no element)."""
+
+    def __init__(self):
+        super().__init__()
+        self.elements = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, attrs))
+
+
+def between(page, start, end):
+    """The part of ``page`` from ``start`` to the first ``end`` after it (the rendered article)."""
+    first = page.index(start)
+    return page[first : page.index(end, first)]
+
+
+def assert_nothing_live(html, where):
+    markup = _Markup()
+    markup.feed(html)
+    for tag, attrs in markup.elements:
+        assert tag not in LIVE_ELEMENTS, f"{where}: a <{tag}> element survived"
+        for name, value in attrs:
+            target = "".join((value or "").split()).lower()
+            assert not name.startswith("on"), f"{where}: an event handler {name} on <{tag}>"
+            assert name != "style", f"{where}: a style attribute on <{tag}>"
+            if name in ("href", "src", "action", "formaction", "data", "srcset"):
+                assert not target.startswith(("javascript:", "vbscript:", "data:")), f"{where}: {name}={value!r}"
+            if tag == "img" and name == "src":
+                assert target.startswith("/base-de-connaissances/fichiers/"), f"{where}: a foreign image {value!r}"
+
+
+@pytest.mark.parametrize("markdown", MARKDOWN_PAYLOADS)
+def test_no_script_event_handler_or_javascript_link_survives_in_an_article(markdown, products, agent, vendor_admin):
+    """M14.1 M10: the article page, the back office's preview and its change page."""
+    from knowledge.models import Article
+
+    admin = signed_in(vendor_admin)
+    data = article_form(products["software"], body=markdown)
+    post(admin, reverse("admin:knowledge_article_add"), data, "article")
+    article = Article.objects.get()
+    page = get_page(signed_in(agent), reverse("knowledge:detail", args=[article.pk]), "article")
+    assert_nothing_live(between(page, '<div class="kb-body">', "</article>"), "the article page")
+    preview = assert_not_5xx(admin.post(reverse("admin:knowledge_article_preview"), data), "preview").content.decode()
+    assert_nothing_live(between(preview, 'class="kb-preview"', "</article>"), "the back office's preview")
+    change = get_page(admin, reverse("admin:knowledge_article_change", args=[article.pk]), "change")
+    assert_nothing_live(between(change, 'class="kb-preview"', "</fieldset>"), "the back office's saved preview")
+
+
+def test_a_disguised_file_is_refused_in_an_article_with_a_french_message(products, vendor_admin):
+    """M14.1 M10: an article's files are checked as DI attachments are; nothing is stored."""
+    from knowledge.models import Article, ArticleFile
+
+    admin = signed_in(vendor_admin)
+    data = article_form(products["software"], uploads=[SimpleUploadedFile("ecran.png", b"<script>alert(1)</script>")])
+    response = assert_not_5xx(admin.post(reverse("admin:knowledge_article_add"), data), "upload")
+    assert response.status_code == 200
+    assert "son contenu ne correspond pas à un fichier .png" in response.content.decode()
+    svg = article_form(products["software"], uploads=[SimpleUploadedFile("logo.svg", b"<svg onload=alert(1)>")])
+    response = assert_not_5xx(admin.post(reverse("admin:knowledge_article_add"), svg), "svg")
+    assert "n&#x27;est pas accepté" in response.content.decode() or "n'est pas accepté" in response.content.decode()
+    assert not Article.objects.exists() and not ArticleFile.objects.exists() and not stored_files()
 
 
 # --- Reflected values: query strings shown back in the page ------------------------------------

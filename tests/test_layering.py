@@ -26,8 +26,10 @@ LAYERS = [
     ("support", "news"),  # DIs and the desk; the vendor's news
     # Files under an active contract; trainings; the service-level reports (computed from the DIs);
     # replies by e-mail (read the mailbox, post through support's services, refuse through
-    # notifications).
-    ("downloads", "trainings", "reports", "inbound"),
+    # notifications); the knowledge base (articles gated like downloads, suggested while a DI is
+    # typed, linked from the desk's replies, drafted from closed DIs: it reads DIs and messages, so
+    # it sits above support, whose templates name its URLs only).
+    ("downloads", "trainings", "reports", "inbound", "knowledge"),
     ("collaborators",),  # an establishment's sheet and accounts, the reassignment of their DIs
     ("ops", "demo"),  # backup, restore, purges; the demo data
     ("portal",),  # the page shell: layout, home, menu, errors, help

@@ -9,7 +9,7 @@ from django import template
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html, format_html_join, linebreaks
+from django.utils.html import escape, format_html, format_html_join, linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -212,9 +212,17 @@ def _thread_item(message, attachment_prefix, vendor_name):
         iso=created.isoformat(),
         date=created.strftime("%d/%m/%Y à %H:%M"),
         kind_badge=kind_badge,
-        body=mark_safe(linebreaks(message.body, autoescape=True)),  # noqa: S308 (autoescape: the text is escaped)
+        body=_body(message.body),
         files=files,
     )
+
+
+def _body(text):
+    """A message's text, escaped, its paragraphs kept; its web addresses made links (a reply may
+    point to an article of the knowledge base). Only a text holding an address pays for urlize."""
+    if "://" in text:
+        return mark_safe(linebreaks(urlize(text, nofollow=True, autoescape=True)))  # noqa: S308 (urlize escapes)
+    return mark_safe(linebreaks(text, autoescape=True))  # noqa: S308 (autoescape: the text is escaped)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,0 +1,40 @@
+"""Scoped reads of the knowledge base (M14.2): gated exactly as downloads.
+
+A client reads the published articles of the products on which their establishment holds a
+contract in force today (``establishments.access.entitled_products``), and their files; the
+vendor's staff read every article, drafts included. The right is evaluated at each call. "Does
+not exist" and "not yours" get the same 404.
+"""
+
+from django.http import Http404
+
+from establishments.access import entitled_products
+
+from .models import Article, ArticleFile
+
+
+def articles_for(user):
+    """The articles ``user`` may read (a queryset)."""
+    if not (user.is_authenticated and user.is_active):
+        return Article.objects.none()
+    if user.is_vendor:
+        return Article.objects.all()
+    # The few product keys read first: with them in hand, PostgreSQL estimates a search's matches
+    # well and reads them from the full-text index (a subquery made it scan a product's articles).
+    products = list(entitled_products(user).values_list("pk", flat=True))
+    return Article.objects.published().filter(product_id__in=products)
+
+
+def get_article_for_user(user, pk):
+    try:
+        return articles_for(user).select_related("product").get(pk=pk)
+    except Article.DoesNotExist:
+        raise Http404("Article introuvable") from None
+
+
+def get_article_file_for_user(user, file_uuid):
+    """A file of an article the user may read."""
+    try:
+        return ArticleFile.objects.select_related("article").get(uuid=file_uuid, article__in=articles_for(user))
+    except ArticleFile.DoesNotExist:
+        raise Http404("Fichier introuvable") from None

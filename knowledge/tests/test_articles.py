@@ -1,0 +1,216 @@
+"""Articles: sanitised Markdown (M14.1), gated by contract exactly as downloads (M14.2), the page by
+product and its search (M14.3)."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from establishments.models import Contract
+from knowledge.markdown import render
+from knowledge.models import Article, ArticleViewDay
+from testing.downloads import end_contract
+from testing.knowledge import age_article, attach_image, write_article
+
+INDEX = reverse("knowledge:index")
+
+
+class _Elements(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+
+def live_markup(html):
+    """What would run in a browser: a script-capable element, an event handler, a style, a link or
+    a source to javascript:, vbscript: or data:."""
+    parser = _Elements()
+    parser.feed(html)
+    problems = []
+    for tag, attrs in parser.found:
+        if tag in ("script", "svg", "iframe", "object", "embed", "style", "math", "form"):
+            problems.append(tag)
+        for name, value in attrs.items():
+            target = "".join((value or "").split()).lower()
+            if name.startswith("on") or name == "style" and "url" in target:
+                problems.append(f"{tag} {name}")
+            if name in ("href", "src") and target.startswith(("javascript:", "vbscript:", "data:")):
+                problems.append(f"{tag} {name}={value}")
+    return problems
+
+
+def detail(article):
+    return reverse("knowledge:detail", args=[article.pk])
+
+
+# --- M14.1 Markdown, sanitised ------------------------------------------------------------------
+
+
+def test_markdown_renders_headings_below_the_title_lists_tables_and_links():
+    """M14.1"""
+    html = render(
+        "# Cause\n\n1. **Ouvrez** *Paramètres*\n\n| A | B |\n|---|:-:|\n| 1 | 2 |\n\n[aide](https://www.cegape.fr)"
+    )
+    assert "<h2>Cause</h2>" in html and "<h1>" not in html
+    assert render("## Cause\n\n### Détail").startswith("<h2>Cause</h2>\n<h3>Détail</h3>")
+    assert "<ol>" in html and "<strong>Ouvrez</strong>" in html and "<em>Paramètres</em>" in html
+    assert "<table>" in html and '<td style="text-align:center">2</td>' in html
+    assert '<a href="https://www.cegape.fr" rel="noopener noreferrer">aide</a>' in html
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "[clic](javascript:alert(1))",
+        "[clic](JaVaScRiPt:alert(1))",
+        "[clic](java\tscript:alert(1))",
+        "[clic](&#106;avascript:alert(1))",
+        '<a href="javascript:alert(1)">clic</a>',
+        "![x](javascript:alert(1))",
+        "[clic](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "<svg onload=alert(1)>",
+        '<div style="background:url(javascript:alert(1))">x</div>',
+        "[x](vbscript:msgbox(1))",
+    ],
+)
+def test_no_script_event_handler_or_javascript_link_survives(markdown):
+    """M14.1: raw HTML is shown as text, dangerous links lose their target."""
+    assert not live_markup(render(markdown))
+
+
+def test_images_only_from_the_articles_own_files(products):
+    """M14.1 M10: nothing is loaded from another site."""
+    article = write_article(products["software"])
+    stored = attach_image(article)
+    own = reverse("knowledge:file", args=[stored.uuid])
+    html = render(f"![écran]({own}) ![pisteur](https://pisteur.example/x.png) ![b](data:image/png;base64,AAAA)")
+    assert f'<img src="{own}" alt="écran">' in html
+    assert "pisteur.example" not in html and "data:" not in html
+
+
+# --- M14.2 Gated by contract ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def articles(products):
+    return {
+        "software": write_article(products["software"], "Indeline : clôturer l'exercice"),
+        "legal": write_article(products["legal"], "Juridem : congés de maladie"),
+        # Winpaie: the fixture establishments' contract on it ended in 2019.
+        "ended": write_article(products["software2"], "Winpaie : éditer les bulletins"),
+        "draft": write_article(products["software"], "Indeline : brouillon", status=Article.Status.DRAFT),
+    }
+
+
+def test_a_client_reads_the_articles_of_their_contracts_in_force_only(client, agent, articles):
+    """M14.2"""
+    client.force_login(agent)
+    body = client.get(INDEX).content.decode()
+    assert escape(articles["software"].title) in body and escape(articles["legal"].title) in body
+    assert escape(articles["ended"].title) not in body and escape(articles["draft"].title) not in body
+    assert client.get(detail(articles["software"])).status_code == 200
+    assert client.get(detail(articles["ended"])).status_code == 404
+    assert client.get(detail(articles["draft"])).status_code == 404
+    assert client.get(INDEX, {"produit": articles["ended"].product_id}).status_code == 404
+
+
+def test_an_article_closes_when_the_contract_ends(client, agent, products, articles):
+    """M14.2: the right is evaluated at each request, as for downloads."""
+    client.force_login(agent)
+    assert client.get(detail(articles["legal"])).status_code == 200
+    end_contract(agent.establishment, products["legal"])
+    assert client.get(detail(articles["legal"])).status_code == 404
+    assert escape(articles["legal"].title) not in client.get(INDEX).content.decode()
+    Contract.objects.filter(establishment=agent.establishment, product=products["legal"]).update(end_date=None)
+    Contract.objects.filter(establishment=agent.establishment, product=products["legal"]).update(is_active=False)
+    assert client.get(detail(articles["legal"])).status_code == 404
+
+
+def test_vendor_staff_read_every_article_drafts_included(client, support, articles):
+    """M14.2"""
+    client.force_login(support)
+    for article in articles.values():
+        response = client.get(detail(article))
+        assert response.status_code == 200
+    assert "Brouillon" in client.get(detail(articles["draft"])).content.decode()
+
+
+def test_an_articles_file_is_served_to_whoever_may_read_the_article_only(client, agent, support, articles):
+    """M14.1 M14.2: through the checked serving path of downloads (attachment, no-store)."""
+    allowed = attach_image(articles["software"])
+    refused = attach_image(articles["ended"], "autre.png")
+    client.force_login(agent)
+    response = client.get(reverse("knowledge:file", args=[allowed.uuid]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png" and "private, no-store" in response["Cache-Control"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert client.get(reverse("knowledge:file", args=[refused.uuid])).status_code == 404
+    client.force_login(support)
+    assert client.get(reverse("knowledge:file", args=[refused.uuid])).status_code == 200
+
+
+def test_a_client_reading_an_article_is_counted_vendor_staff_are_not(client, agent, support, articles):
+    """M14.4: the report's articles viewed."""
+    client.force_login(agent)
+    client.get(detail(articles["software"]))
+    client.get(detail(articles["software"]))
+    client.force_login(support)
+    client.get(detail(articles["software"]))
+    assert ArticleViewDay.objects.get(article=articles["software"]).views == 2
+
+
+# --- M14.3 By product, newest first, searched -----------------------------------------------------
+
+
+def test_the_page_lists_each_product_newest_first_in_bounded_queries(
+    client, agent, products, django_assert_max_num_queries
+):
+    """M14.3"""
+    for index in range(8):
+        age_article(write_article(products["software"], f"Article {index}"), days=index)
+    client.force_login(agent)
+    with django_assert_max_num_queries(12):
+        response = client.get(INDEX)
+    assert response.status_code == 200
+    software = next(product for product in response.context["products"] if product.pk == products["software"].pk)
+    assert [article.title for article in software.latest] == [f"Article {index}" for index in range(5)]
+    assert software.article_count == 8
+    assert "Voir les 8 articles Indeline" in response.content.decode()
+    with django_assert_max_num_queries(12):
+        response = client.get(INDEX, {"produit": products["software"].pk})
+    assert [article.title for article in response.context["page"].object_list] == [f"Article {i}" for i in range(8)]
+
+
+def test_search_ignores_accents_and_case_and_needs_every_word(client, agent, products):
+    """M14.3"""
+    wanted = write_article(products["software"], "Les bulletins de paie restent bloqués à l'édition")
+    write_article(products["software"], "Bulletins de salaire", body="Rien sur l'impression.")
+    client.force_login(agent)
+    for query in ("bulletins bloques", "BULLETIN BLOQUÉ", "édition", "EDITIONS", "Bulletins   bloqués !"):
+        found = [article.pk for article in client.get(INDEX, {"q": query}).context["page"].object_list]
+        assert found == [wanted.pk], query
+    assert not client.get(INDEX, {"q": "bulletins introuvable"}).context["page"].object_list
+
+
+def test_search_ranks_the_title_before_the_text_then_the_newest(client, agent, products):
+    """M14.3"""
+    in_text = write_article(products["software"], "Paramétrer l'exercice", body="La DSN mensuelle.")
+    in_title = age_article(write_article(products["software"], "DSN rejetée", body="Lire le compte rendu."), 30)
+    newer_in_text = write_article(products["software"], "Autre sujet", body="La DSN encore.")
+    client.force_login(agent)
+    found = [a.pk for a in client.get(INDEX, {"q": "dsn"}).context["page"].object_list]
+    assert found == [in_title.pk, newer_in_text.pk, in_text.pk]
+
+
+def test_search_finds_nothing_of_a_product_without_a_contract(client, agent, products):
+    """M14.2 M14.3"""
+    write_article(products["software2"], "Winpaie : bulletins bloqués")
+    client.force_login(agent)
+    assert not client.get(INDEX, {"q": "bulletins bloqués"}).context["page"].object_list

@@ -137,7 +137,9 @@ class User(AbstractBaseUser):
 
     def administers(self, establishment_id):
         """An active « Administrateur » of that establishment."""
-        return self.is_establishment_admin and establishment_id is not None and self.establishment_id == establishment_id
+        return (
+            self.is_establishment_admin and establishment_id is not None and self.establishment_id == establishment_id
+        )
 
     @property
     def is_vendor_admin(self):

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Message, SurveyAnswer, SurveyQuestion, SurveyResponse, Ticket, TicketEvent
+from .models import CannedReply, Message, SurveyAnswer, SurveyQuestion, SurveyResponse, Ticket, TicketEvent
 
 
 class ReadOnlyMixin:
@@ -34,7 +34,7 @@ class MessageInline(ReadOnlyMixin, admin.TabularInline):
 
 class TicketEventInline(ReadOnlyMixin, admin.TabularInline):
     model = TicketEvent
-    fields = ["created_at", "action", "actor", "from_status", "to_status", "from_user", "to_user"]
+    fields = ["created_at", "action", "actor", "from_status", "to_status", "from_user", "to_user", "note"]
     readonly_fields = fields
     extra = 0
     verbose_name_plural = _("historique")
@@ -59,13 +59,14 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["status", "team", "awaiting_owner"]
     search_fields = ["number", "subject", "establishment__name"]
     list_select_related = ["establishment", "owner", "assignee"]
-    raw_id_fields = ["establishment", "contract", "owner", "author", "assignee"]
+    raw_id_fields = ["establishment", "contract", "owner", "author", "assignee", "follows", "merged_into"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     inlines = [MessageInline, TicketEventInline]
     fieldsets = [
         (None, {"fields": ["number", "desk_link", "establishment", "contract", "team", "status", "awaiting_owner"]}),
         (_("Personnes"), {"fields": ["owner", "author", "assignee"]}),
+        (_("Liens"), {"fields": ["follows", "merged_into"]}),
         (_("Demande"), {"fields": ["subject", "description", "module", "version", "environment"]}),
         (_("Dates"), {"fields": ["created_at", "last_activity_at", "closure_proposed_at", "closed_at"]}),
     ]
@@ -91,13 +92,35 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 @admin.register(TicketEvent)
 class TicketEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["created_at", "ticket", "action", "actor", "from_status", "to_status", "from_user", "to_user"]
+    list_display = [
+        "created_at",
+        "ticket",
+        "action",
+        "actor",
+        "from_status",
+        "to_status",
+        "from_user",
+        "to_user",
+        "note",
+    ]
     list_filter = ["action"]
     search_fields = ["ticket__number"]
     list_select_related = ["ticket", "actor", "from_user", "to_user"]
     date_hierarchy = "created_at"
     fields = list_display
     readonly_fields = list_display
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """« Réponses types » (M11.4): each team's ready-made answers, offered on the desk's reply form."""
+
+    list_display = ["title", "team", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["team", "is_active"]
+    search_fields = ["title", "body"]
+    fields = ["team", "title", "body", "position", "is_active"]
+    ordering = ["team", "position", "title"]
 
 
 @admin.register(SurveyQuestion)

@@ -24,7 +24,7 @@ from downloads.services import download_file_publish, download_record
 from establishments.models import Contract, Establishment, Product
 from news.models import NewsItem
 from support import services as support_services
-from support.models import SurveyQuestion, Ticket
+from support.models import CannedReply, SurveyQuestion, Ticket
 from testing.tickets import pdf, text_file
 from trainings.models import Participant, Training
 
@@ -305,6 +305,7 @@ def _back_office_objects(world, products, vendor):
         message="Créer mon compte",
     )
     NewsItem.objects.create(title="Nouvelle version", body="Disponible", published_at=timezone.now() - timedelta(1))
+    CannedReply.objects.create(team="software", title="Relancer le service", body="Bonjour [demandeur], relancez.")
     download_record(world.files["common"], acting_user=world.vendor["vendor_admin"])
     Group.objects.create(name="Groupe matrice")
     if apps.is_installed("axes"):

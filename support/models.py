@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -190,6 +191,14 @@ class Ticket(models.Model):
         if self.status != Status.CLOSURE_PENDING or self.closure_proposed_at is None:
             return None
         return self.closure_proposed_at + timedelta(days=settings.TICKET_CLOSURE_VALIDATION_DAYS)
+
+    @property
+    def days_before_automatic_closure(self):
+        """Whole days left before ``automatic_closure_at`` (0: today or overdue), else None."""
+        moment = self.automatic_closure_at
+        if moment is None:
+            return None
+        return max(0, (timezone.localdate(moment) - timezone.localdate()).days)
 
 
 def attachment_path(instance, filename):

@@ -46,14 +46,12 @@ def _words(query):
 
 
 def _ticket_text_matches(query, prefix=""):
-    """Each word in the number, subject or description, accents and case ignored (SQLite)."""
+    """Each word in the subject or description, accents and case ignored (SQLite). As on
+    PostgreSQL, a number is found by ``number_condition`` (exactly), not as a text: « 2 » would
+    otherwise match every DI of 2026."""
     condition = Q()
     for word in _words(query):
-        condition &= (
-            Q(**{f"{prefix}number__icontains": word})
-            | Q(**{f"{prefix}subject__fcontains": word})
-            | Q(**{f"{prefix}description__fcontains": word})
-        )
+        condition &= Q(**{f"{prefix}subject__fcontains": word}) | Q(**{f"{prefix}description__fcontains": word})
     return condition
 
 

@@ -447,6 +447,7 @@ class WorkRow:
 
 @dataclass
 class Worklist:
+    intro: str
     columns: list  # the headers of the cells, in order
     rows: list  # WorkRow
     oldest: list  # the DIs waiting longest for an answer of the support (their establishment attached)
@@ -501,8 +502,17 @@ def _work_columns(user):
     vendor's administrators, every team and all of them."""
     team = TEAM_OF_ROLE.get(user.role)
     if team is not None:
-        return [(_("Moi"), team.value, True), (_("Mon équipe (%(team)s)") % {"team": team.label}, team.value, False)]
+        return [(_("Moi"), team.value, True), (_("Mon équipe"), team.value, False)]
     return [*((t.label, t.value, False) for t in Team), (_("Toutes les équipes"), ALL, False)]
+
+
+def _work_intro(user):
+    team = TEAM_OF_ROLE.get(user.role)
+    if team is not None:
+        return _(
+            "Votre travail et celui de votre équipe (%(team)s) : chaque nombre ouvre le guichet filtré sur ces DIs."
+        ) % {"team": team.label}
+    return _("Le travail de chaque équipe : chaque nombre ouvre le guichet filtré sur ces DIs.")
 
 
 def vendor_worklist(user):
@@ -547,7 +557,7 @@ def vendor_worklist(user):
     for ticket in oldest:
         ticket.establishment = names[ticket.establishment_id]
     oldest_query = urlencode({"equipe": oldest_team, "statut": OPEN, "suivi": WAITING, "tri": "attente"})
-    return Worklist([header for header, _t, _m in columns], rows, oldest, oldest_query)
+    return Worklist(_work_intro(user), [header for header, _t, _m in columns], rows, oldest, oldest_query)
 
 
 # --- The customer's context on the desk (M11.3) -------------------------------------------------

@@ -45,7 +45,7 @@ def test_the_home_starts_with_the_answers_and_closures_the_client_owes(client, a
     assert response.status_code == 200
     assert body.index("À faire") < body.index("Tableau de bord</h2>")  # before the tiles
     questions = _section(body, "Le support attend votre réponse")
-    assert todo["asked"].number in questions and f'#repondre"' in questions
+    assert todo["asked"].number in questions and '#repondre"' in questions
     closures = _section(body, "Clôtures à valider")
     assert todo["closing"].number in closures and "#valider" in closures
     for absent in ("quiet", "theirs", "theirs_closing"):

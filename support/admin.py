@@ -111,8 +111,24 @@ class TicketEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = list_display
 
 
+class LabelledListEditableMixin:
+    """The fields edited in the list get a label naming their row (« Ordre de … »): Django's
+    changelist shows them without one, which screen readers cannot announce."""
+
+    def get_changelist_form(self, request, **kwargs):
+        base = super().get_changelist_form(request, **kwargs)
+
+        class LabelledForm(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for field in self.fields.values():
+                    field.widget.attrs["aria-label"] = f"{field.label} — {self.instance}"
+
+        return LabelledForm
+
+
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
+class CannedReplyAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     """« Réponses types » (M11.4): each team's ready-made answers, offered on the desk's reply form."""
 
     list_display = ["title", "team", "position", "is_active"]
@@ -124,7 +140,7 @@ class CannedReplyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SurveyQuestion)
-class SurveyQuestionAdmin(admin.ModelAdmin):
+class SurveyQuestionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ["text", "position", "is_active"]
     list_editable = ["position", "is_active"]
     list_filter = ["is_active"]

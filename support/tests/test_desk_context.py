@@ -25,7 +25,7 @@ def requester(agent):
 
 
 @pytest.fixture
-def context(requester, colleague, other_agent, support):
+def customer(requester, colleague, other_agent, support):
     di = take(file_di(requester, subject="Cotisations erronées"), support)
     other_open = file_di(colleague, subject="Export bloqué")
     closed_same = close_with_survey(file_di(requester, subject="Ancienne panne de paie"), support, ratings=[4, 4, 4])
@@ -39,10 +39,10 @@ def _aside(body):
     return body[body.index('<aside class="customer-context"') : body.index("</aside>")]
 
 
-def test_the_desk_shows_the_requester_and_the_establishment(client, support, context, requester):
+def test_the_desk_shows_the_requester_and_the_establishment(client, support, customer, requester):
     """M11.3"""
     client.force_login(support)
-    aside = _aside(client.get(reverse("desk:detail", args=[context["di"].number])).content.decode())
+    aside = _aside(client.get(reverse("desk:detail", args=[customer["di"].number])).content.decode())
     for expected in (
         requester.full_name,
         "Gestionnaire paie",
@@ -58,10 +58,10 @@ def test_the_desk_shows_the_requester_and_the_establishment(client, support, con
         assert expected in aside, expected
 
 
-def test_the_desk_shows_the_establishments_contracts_with_their_state(client, support, context, requester):
+def test_the_desk_shows_the_establishments_contracts_with_their_state(client, support, customer, requester):
     """M11.3"""
     client.force_login(support)
-    aside = _aside(client.get(reverse("desk:detail", args=[context["di"].number])).content.decode())
+    aside = _aside(client.get(reverse("desk:detail", args=[customer["di"].number])).content.decode())
     contracts = aside[aside.index("Contrats") : aside.index("ouverte")]
     assert re.search(
         r"CT-1-SW</span> <span class=\"badge ok\">Actif</span>\s*<span class=\"meta\">\(contrat de cette DI", contracts
@@ -70,26 +70,26 @@ def test_the_desk_shows_the_establishments_contracts_with_their_state(client, su
     assert "CT-1-JUR" in contracts and "CT-2-" not in contracts
 
 
-def test_the_desk_links_the_other_open_dis_and_the_last_closed_on_the_same_product(client, support, context):
+def test_the_desk_links_the_other_open_dis_and_the_last_closed_on_the_same_product(client, support, customer):
     """M11.3"""
     client.force_login(support)
-    aside = _aside(client.get(reverse("desk:detail", args=[context["di"].number])).content.decode())
+    aside = _aside(client.get(reverse("desk:detail", args=[customer["di"].number])).content.decode())
     open_part = aside[aside.index('id="ouvertes-titre"') : aside.index('id="closes-titre"')]
     closed_part = aside[aside.index('id="closes-titre"') :]
     assert "Son autre DI ouverte (1)" in open_part
-    assert f'href="{reverse("desk:detail", args=[context["other_open"].number])}"' in open_part
-    assert context["di"].number not in open_part and context["elsewhere"].number not in aside
+    assert f'href="{reverse("desk:detail", args=[customer["other_open"].number])}"' in open_part
+    assert customer["di"].number not in open_part and customer["elsewhere"].number not in aside
     assert "Dernières DIs clôturées sur Indeline" in closed_part
-    assert f'href="{reverse("desk:detail", args=[context["closed_same"].number])}"' in closed_part
+    assert f'href="{reverse("desk:detail", args=[customer["closed_same"].number])}"' in closed_part
     assert "Question juridique close" not in closed_part  # another product, and cancelled
 
 
 def test_the_context_costs_the_same_queries_for_a_busy_establishment(
-    client, support, context, colleague, django_assert_max_num_queries
+    client, support, customer, colleague, django_assert_max_num_queries
 ):
     """M11.3"""
     client.force_login(support)
-    url = reverse("desk:detail", args=[context["di"].number])
+    url = reverse("desk:detail", args=[customer["di"].number])
     with django_assert_max_num_queries(19) as few:
         assert client.get(url).status_code == 200
     for i in range(25):
@@ -114,7 +114,7 @@ def test_vendor_staff_find_an_establishment_by_name_accents_ignored_or_by_finess
 
 
 def test_vendor_staff_read_an_establishments_sheet_contracts_collaborators_and_open_dis(
-    client, support, context, requester, colleague, django_assert_max_num_queries
+    client, support, customer, requester, colleague, django_assert_max_num_queries
 ):
     """M11.3"""
     client.force_login(support)
@@ -126,12 +126,12 @@ def test_vendor_staff_read_an_establishments_sheet_contracts_collaborators_and_o
     for expected in (requester.establishment.finess, "CT-1-SW", "CT-1-OLD", "Expiré", colleague.full_name):
         assert expected in body
     assert reverse("collaborators:vendor_collaborator", args=[requester.establishment.pk, colleague.pk]) in body
-    assert reverse("desk:detail", args=[context["other_open"].number]) in body
-    assert context["elsewhere"].number not in body
+    assert reverse("desk:detail", args=[customer["other_open"].number]) in body
+    assert customer["elsewhere"].number not in body
     assert "<form" not in body.split("<main")[1].replace('role="search"', "")  # read-only: no action
 
 
-def test_vendor_staff_read_a_collaborators_sheet_and_dis_read_only(client, support, context, requester, est_b):
+def test_vendor_staff_read_a_collaborators_sheet_and_dis_read_only(client, support, customer, requester, est_b):
     """M11.3"""
     client.force_login(support)
     url = reverse("collaborators:vendor_collaborator", args=[requester.establishment.pk, requester.pk])
@@ -139,7 +139,7 @@ def test_vendor_staff_read_a_collaborators_sheet_and_dis_read_only(client, suppo
     body = response.content.decode()
     assert response.status_code == 200
     assert requester.email in body and "Gestionnaire paie" in body
-    assert reverse("desk:detail", args=[context["di"].number]) in body
+    assert reverse("desk:detail", args=[customer["di"].number]) in body
     assert "Désactiver" not in body and "Réaffecter" not in body and 'method="post"' not in body.split("<main")[1]
     # A collaborator is read through their own establishment only.
     wrong = reverse("collaborators:vendor_collaborator", args=[est_b.pk, requester.pk])
@@ -157,7 +157,7 @@ def test_clients_cannot_open_the_vendors_establishment_pages(client, agent, est_
         assert client.get(url).status_code == 403
 
 
-def test_the_context_lists_a_new_contract_as_upcoming(client, support, context, requester, products):
+def test_the_context_lists_a_new_contract_as_upcoming(client, support, customer, requester, products):
     """M11.3"""
     Contract.objects.create(
         establishment=requester.establishment,
@@ -166,5 +166,5 @@ def test_the_context_lists_a_new_contract_as_upcoming(client, support, context, 
         start_date=date(2099, 1, 1),
     )
     client.force_login(support)
-    aside = _aside(client.get(reverse("desk:detail", args=[context["di"].number])).content.decode())
+    aside = _aside(client.get(reverse("desk:detail", args=[customer["di"].number])).content.decode())
     assert re.search(r"CT-1-FUTUR</span> <span class=\"badge\">À venir</span>", aside)

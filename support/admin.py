@@ -9,6 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from .models import CannedReply, Message, SurveyAnswer, SurveyQuestion, SurveyResponse, Ticket, TicketEvent
 
 
+class BackOfficeStyle:
+    """The portal's few additions to the admin's style sheet (static/portal/back-office.css)."""
+
+    class Media:
+        css = {"all": ["portal/back-office.css"]}
+
+
 class ReadOnlyMixin:
     """Viewing only: no add, change or delete in the back office."""
 
@@ -44,7 +51,7 @@ class TicketEventInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TicketAdmin(BackOfficeStyle, ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "establishment",
@@ -91,7 +98,7 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TicketEventAdmin(BackOfficeStyle, ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "created_at",
         "ticket",
@@ -128,7 +135,7 @@ class LabelledListEditableMixin:
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(LabelledListEditableMixin, admin.ModelAdmin):
+class CannedReplyAdmin(BackOfficeStyle, LabelledListEditableMixin, admin.ModelAdmin):
     """« Réponses types » (M11.4): each team's ready-made answers, offered on the desk's reply form."""
 
     list_display = ["title", "team", "position", "is_active"]

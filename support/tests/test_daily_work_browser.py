@@ -57,6 +57,11 @@ def _pages(daily, agent, support, vendor_admin):
         "filing on behalf": (support, reverse("desk:file_on_behalf", args=[est])),
         "back office canned replies": (vendor_admin, reverse("admin:support_cannedreply_changelist")),
         "back office canned reply form": (vendor_admin, reverse("admin:support_cannedreply_add")),
+        "back office DI (links, history)": (
+            vendor_admin,
+            reverse("admin:support_ticket_change", args=[daily["answered"].pk]),
+        ),
+        "back office DI events": (vendor_admin, reverse("admin:support_ticketevent_changelist")),
     }
 
 
@@ -79,6 +84,8 @@ PAGE_NAMES = [
     "filing on behalf",
     "back office canned replies",
     "back office canned reply form",
+    "back office DI (links, history)",
+    "back office DI events",
 ]
 
 

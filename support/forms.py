@@ -240,7 +240,7 @@ class OnBehalfForm(TicketCreateForm):
     owner = CollaboratorChoiceField(
         label=_("Pour le compte de"),
         queryset=User.objects.none(),
-        empty_label=_("Choisissez le collaborateur qui a appelé"),
+        empty_label=_("Choisissez qui a appelé"),
         help_text=_("Il devient propriétaire de la DI et reçoit l'accusé de réception par e-mail."),
         error_messages={"invalid_choice": _("Choisissez un compte actif de l'établissement.")},
     )
@@ -254,3 +254,4 @@ class OnBehalfForm(TicketCreateForm):
             establishment_id=establishment.pk, is_active=True, role__in=CLIENT_ROLES
         ).order_by("last_name", "first_name")
         self.fields["description"].help_text = _("Ce que le client a décrit au téléphone.")
+        self.fields["contract"].help_text = _("Le produit sur lequel porte la demande du client.")

@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 ADDRESS ?= 127.0.0.1:8000
+# The links of the e-mails point at the address `make run` serves, unless SITE_URL is set (in the
+# environment or in .env).
+SITE_URL ?= $(or $(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null),http://$(ADDRESS))
 PYTEST_ARGS ?= -n 2
 
 .PHONY: run test lint format demo chromium nginx dovecot clean bench wrk loadtest
@@ -20,7 +23,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 run: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --if-empty
-	$(PY) manage.py runserver $(ADDRESS)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(ADDRESS)
 
 ## Run the whole test suite (installs, when missing, Debian's Chromium for the browser tests, Debian's
 ## nginx for the reverse-proxy test and Dovecot, the IMAP server the replies by e-mail are read from)

@@ -22,3 +22,22 @@ def get_collaborator_for_user(user, pk):
         return collaborators_for(user).select_related("establishment").get(pk=pk)
     except (User.DoesNotExist, ValueError, TypeError):
         raise Http404("Collaborateur introuvable") from None
+
+
+def accounts_of_establishment(user, establishment_id):
+    """The accounts of one establishment as ``user`` may read them: a client, their own
+    establishment's only; the vendor's staff, any establishment's (read-only pages, M11.3)."""
+    if not (user.is_authenticated and user.is_active):
+        return User.objects.none()
+    if user.is_vendor:
+        return User.objects.filter(establishment_id=establishment_id, role__in=CLIENT_ROLES)
+    if user.establishment_id != establishment_id:
+        return User.objects.none()
+    return collaborators_for(user)
+
+
+def get_account_of_establishment(user, establishment_id, pk):
+    try:
+        return accounts_of_establishment(user, establishment_id).get(pk=pk)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404("Collaborateur introuvable") from None

@@ -72,6 +72,39 @@ def user_invite(user):
     )
 
 
+# --- Security notices (M11.10): the person hears of every change to how they sign in ----------
+
+
+def email_change_notify_old(user, old_email):
+    """To the address being replaced: the account now signs in with ``user.email``."""
+    email_queue("email_changed", to=old_email, context={"user": user, "old_email": old_email})
+
+
+def email_change_notify_new(user, old_email):
+    """To the new address: it is now the identifier of the account (replacing ``old_email``)."""
+    email_queue("email_changed_new", to=user.email, context={"user": user, "old_email": old_email})
+
+
+def password_change_notify(user, *, by_reset=False):
+    """To the person: their password has just changed (« Mon profil », or « Mot de passe oublié »)."""
+    email_queue("password_changed", to=user.email, context={"user": user, "by_reset": by_reset})
+
+
+@transaction.atomic
+def password_reset_completed(user, *, request, notify=True):
+    """A password chosen through an e-mailed link (already saved by the form): recorded, and the
+    person told unless it is the first password of a new account (``notify=False``)."""
+    record(
+        "password_reset_completed",
+        actor=None,
+        request=request,
+        establishment=user.establishment,
+        target=user.email,
+    )
+    if notify:
+        password_change_notify(user, by_reset=True)
+
+
 @transaction.atomic
 def profile_update(user, *, form, request):
     """Save « Mon profil ». Changing the password keeps this session and ends the others."""
@@ -83,9 +116,11 @@ def profile_update(user, *, form, request):
     if form.password_changed:
         update_session_auth_hash(request, user)
         record("password_changed", actor=user, request=request, target=user.email)
+        password_change_notify(user)
     if form.email_changed:
         record("email_changed", actor=user, request=request, target=user.email, old=old_email)
-        email_queue("email_changed", to=old_email, context={"user": user, "old_email": old_email})
+        email_change_notify_old(user, old_email)
+        email_change_notify_new(user, old_email)
     record("profile_updated", actor=user, request=request, target=user.email)
     return user
 

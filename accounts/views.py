@@ -71,16 +71,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_set.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
     extra_context = {"title": _("Choisir un nouveau mot de passe")}
+    notify_change = True  # a password replaced: the person is told (M11.10)
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        record(
-            "password_reset_completed",
-            actor=None,
-            request=self.request,
-            establishment=form.user.establishment,
-            target=form.user.email,
-        )
+        services.password_reset_completed(form.user, request=self.request, notify=self.notify_change)
         return response
 
 
@@ -88,6 +83,7 @@ class InvitationConfirmView(PasswordResetConfirmView):
     token_generator = invitation_token_generator
     reset_url_token = "choisir-mot-de-passe"
     extra_context = {"title": _("Choisir votre mot de passe")}
+    notify_change = False  # the first password of a new account: nothing replaced
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

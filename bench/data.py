@@ -626,6 +626,23 @@ def generate(scale, *, media_root, log=print, in_transaction=False):
             " SELECT establishment_id, status, count(*) FROM support_ticket GROUP BY establishment_id, status"
         )
         t = lap("DIs per establishment and status", t)
+        # Who owes an answer (the vendor's home, M11.1), as the services keep it: « A traiter » waits
+        # for the support since filed; « En cours » since its last public message when the client
+        # wrote it (the client answered), since filed when nobody has written yet.
+        cur.execute("UPDATE support_ticket SET waiting_since = created_at WHERE status = 'to_process'")
+        cur.execute(
+            "UPDATE support_ticket t SET client_answered = true, waiting_since = last.created_at FROM ("
+            " SELECT DISTINCT ON (m.ticket_id) m.ticket_id, m.created_at, m.author_id, t2.owner_id"
+            " FROM support_message m JOIN support_ticket t2 ON t2.id = m.ticket_id"
+            " WHERE t2.status = 'in_progress' AND NOT t2.awaiting_owner AND m.kind <> 'internal'"
+            " ORDER BY m.ticket_id, m.created_at DESC, m.id DESC) last"
+            " WHERE t.id = last.ticket_id AND last.author_id = last.owner_id"
+        )
+        cur.execute(
+            "UPDATE support_ticket t SET waiting_since = t.created_at WHERE t.status = 'in_progress'"
+            " AND NOT EXISTS (SELECT 1 FROM support_message m WHERE m.ticket_id = t.id AND m.kind <> 'internal')"
+        )
+        t = lap("who owes an answer", t)
 
         # --- Indexes back, sequences, statistics ------------------------------------------------
         cur.execute("SET session_replication_role = DEFAULT")

@@ -276,6 +276,7 @@ def endpoints(facts):
             "DI-",
         ),
         ("dashboard", "Tableau de bord (accueil)", "agent", "/", 200, "dashboard-tiles"),
+        ("vendor_home", "Accueil du support : son travail et celui de l'équipe", "support", "/", 200, "worklist-table"),
         ("list_default", "Liste des DIs (défaut)", "agent", "/support/dis/", 200, "ticket-list"),
         ("list_status", "Liste, filtrée par statut", "agent", "/support/dis/?statut=closed", 200, "ticket-list"),
         (

@@ -4,11 +4,13 @@ accounts (``accounts.access.collaborators_for``) and DIs (``support.access.ticke
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
-from accounts.access import collaborators_for
+from accounts.access import accounts_of_establishment, collaborators_for
 from accounts.models import CLIENT_ROLES
 from core import sorting
+from establishments.access import contracts_for, establishments_for
 from support.access import tickets_for
 from support.models import OPEN_STATUSES
+from support.selectors import establishment_status_counts
 
 PAGE_SIZE = 25
 TICKETS_PAGE_SIZE = 20
@@ -65,3 +67,55 @@ def reassignment_candidates(user, exclude=None):
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
     return candidates
+
+
+# --- The vendor's staff: establishments' sheets and collaborators, read-only (M11.3) ------------
+
+ESTABLISHMENTS_PAGE_SIZE = 25
+SHEET_OPEN_SHOWN = 10
+
+
+def establishment_page(user, page_number, *, search=""):
+    """A page of the establishments the user may read, by name: every word of ``search`` in the
+    name or the city (accents and case ignored), or the start of the FINESS or SIRET number."""
+    establishments = establishments_for(user).only("name", "kind", "city", "postal_code", "finess", "siret")
+    for term in search.split():
+        establishments = establishments.filter(
+            Q(name__fcontains=term) | Q(city__fcontains=term) | Q(finess__startswith=term) | Q(siret__startswith=term)
+        )
+    return Paginator(establishments.order_by("name", "pk"), ESTABLISHMENTS_PAGE_SIZE).get_page(page_number)
+
+
+def establishment_accounts_page(user, establishment, page_number):
+    """A page of an establishment's accounts with their number of open DIs, by name."""
+    accounts = accounts_of_establishment(user, establishment.pk).annotate(
+        open_dis=Count("owned_tickets", filter=Q(owned_tickets__status__in=OPEN_STATUSES))
+    )
+    return Paginator(accounts.order_by("last_name", "first_name", "pk"), PAGE_SIZE).get_page(page_number)
+
+
+def establishment_contracts(user, establishment):
+    return list(contracts_for(user).filter(establishment=establishment).order_by("product__name", "-start_date"))
+
+
+def establishment_open_tickets(user, establishment):
+    """(the latest open DIs, how many are open) of an establishment."""
+    counts = establishment_status_counts(establishment.pk)
+    tickets = (
+        tickets_for(user)
+        .filter(establishment=establishment, status__in=OPEN_STATUSES)
+        .select_related("contract__product", "owner", "assignee")
+        .order_by("-last_activity_at", "-pk")[:SHEET_OPEN_SHOWN]
+    )
+    return list(tickets), sum(counts.get(status, 0) for status in OPEN_STATUSES)
+
+
+def account_ticket_page(user, account, page_number):
+    """A page of the DIs ``account`` owns, newest first (the vendor's read of a collaborator)."""
+    tickets = (
+        tickets_for(user)
+        .filter(owner=account)
+        .select_related("contract__product", "assignee")
+        .order_by("-created_at", "-pk")
+    )
+    return Paginator(tickets, TICKETS_PAGE_SIZE).get_page(page_number)

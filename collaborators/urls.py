@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import desk_views, views
 
 app_name = "collaborators"
 
@@ -14,4 +14,12 @@ urlpatterns = [
     path("collaborateurs/<int:pk>/activer/", views.collaborator_activate, name="activate"),
     path("collaborateurs/<int:pk>/profil/", views.collaborator_change_role, name="change_role"),
     path("collaborateurs/<int:pk>/reaffecter/", views.collaborator_reassign, name="reassign"),
+    # The vendor's staff, read-only (M11.3).
+    path("guichet/etablissements/", desk_views.establishment_list, name="vendor_establishments"),
+    path("guichet/etablissements/<int:pk>/", desk_views.establishment_sheet, name="vendor_establishment"),
+    path(
+        "guichet/etablissements/<int:pk>/collaborateurs/<int:user_pk>/",
+        desk_views.collaborator_sheet,
+        name="vendor_collaborator",
+    ),
 ]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class CoreConfig(AppConfig):
@@ -7,3 +8,9 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Bibliothèque commune"
+
+    def ready(self):
+        from . import folding
+
+        # Accent- and case-insensitive search on SQLite (core.folding); on PostgreSQL, unaccent.
+        connection_created.connect(folding.register_sqlite_functions, dispatch_uid="core.folding")

@@ -14,7 +14,7 @@ from news.models import NewsItem
 from notifications.models import OutgoingEmail
 from support import services
 from support.clock import run_clock
-from support.models import Attachment, Message, SurveyQuestion, SurveyResponse, Ticket, TicketEvent
+from support.models import Attachment, CannedReply, Message, SurveyQuestion, SurveyResponse, Ticket, TicketEvent
 
 from .files import log, pdf, uploads
 
@@ -108,6 +108,29 @@ NEWS = [
 ]
 
 
+# « Réponses types » (M11.4): (team, title, text), kept in the back office.
+CANNED_REPLIES = [
+    (
+        "software",
+        "Demande de capture d'écran",
+        "Bonjour [demandeur],\n\nPour avancer sur la DI [numéro], pouvez-vous nous envoyer une capture d'écran du "
+        "message affiché, ainsi que l'heure à laquelle il est apparu ?\n\nCordialement,\n[support]",
+    ),
+    (
+        "software",
+        "Correctif disponible",
+        "Bonjour [demandeur],\n\nUn correctif est disponible dans Téléchargements. Installez-le puis "
+        "redémarrez le poste, et dites-nous si le problème persiste.\n\nCordialement,\n[support]",
+    ),
+    (
+        "legal",
+        "Pièces à fournir",
+        "Bonjour [demandeur],\n\nPour vous répondre, merci de joindre la délibération ou l'arrêté concerné et "
+        "la date des faits.\n\nCordialement,\n[support]",
+    ),
+]
+
+
 def is_empty():
     return not User.objects.exists()
 
@@ -163,6 +186,8 @@ def load():
         NewsItem.objects.get_or_create(
             title=title, defaults={"body": body, "published_at": now - timedelta(days=days_ago)}
         )
+    for position, (team, title, body) in enumerate(CANNED_REPLIES):
+        CannedReply.objects.get_or_create(team=team, title=title, defaults={"body": body, "position": position})
     stories = [
         story
         for establishment, establishment_stories in zip(establishments, STORIES, strict=True)
@@ -315,6 +340,11 @@ CHD_STORIES = [
                 "Nous vous adressons une note détaillée avec les références d'ici la fin de la semaine.",
             ),
             ("note", "Rédiger la note : jurisprudence CJUE et circulaire de 2011, vérifier le décret de 2025."),
+            (
+                "message",
+                "Merci. Son arrêt vient d'être prolongé jusqu'en mars : le délai de 15 mois court-il toujours "
+                "à partir de la fin de l'année de référence ?",
+            ),
         ],
     },
     {
@@ -611,10 +641,17 @@ def _tell(story, now):
     )
     _stamp(ticket, dict.fromkeys((Message, TicketEvent, Attachment), 0), times[0])
     dates = {"created_at": times[0], "last_activity_at": times[0]}
+    dates["waiting_since"] = times[0]
     for step, when in zip(steps, times[1:], strict=True):
         marks = _marks(ticket)
+        waiting_before = Ticket.objects.values_list("waiting_since", flat=True).get(pk=ticket.pk)
         _play(step, ticket, owner, support)
         _stamp(ticket, marks, when)
+        waiting = Ticket.objects.values_list("waiting_since", flat=True).get(pk=ticket.pk)
+        if waiting is None:
+            dates["waiting_since"] = None
+        elif waiting_before is None:  # the client wrote: the support owes an answer since then
+            dates["waiting_since"] = when
         if step[0] != "note":
             dates["last_activity_at"] = when
         if step[0] == "propose":

@@ -93,7 +93,9 @@ def load():
         if taken and support is not None:
             support_services.ticket_take(ticket, acting_user=support)
         filed = now - timedelta(days=days_ago)
-        Ticket.objects.filter(pk=ticket.pk).update(created_at=filed, last_activity_at=filed + timedelta(hours=3))
+        Ticket.objects.filter(pk=ticket.pk).update(
+            created_at=filed, last_activity_at=filed + timedelta(hours=3), waiting_since=filed
+        )
         TicketEvent.objects.filter(ticket=ticket).update(created_at=filed)
     services.user_deactivate(departed, acting_user=admin)
     released = Ticket.objects.filter(establishment=establishment, owner__isnull=True).count()

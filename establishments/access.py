@@ -1,7 +1,27 @@
 """Scoped reads of establishments and contracts: a client reads their own establishment's; the
 vendor's staff read every establishment's. "Does not exist" and "not yours" get the same 404."""
 
-from .models import Contract, Product
+from django.http import Http404
+
+from .models import Contract, Establishment, Product
+
+
+def establishments_for(user):
+    """The establishments a user may read: their own for a client; every one for the vendor's staff."""
+    if not (user.is_authenticated and user.is_active):
+        return Establishment.objects.none()
+    if user.is_vendor:
+        return Establishment.objects.all()
+    if user.establishment_id is None:
+        return Establishment.objects.none()
+    return Establishment.objects.filter(pk=user.establishment_id)
+
+
+def get_establishment_for_user(user, pk):
+    try:
+        return establishments_for(user).get(pk=pk)
+    except (Establishment.DoesNotExist, ValueError, TypeError):
+        raise Http404("Établissement introuvable") from None
 
 
 def contracts_for(user):

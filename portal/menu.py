@@ -34,6 +34,7 @@ def menu_for(user, path):
         entries.append(Entry(_("Etablissement"), reverse("collaborators:establishment")))
     if user.is_vendor:
         entries.append(Entry(_("Guichet support"), reverse("desk:list")))
+        entries.append(Entry(_("Établissements"), reverse("collaborators:vendor_establishments")))
         entries.append(Entry(_("Satisfaction"), reverse("desk:satisfaction")))
         entries.append(Entry(_("Rapport de la base de connaissances"), reverse("knowledge:report")))
     if user.is_manager:

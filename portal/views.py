@@ -3,11 +3,21 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from news.models import NewsItem
+from support import selectors as support_selectors
 
 
 @login_required
 def home(request):
-    return render(request, "portal/home.html", {"latest_news": NewsItem.objects.current()[:3]})
+    """The home page: what the person must do first (M11.1, M11.2), then the dashboard, then news.
+    A client: their DIs waiting for their answer or their validation, then the establishment's
+    tiles. The vendor's staff: their work and their team's, each count a link to the desk."""
+    user = request.user
+    context = {"latest_news": NewsItem.objects.current()[:3]}
+    if user.is_client:
+        context["todo"] = support_selectors.client_todo(user)
+    elif user.is_vendor:
+        context["worklist"] = support_selectors.vendor_worklist(user)
+    return render(request, "portal/home.html", context)
 
 
 @login_required

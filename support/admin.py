@@ -6,7 +6,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Message, SurveyAnswer, SurveyQuestion, SurveyResponse, Ticket, TicketEvent
+from .models import CannedReply, Message, SurveyAnswer, SurveyQuestion, SurveyResponse, Ticket, TicketEvent
+
+
+class BackOfficeStyle:
+    """The portal's few additions to the admin's style sheet (static/portal/back-office.css)."""
+
+    class Media:
+        css = {"all": ["portal/back-office.css"]}
 
 
 class ReadOnlyMixin:
@@ -34,7 +41,7 @@ class MessageInline(ReadOnlyMixin, admin.TabularInline):
 
 class TicketEventInline(ReadOnlyMixin, admin.TabularInline):
     model = TicketEvent
-    fields = ["created_at", "action", "actor", "from_status", "to_status", "from_user", "to_user"]
+    fields = ["created_at", "action", "actor", "from_status", "to_status", "from_user", "to_user", "note"]
     readonly_fields = fields
     extra = 0
     verbose_name_plural = _("historique")
@@ -44,7 +51,7 @@ class TicketEventInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TicketAdmin(BackOfficeStyle, ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "establishment",
@@ -59,13 +66,14 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["status", "team", "awaiting_owner"]
     search_fields = ["number", "subject", "establishment__name"]
     list_select_related = ["establishment", "owner", "assignee"]
-    raw_id_fields = ["establishment", "contract", "owner", "author", "assignee"]
+    raw_id_fields = ["establishment", "contract", "owner", "author", "assignee", "follows", "merged_into"]
     date_hierarchy = "created_at"
     ordering = ["-created_at"]
     inlines = [MessageInline, TicketEventInline]
     fieldsets = [
         (None, {"fields": ["number", "desk_link", "establishment", "contract", "team", "status", "awaiting_owner"]}),
         (_("Personnes"), {"fields": ["owner", "author", "assignee"]}),
+        (_("Liens"), {"fields": ["follows", "merged_into"]}),
         (_("Demande"), {"fields": ["subject", "description", "module", "version", "environment"]}),
         (_("Dates"), {"fields": ["created_at", "last_activity_at", "closure_proposed_at", "closed_at"]}),
     ]
@@ -90,8 +98,18 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["created_at", "ticket", "action", "actor", "from_status", "to_status", "from_user", "to_user"]
+class TicketEventAdmin(BackOfficeStyle, ReadOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "ticket",
+        "action",
+        "actor",
+        "from_status",
+        "to_status",
+        "from_user",
+        "to_user",
+        "note",
+    ]
     list_filter = ["action"]
     search_fields = ["ticket__number"]
     list_select_related = ["ticket", "actor", "from_user", "to_user"]
@@ -100,8 +118,36 @@ class TicketEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     readonly_fields = list_display
 
 
+class LabelledListEditableMixin:
+    """The fields edited in the list get a label naming their row (« Ordre de … »): Django's
+    changelist shows them without one, which screen readers cannot announce."""
+
+    def get_changelist_form(self, request, **kwargs):
+        base = super().get_changelist_form(request, **kwargs)
+
+        class LabelledForm(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for field in self.fields.values():
+                    field.widget.attrs["aria-label"] = f"{field.label} — {self.instance}"
+
+        return LabelledForm
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(BackOfficeStyle, LabelledListEditableMixin, admin.ModelAdmin):
+    """« Réponses types » (M11.4): each team's ready-made answers, offered on the desk's reply form."""
+
+    list_display = ["title", "team", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["team", "is_active"]
+    search_fields = ["title", "body"]
+    fields = ["team", "title", "body", "position", "is_active"]
+    ordering = ["team", "position", "title"]
+
+
 @admin.register(SurveyQuestion)
-class SurveyQuestionAdmin(admin.ModelAdmin):
+class SurveyQuestionAdmin(LabelledListEditableMixin, admin.ModelAdmin):
     list_display = ["text", "position", "is_active"]
     list_editable = ["position", "is_active"]
     list_filter = ["is_active"]

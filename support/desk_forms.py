@@ -6,9 +6,24 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .forms import MultipleFileField
+from establishments.models import Contract
+
+from .access import tickets_for
+from .forms import ChosenContractSelect, ContractChoiceField, FirstOptionChosenSelect, MultipleFileField
 from .models import OPEN_STATUSES, Status, Team
-from .selectors import ALL, ME, NOBODY, OPEN, SORTS, default_team, desk_staff
+from .search import number_candidates
+from .selectors import (
+    ALL,
+    ANSWERED,
+    AWAITING_CLIENT,
+    ME,
+    NOBODY,
+    OPEN,
+    SORTS,
+    WAITING,
+    default_team,
+    desk_staff,
+)
 from .services import team_members
 
 AGES = [("", _("Tous âges")), ("7", _("Plus de 7 jours")), ("30", _("Plus de 30 jours")), ("90", _("Plus de 90 jours"))]
@@ -16,6 +31,7 @@ SORT_LABELS = {
     "anciennete": _("Les plus anciennes d'abord"),
     "recentes": _("Les plus récentes d'abord"),
     "activite": _("Dernière activité"),
+    "attente": _("Attente du support la plus longue d'abord"),
     "numero": _("Numéro croissant"),
     "-numero": _("Numéro décroissant"),
     "echeance": _("Échéance la plus proche"),
@@ -55,6 +71,17 @@ class DeskFilterForm(forms.Form):
     )
     support = forms.ChoiceField(label=_("Support"), required=False, widget=FastSelect)
     age = forms.ChoiceField(label=_("Âge"), required=False, choices=AGES, widget=FastSelect)
+    suivi = forms.ChoiceField(
+        label=_("Suivi"),
+        required=False,
+        choices=[
+            ("", _("Tous")),
+            (WAITING, _("Sans réponse du support")),
+            (ANSWERED, _("Le demandeur a répondu")),
+            (AWAITING_CLIENT, _("En attente du demandeur")),
+        ],
+        widget=FastSelect,
+    )
     q = forms.CharField(
         label=_("Rechercher (numéro, objet, description ou messages)"),
         required=False,
@@ -96,6 +123,7 @@ class DeskFilterForm(forms.Form):
             "etablissement": "",
             "support": "",
             "age": "",
+            "suivi": "",
             "q": "",
         }
         values.update({k: v for k, v in self.cleaned_data.items() if k not in self.errors and v})
@@ -105,7 +133,15 @@ class DeskFilterForm(forms.Form):
         return values
 
 
-class ReplyForm(forms.Form):
+class TicketActionForm(forms.Form):
+    """A form of an action on a DI: it knows the DI and who acts (``desk_views._action_form``)."""
+
+    def __init__(self, *args, ticket, user, **kwargs):
+        self.ticket, self.user = ticket, user
+        super().__init__(*args, **kwargs)
+
+
+class ReplyForm(TicketActionForm):
     body = forms.CharField(label=_("Réponse"), widget=forms.Textarea(attrs={"rows": 6}))
     question = forms.BooleanField(
         label=_("Question au demandeur"),
@@ -115,7 +151,7 @@ class ReplyForm(forms.Form):
     files = MultipleFileField()
 
 
-class InternalNoteForm(forms.Form):
+class InternalNoteForm(TicketActionForm):
     body = forms.CharField(
         label=_("Note interne"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -124,7 +160,7 @@ class InternalNoteForm(forms.Form):
     files = MultipleFileField()
 
 
-class ProposeClosureForm(forms.Form):
+class ProposeClosureForm(TicketActionForm):
     body = forms.CharField(
         label=_("Message de clôture"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -132,14 +168,75 @@ class ProposeClosureForm(forms.Form):
     )
 
 
-class AssigneeForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Personne en charge"), queryset=None, empty_label=None)
+class AssigneeForm(TicketActionForm):
+    assignee = forms.ModelChoiceField(
+        label=_("Personne en charge"), queryset=None, empty_label=None, widget=FirstOptionChosenSelect
+    )
 
     def __init__(self, *args, ticket, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, ticket=ticket, **kwargs)
         self.fields["assignee"].queryset = team_members(ticket.team).order_by("last_name", "first_name")
         if ticket.assignee_id and "initial" not in kwargs:
             self.initial["assignee"] = ticket.assignee_id
+
+
+class RerouteForm(TicketActionForm):
+    """« Réorienter » (M11.4): another contract of the establishment, another team, or both."""
+
+    contract = ContractChoiceField(
+        label=_("Contrat"),
+        queryset=Contract.objects.none(),
+        empty_label=None,
+        widget=ChosenContractSelect,
+        error_messages={"invalid_choice": _("Choisissez un contrat actif de l'établissement de la DI.")},
+    )
+    team = forms.ChoiceField(
+        label=_("Équipe"),
+        required=False,
+        choices=[("", _("Celle du produit du contrat")), *Team.choices],
+        help_text=_(
+            "Une autre équipe reprend la DI « A traiter », sans personne en charge ; ses membres sont prévenus."
+        ),
+    )
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, ticket=ticket, **kwargs)
+        self.fields["contract"].queryset = (
+            Contract.objects.active().filter(establishment_id=ticket.establishment_id).select_related("product")
+        )
+        self.initial.setdefault("contract", ticket.contract_id)
+
+    @staticmethod
+    def chosen_team(cleaned_data):
+        """The team chosen, or the one of the contract's product."""
+        contract = cleaned_data["contract"]
+        default = Team.SOFTWARE if contract.product.kind == "software" else Team.LEGAL
+        return cleaned_data["team"] or default.value
+
+
+class MergeForm(TicketActionForm):
+    """« Fusionner » (M11.4): the number of the DI to keep, an open DI of the same establishment."""
+
+    target = forms.CharField(
+        label=_("Numéro de la DI à conserver"),
+        max_length=20,
+        help_text=_(
+            "Une DI « A traiter » ou « En cours » du même établissement, par exemple DI-2026-000123. Les messages "
+            "et pièces jointes de cette DI-ci y sont déplacés, puis cette DI-ci est annulée ; les deux "
+            "propriétaires sont prévenus."
+        ),
+    )
+
+    def clean_target(self):
+        numbers = number_candidates(self.cleaned_data["target"])
+        found = (
+            tickets_for(self.user).filter(establishment_id=self.ticket.establishment_id, number__in=numbers).first()
+            if numbers
+            else None
+        )
+        if found is None:
+            raise forms.ValidationError(_("Aucune DI de cet établissement ne porte ce numéro."))
+        return found
 
 
 class SatisfactionFilterForm(forms.Form):

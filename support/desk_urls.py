@@ -12,5 +12,8 @@ urlpatterns = [
     path("dis/<str:number>/note/", desk_views.desk_internal_note, name="internal_note"),
     path("dis/<str:number>/proposer-cloture/", desk_views.desk_propose_closure, name="propose_closure"),
     path("dis/<str:number>/support/", desk_views.desk_change_assignee, name="change_assignee"),
+    path("dis/<str:number>/reorienter/", desk_views.desk_reroute, name="reroute"),
+    path("dis/<str:number>/fusionner/", desk_views.desk_merge, name="merge"),
+    path("etablissements/<int:establishment_pk>/deposer/", desk_views.desk_file_on_behalf, name="file_on_behalf"),
     path("satisfaction/", desk_views.desk_satisfaction, name="satisfaction"),
 ]

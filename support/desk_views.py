@@ -9,10 +9,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.actions import perform_action
 from core.guards import vendor_staff_required
+from establishments.access import get_establishment_for_user
 
 from . import selectors, services, workflow
 from .access import get_ticket_for_user, visible_messages
@@ -20,10 +21,13 @@ from .desk_forms import (
     AssigneeForm,
     DeskFilterForm,
     InternalNoteForm,
+    MergeForm,
     ProposeClosureForm,
     ReplyForm,
+    RerouteForm,
     SatisfactionFilterForm,
 )
+from .forms import OnBehalfForm
 from .models import Status
 
 PAGE_SIZE = 25
@@ -35,6 +39,8 @@ ACTION_FORMS = {
     "internal_note": (InternalNoteForm, "note"),
     "propose_closure": (ProposeClosureForm, "cloture"),
     "change_assignee": (AssigneeForm, "support"),
+    "reroute": (RerouteForm, "reorienter"),
+    "merge": (MergeForm, "fusion"),
 }
 
 
@@ -53,12 +59,15 @@ def desk_list(request):
         support=filters["support"],
         older_than_days=int(filters["age"]) if filters["age"] else None,
         q=filters["q"],
+        suivi=filters["suivi"],
     )
     counts = selectors.desk_status_counts(request.user, filters["equipe"])
-    listed = selectors.for_desk_list(selectors.filter_status(tickets, filters["statut"]), filters["tri"])
+    listed = selectors.for_desk_list(
+        selectors.filter_status(tickets, filters["statut"], q=filters["q"]), filters["tri"]
+    )
     if filters["q"]:
         paginator = selectors.SearchPaginator(listed, PAGE_SIZE)
-    elif not (filters["etablissement"] or filters["support"] or filters["age"]):
+    elif not (filters["etablissement"] or filters["support"] or filters["age"] or filters["suivi"]):
         # Only the team and the status: the total is the sum of the counters shown above it.
         total = selectors.total_of_counts(counts, selectors.statuses_of(filters["statut"]))
         paginator = selectors.BoundedPaginator(listed, PAGE_SIZE, count=total)
@@ -74,6 +83,7 @@ def desk_list(request):
             "filters": filters,
             "page": page,
             "counters": [(status, status.label, counts[status]) for status in Status],
+            "finished_matches": selectors.desk_finished_matches(tickets, filters["statut"], filters["q"]),
         },
     )
 
@@ -81,19 +91,34 @@ def desk_list(request):
 # --- Detail and actions ----------------------------------------------------------------------
 
 
-def _action_form(action, ticket, data=None, files=None):
+def _action_form(action, ticket, user, data=None, files=None, initial=None):
     form_class, prefix = ACTION_FORMS[action]
-    extra = {"ticket": ticket} if form_class is AssigneeForm else {}
-    return form_class(data, files, prefix=prefix, **extra)
+    return form_class(data, files, prefix=prefix, ticket=ticket, user=user, initial=initial)
+
+
+def _fill_in(text, ticket, user):
+    """A « Réponse type » for this DI: [demandeur], [numéro] and [support] replaced."""
+    owner = ticket.owner.full_name if ticket.owner else ""
+    return text.replace("[demandeur]", owner).replace("[numéro]", ticket.number).replace("[support]", user.full_name)
 
 
 def _render_detail(request, ticket, *, bound=None):
-    """The DI with the forms its workflow allows this user; ``bound`` holds a rejected form."""
+    """The DI with the forms its workflow allows this user and the customer's context (M11.3);
+    ``bound`` holds a rejected form. ``?reponse_type=<id>`` starts the reply with that « Réponse
+    type » (the same as the page's script inserts, for browsers without it)."""
     user = request.user
     actions = workflow.allowed_actions(user, ticket)
     bound = bound or {}
+    canned = []
+    if "reply" in actions:
+        canned = [(reply, _fill_in(reply.body, ticket, user)) for reply in selectors.canned_replies(ticket.team)]
+    initial = {}
+    chosen = request.GET.get("reponse_type", "")
+    for reply, text in canned:
+        if str(reply.pk) == chosen:
+            initial["reply"] = {"body": text}
     action_forms = {
-        action: bound[action] if action in bound else _action_form(action, ticket)
+        action: bound[action] if action in bound else _action_form(action, ticket, user, initial=initial.get(action))
         for action in ACTION_FORMS
         if action in actions
     }
@@ -104,6 +129,10 @@ def _render_detail(request, ticket, *, bound=None):
             "ticket": ticket,
             "actions": actions,
             "action_forms": action_forms,
+            "canned_replies": canned,
+            "chosen_reply": chosen,
+            "context": selectors.customer_context(user, ticket),
+            "survey": selectors.survey_of(ticket) if ticket.status == Status.CLOSED else None,
             "thread": visible_messages(user).filter(ticket=ticket),
             "initial_attachments": ticket.attachments.filter(message__isnull=True),
             "events": ticket.events.select_related("actor", "from_user", "to_user"),
@@ -122,7 +151,7 @@ def _act(request, number, action, perform, *, error_field=None):
     action's form is read, ``perform(ticket, cleaned_data)`` calls the service and returns the
     success message; the DI's page again with the rejected form otherwise."""
     ticket = get_ticket_for_user(request.user, number)
-    form = _action_form(action, ticket, request.POST, request.FILES) if action in ACTION_FORMS else None
+    form = _action_form(action, ticket, request.user, request.POST, request.FILES) if action in ACTION_FORMS else None
     return perform_action(
         request,
         check=lambda: workflow.ensure(action, request.user, ticket),
@@ -188,6 +217,80 @@ def desk_change_assignee(request, number):
         return _("La personne en charge est maintenant %(name)s.") % {"name": data["assignee"].full_name}
 
     return _act(request, number, "change_assignee", perform, error_field="assignee")
+
+
+@require_POST
+@vendor_staff_required
+def desk_reroute(request, number):
+    def perform(ticket, data):
+        team = RerouteForm.chosen_team(data)
+        rerouted = services.ticket_reroute(ticket, acting_user=request.user, contract=data["contract"], team=team)
+        return _("La DI est réorientée : %(team)s, contrat %(contract)s.") % {
+            "team": rerouted.get_team_display(),
+            "contract": data["contract"].reference,
+        }
+
+    return _act(request, number, "reroute", perform, error_field="contract")
+
+
+@require_POST
+@vendor_staff_required
+def desk_merge(request, number):
+    def perform(ticket, data):
+        target = services.ticket_merge(ticket, acting_user=request.user, target=data["target"])
+        message = _(
+            "La DI %(duplicate)s est fusionnée dans la DI %(number)s ; les deux propriétaires sont prévenus."
+        ) % {
+            "duplicate": ticket.number,
+            "number": target.number,
+        }
+        return message, reverse("desk:detail", args=[target.number])
+
+    return _act(request, number, "merge", perform, error_field="target")
+
+
+# --- Filing a DI for a client who phoned (M11.4) -------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@vendor_staff_required
+def desk_file_on_behalf(request, establishment_pk):
+    """The form « Déposer une DI pour un client » of one establishment (chosen from its sheet)."""
+    establishment = get_establishment_for_user(request.user, establishment_pk)
+    bound = request.method == "POST"
+    form = OnBehalfForm(
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        user=request.user,
+        establishment=establishment,
+    )
+
+    def render_form(form, service_error=None):
+        form.files_dropped = form.is_bound and bool(request.FILES)
+        return render(request, "support/desk/file_on_behalf.html", {"form": form, "establishment": establishment})
+
+    if not bound:
+        return render_form(form)
+
+    def perform(data):
+        ticket = services.ticket_create_on_behalf(
+            acting_user=request.user,
+            owner=data["owner"],
+            contract=data["contract"],
+            subject=data["subject"],
+            description=data["description"],
+            module=data["module"],
+            version=data["version"],
+            environment=data["environment"],
+            files=data["files"],
+        )
+        message = _("La DI %(number)s est enregistrée pour %(name)s, qui en reçoit l'accusé de réception.") % {
+            "number": ticket.number,
+            "name": ticket.owner.full_name,
+        }
+        return message, reverse("desk:detail", args=[ticket.number])
+
+    return perform_action(request, form=form, perform=perform, on_invalid=render_form, error_field="files")
 
 
 # --- Satisfaction ----------------------------------------------------------------------------

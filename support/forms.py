@@ -55,6 +55,18 @@ class ContractSelect(forms.Select):
         return option
 
 
+class FirstOptionChosenSelect(forms.Select):
+    """A select whose first option is a real choice (no empty label): no ``required`` attribute, as
+    Django would decide anyway, but without reading the choices' queryset once more to find out."""
+
+    def use_required_attribute(self, initial):
+        return False
+
+
+class ChosenContractSelect(FirstOptionChosenSelect, ContractSelect):
+    pass
+
+
 class ContractChoiceField(forms.ModelChoiceField):
     widget = ContractSelect
 
@@ -88,16 +100,32 @@ class TicketCreateForm(forms.Form):
         required=False,
     )
     files = MultipleFileField()
+    # « Créer une DI de suite » (M11.5): the number of the closed DI this one follows up.
+    follows = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
 
     SOFTWARE_FIELDS = ("module", "version", "environment")
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, establishment_id=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        establishment_id = establishment_id or user.establishment_id
         self.fields["contract"].queryset = (
-            Contract.objects.active().filter(establishment_id=user.establishment_id).select_related("product")
+            Contract.objects.active().filter(establishment_id=establishment_id).select_related("product")
         )
         self.fields["contract"].widget.attrs["data-contract-select"] = ""
         self.fields["files"].help_text = _attachments_help()
+
+    def clean_follows(self):
+        """The DI followed up, read through the user's scope (another establishment's: not found)."""
+        number = self.cleaned_data["follows"].strip()
+        if not number:
+            return None
+        from .access import tickets_for
+
+        followed = tickets_for(self.user).filter(number=number).first()
+        if followed is None:
+            raise forms.ValidationError(_("La DI dont celle-ci est la suite est introuvable."))
+        return followed
 
     def software_fields(self):
         return [self[name] for name in self.SOFTWARE_FIELDS]
@@ -203,3 +231,27 @@ class ReassignForm(forms.Form):
         if ticket.owner_id is not None:
             collaborators = collaborators.exclude(pk=ticket.owner_id)
         self.fields["new_owner"].queryset = collaborators.order_by("last_name", "first_name")
+
+
+class OnBehalfForm(TicketCreateForm):
+    """A DI filed by the vendor's staff for a client of ``establishment`` who phoned (M11.4): the
+    client who will own it, then the same fields as « Déposer une DI »."""
+
+    owner = CollaboratorChoiceField(
+        label=_("Pour le compte de"),
+        queryset=User.objects.none(),
+        empty_label=_("Choisissez qui a appelé"),
+        help_text=_("Il devient propriétaire de la DI et reçoit l'accusé de réception par e-mail."),
+        error_messages={"invalid_choice": _("Choisissez un compte actif de l'établissement.")},
+    )
+
+    field_order = ["owner", "contract", "subject", "description"]
+
+    def __init__(self, *args, user, establishment, **kwargs):
+        super().__init__(*args, user=user, establishment_id=establishment.pk, **kwargs)
+        del self.fields["follows"]
+        self.fields["owner"].queryset = User.objects.filter(
+            establishment_id=establishment.pk, is_active=True, role__in=CLIENT_ROLES
+        ).order_by("last_name", "first_name")
+        self.fields["description"].help_text = _("Ce que le client a décrit au téléphone.")
+        self.fields["contract"].help_text = _("Le produit sur lequel porte la demande du client.")

@@ -1,8 +1,10 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -95,6 +97,27 @@ class Ticket(models.Model):
     environment = models.CharField(_("environnement"), max_length=20, choices=Environment.choices, blank=True)
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.TO_PROCESS)
     awaiting_owner = models.BooleanField(_("en attente de réponse du propriétaire"), default=False)
+    # The ball is the support's: the owner wrote after the support's last public answer (M11.1).
+    client_answered = models.BooleanField(_("le demandeur a répondu"), default=False)
+    # Since when the client has waited for an answer of the support: set when the DI is filed or
+    # the owner writes, cleared by a public answer, a question or a closure proposal (M11.1).
+    waiting_since = models.DateTimeField(_("en attente du support depuis"), null=True, blank=True)
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("suite de la DI"),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_tickets",
+        verbose_name=_("fusionnée dans la DI"),
+    )
     created_at = models.DateTimeField(_("déposée le"), auto_now_add=True)
     last_activity_at = models.DateTimeField(_("dernière activité"), auto_now_add=True)
     closure_proposed_at = models.DateTimeField(_("clôture proposée le"), null=True, blank=True)
@@ -159,6 +182,17 @@ class Ticket(models.Model):
             # The desk by due time (SPEC M13.4): nearest deadline first, the others after it.
             models.Index(fields=["team", "due_at", "id"], name="ticket_team_due"),
             models.Index(fields=["due_at", "id"], name="ticket_due"),
+            # The vendor's home (M11.1): who owes whom an answer, per team and person in charge.
+            models.Index(
+                fields=["team", "waiting_since", "id"],
+                name="ticket_team_waiting",
+                condition=Q(waiting_since__isnull=False),
+            ),
+            models.Index(
+                fields=["waiting_since", "id"], name="ticket_waiting", condition=Q(waiting_since__isnull=False)
+            ),
+            models.Index(fields=["team", "assignee"], name="ticket_team_answered", condition=Q(client_answered=True)),
+            models.Index(fields=["team", "assignee"], name="ticket_team_awaiting", condition=Q(awaiting_owner=True)),
             # The full-text search vector and its GIN index are PostgreSQL-only (support.search,
             # migration 0004): they live outside the model.
         ]
@@ -181,6 +215,21 @@ class Ticket(models.Model):
         """The service-level clock waits on the client: a question to answer, a closure to validate."""
         return self.is_open and (self.awaiting_owner or self.status == Status.CLOSURE_PENDING)
 
+    @property
+    def automatic_closure_at(self):
+        """When a DI « Clôture à valider » closes by itself (``tickets_auto_close``), else None."""
+        if self.status != Status.CLOSURE_PENDING or self.closure_proposed_at is None:
+            return None
+        return self.closure_proposed_at + timedelta(days=settings.TICKET_CLOSURE_VALIDATION_DAYS)
+
+    @property
+    def days_before_automatic_closure(self):
+        """Whole days left before ``automatic_closure_at`` (0: today or overdue), else None."""
+        moment = self.automatic_closure_at
+        if moment is None:
+            return None
+        return max(0, (timezone.localdate(moment) - timezone.localdate()).days)
+
 
 def attachment_path(instance, filename):
     # A random name, no extension: the original name lives in the database only.
@@ -195,6 +244,7 @@ class Message(models.Model):
         CLOSURE_PROPOSED = "closure_proposed", _("Proposition de clôture")
         CLOSURE_REFUSED = "closure_refused", _("Clôture refusée")
         CANCELLATION = "cancellation", _("Annulation")
+        MERGED = "merged", _("Fusion")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("DI"))
     author = models.ForeignKey(
@@ -255,6 +305,9 @@ class TicketEvent(models.Model):
         CANCELLED = "cancelled", _("DI annulée")
         REASSIGNED = "reassigned", _("Réaffectation")
         ASSIGNEE_CHANGED = "assignee_changed", _("Changement de support")
+        HANDED_OVER = "handed_over", _("Confiée à un collègue")
+        REROUTED = "rerouted", _("Réorientation")
+        MERGED = "merged", _("Fusion")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
@@ -274,6 +327,8 @@ class TicketEvent(models.Model):
     to_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # What the columns above do not say: « Support logiciel → Support juridique », « fusionnée dans DI-… ».
+    note = models.CharField(_("détail"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -329,3 +384,29 @@ class SurveyAnswer(models.Model):
 
     def __str__(self):
         return f"{self.question}: {self.rating}/5"
+
+
+class CannedReply(models.Model):
+    """« Réponses types »: a team's ready-made answers, kept in the back office, inserted into a
+    reply on the desk and edited there before it is sent (M11.4)."""
+
+    team = models.CharField(_("équipe"), max_length=10, choices=Team.choices)
+    title = models.CharField(_("titre"), max_length=120, help_text=_("Ce que le support voit dans la liste."))
+    body = models.TextField(
+        _("texte"),
+        help_text=_(
+            "Inséré dans la réponse, modifiable avant l'envoi. [demandeur] devient le nom du propriétaire de la DI, "
+            "[numéro] son numéro et [support] le nom de la personne qui répond."
+        ),
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    is_active = models.BooleanField(_("proposée"), default=True)
+
+    class Meta:
+        verbose_name = _("réponse type")
+        verbose_name_plural = _("réponses types")
+        ordering = ["team", "position", "title", "pk"]
+        indexes = [models.Index(fields=["team", "position", "title"], name="cannedreply_team")]
+
+    def __str__(self):
+        return f"{self.get_team_display()} — {self.title}"

@@ -7,7 +7,8 @@ search_vector`` (subject and description), ``support_message.search_vector`` (bo
 search across five million messages reads only the DI table's indexes: « bulletins bloqués »
 finds « Bulletin bloqué », « relance » finds « relancé ». The query is read as a search engine
 reads it (``websearch_to_tsquery``: words all required, "quoted phrase", ``or``, ``-word``).
-SQLite (the embedded default): every word must appear in the text (``icontains``).
+SQLite (the embedded default): every word must appear in the text, accents and case ignored
+(``fcontains``, see ``core.folding``: « conges » finds « Congés » there too).
 
 A query shaped like a DI number (« DI-2026-000123 », « 2026-123 », « 123 ») also matches that
 number exactly, through its unique index: never a ``LIKE '%…%'`` over the whole table.
@@ -45,14 +46,12 @@ def _words(query):
 
 
 def _ticket_text_matches(query, prefix=""):
-    """Each word in the number, subject or description (the SQLite fallback)."""
+    """Each word in the subject or description, accents and case ignored (SQLite). As on
+    PostgreSQL, a number is found by ``number_condition`` (exactly), not as a text: « 2 » would
+    otherwise match every DI of 2026."""
     condition = Q()
     for word in _words(query):
-        condition &= (
-            Q(**{f"{prefix}number__icontains": word})
-            | Q(**{f"{prefix}subject__icontains": word})
-            | Q(**{f"{prefix}description__icontains": word})
-        )
+        condition &= Q(**{f"{prefix}subject__fcontains": word}) | Q(**{f"{prefix}description__fcontains": word})
     return condition
 
 
@@ -65,41 +64,52 @@ TICKET_OR_MESSAGES_MATCH = (
 )
 
 
+def number_condition(query):
+    """The DIs whose number ``query`` designates (``None`` when it is not shaped like one): a
+    number finds its DI whatever the other filters of the list (M11.6)."""
+    numbers = number_candidates(query)
+    return Q(number__in=numbers) if numbers else None
+
+
+def text_condition(query):
+    """The DIs whose subject or description match ``query`` (number matches aside)."""
+    query = query.strip()
+    if _full_text():
+        return Q(RawSQL(TICKET_MATCH, (query,), output_field=BooleanField()))  # noqa: S611
+    return _ticket_text_matches(query)
+
+
+def text_and_messages_condition(query):
+    """The DIs whose subject, description or any message (internal notes included) match ``query``."""
+    query = query.strip()
+    if _full_text():
+        # Two GIN indexes of the DI table (its own words, its messages' words), OR-ed into one
+        # bitmap: no message row is read.
+        return Q(RawSQL(TICKET_OR_MESSAGES_MATCH, (query, query), output_field=BooleanField()))  # noqa: S611
+    in_messages = Message.objects.filter(ticket=OuterRef("pk"))
+    for word in _words(query):
+        in_messages = in_messages.filter(body__fcontains=word)
+    return _ticket_text_matches(query) | Q(Exists(in_messages))
+
+
+def _or_number(condition, query):
+    number = number_condition(query)
+    return condition | number if number is not None else condition
+
+
 def filter_tickets(tickets, query):
     """The DIs of ``tickets`` whose number, subject or description match ``query``."""
     query = query.strip()
     if not query:
         return tickets
-    numbers = number_candidates(query)
-    if _full_text():
-        condition = Q(RawSQL(TICKET_MATCH, (query,), output_field=BooleanField()))  # noqa: S611
-    else:
-        condition = _ticket_text_matches(query)
-    if numbers:
-        condition |= Q(number__in=numbers)
-    return tickets.filter(condition)
+    return tickets.filter(_or_number(text_condition(query), query))
 
 
 def filter_tickets_and_messages(tickets, query):
     """The DIs of ``tickets`` matching ``query`` in their number, subject, description or in any
-    of their messages, internal notes included (the desk: the vendor's staff read them all)."""
+    of their messages, internal notes included (the desk: the vendor's staff read them all). On
+    PostgreSQL, the number's unique index joins the two GIN indexes' bitmap."""
     query = query.strip()
     if not query:
         return tickets
-    numbers = number_candidates(query)
-    if _full_text():
-        # Two GIN indexes of the DI table (its own words, its messages' words) and the number's
-        # unique index, OR-ed into one bitmap: no message row is read.
-        matches = RawSQL(TICKET_OR_MESSAGES_MATCH, (query, query), output_field=BooleanField())  # noqa: S611
-        condition = Q(matches)
-        if numbers:
-            condition |= Q(number__in=numbers)
-        return tickets.filter(condition)
-    condition = _ticket_text_matches(query)
-    in_messages = Message.objects.filter(ticket=OuterRef("pk"))
-    for word in _words(query):
-        in_messages = in_messages.filter(body__icontains=word)
-    condition |= Q(Exists(in_messages))
-    if numbers:
-        condition |= Q(number__in=numbers)
-    return tickets.filter(condition)
+    return tickets.filter(_or_number(text_and_messages_condition(query), query))

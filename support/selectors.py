@@ -12,14 +12,16 @@ primary key. The same page as one query joining five tables cost PostgreSQL more
 (``support_ticket`` has some twenty indexes for the planner to weigh); see docs/performance.md.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection, transaction
 from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from core import sorting
@@ -28,8 +30,18 @@ from core.pagination import CountedPaginator, SinglePassPaginator
 from establishments.models import Contract, Establishment
 
 from .access import status_counts_for, tickets_for
-from .models import OPEN_STATUSES, Status, SurveyAnswer, SurveyQuestion, SurveyResponse, Team, Ticket
-from .search import filter_tickets, filter_tickets_and_messages
+from .models import (
+    OPEN_STATUSES,
+    CannedReply,
+    Status,
+    StatusCount,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+    Team,
+    Ticket,
+)
+from .search import filter_tickets_and_messages, number_condition, text_condition
 from .workflow import TEAM_OF_ROLE
 
 # --- What a list row reads -------------------------------------------------------------------
@@ -100,30 +112,51 @@ STATUS_RANK = Case(
 )
 
 
-def client_tickets(user, *, status="", show_closed=False, search="", sort=CLIENT_DEFAULT_SORT):
-    """The establishment's DIs as the list shows them: one status, or the open ones unless
-    ``show_closed``, matching ``search``, in the order of ``sort`` (a key of CLIENT_SORTS)."""
+FINISHED_STATUSES = (Status.CLOSED, Status.CANCELLED)
+
+
+def _client_base(user, mine):
     tickets = only_row_columns(tickets_for(user))
+    return tickets.filter(owner=user) if mine else tickets
+
+
+def client_tickets(user, *, status="", show_closed=False, search="", sort=CLIENT_DEFAULT_SORT, mine=False):
+    """The establishment's DIs as the list shows them: one status, or the open ones unless
+    ``show_closed``, matching ``search``, only the user's own with ``mine`` (« Mes DIs »), in the
+    order of ``sort`` (a key of CLIENT_SORTS). A DI number in ``search`` finds that DI whatever its
+    status (M11.6)."""
+    tickets = _client_base(user, mine)
     if status:
-        tickets = tickets.filter(status=status)
+        listed = Q(status=status)
     elif not show_closed:
         # « Open » as a list of statuses, not « not final »: three index ranges to count.
-        tickets = tickets.filter(status__in=OPEN_STATUSES)
+        listed = Q(status__in=OPEN_STATUSES)
+    else:
+        listed = Q()
     if search:
-        tickets = filter_tickets(tickets, search)
+        condition = text_condition(search) & listed
+        number = number_condition(search)
+        tickets = tickets.filter(condition | number if number is not None else condition)
+    else:
+        tickets = tickets.filter(listed)
     fields = CLIENT_SORTS[sort.removeprefix("-")]
     if fields == CLIENT_SORTS["statut"]:
         tickets = tickets.annotate(status_rank=STATUS_RANK)
     return tickets.order_by(*sorting.order_by(fields, sort))
 
 
-def client_ticket_page(user, page_number, *, status="", show_closed=False, search="", sort=CLIENT_DEFAULT_SORT):
+def client_ticket_page(
+    user, page_number, *, status="", show_closed=False, search="", sort=CLIENT_DEFAULT_SORT, mine=False
+):
     """One page of the client's list, its rows' relations attached. A search finds its matches
-    once (page and total in one query); otherwise the total comes from the establishment's
-    counters (no count of up to 20,000 index entries)."""
-    tickets = client_tickets(user, status=status, show_closed=show_closed, search=search, sort=sort)
+    once (page and total in one query); « Mes DIs » counts the user's own (the owner's index);
+    otherwise the total comes from the establishment's counters (no count of up to 20,000 index
+    entries)."""
+    tickets = client_tickets(user, status=status, show_closed=show_closed, search=search, sort=sort, mine=mine)
     if search:
         paginator = SinglePassPaginator(tickets, CLIENT_PAGE_SIZE)
+    elif mine:
+        paginator = Paginator(tickets, CLIENT_PAGE_SIZE)
     else:
         counts = status_counts_for(user)
         listed = [status] if status else (Status.values if show_closed else OPEN_STATUSES)
@@ -131,6 +164,52 @@ def client_ticket_page(user, page_number, *, status="", show_closed=False, searc
     page = paginator.get_page(page_number)
     page.object_list = attach_row_relations(list(page.object_list))
     return page
+
+
+def client_finished_matches(user, search, *, mine=False):
+    """How many closed or cancelled DIs also match ``search`` while the list hides them (M11.6):
+    the list then offers to show them. Number matches are already listed whatever their status."""
+    tickets = _client_base(user, mine).filter(status__in=FINISHED_STATUSES).filter(text_condition(search))
+    number = number_condition(search)
+    if number is not None:
+        tickets = tickets.exclude(number)
+    return tickets.order_by().count()
+
+
+# --- The client's home: what they must do (M11.2) ----------------------------------------------
+
+TODO_SHOWN = 10
+
+
+@dataclass
+class ClientTodo:
+    questions: list  # their DIs whose support waits for their answer, the longest waiting first
+    closures: list  # their DIs « Clôture à valider », the soonest closed automatically first
+    more_questions: bool
+    more_closures: bool
+
+    @property
+    def empty(self):
+        return not (self.questions or self.closures)
+
+
+def client_todo(user):
+    """The user's own DIs that wait for them: a question of the support, a closure to validate
+    (with its automatic closure date). Two queries on the owner's index, at most TODO_SHOWN each."""
+    columns = ("number", "subject", "status", "awaiting_owner", "last_activity_at", "closure_proposed_at")
+    mine = tickets_for(user).filter(owner=user).only(*columns)
+    questions = list(
+        mine.filter(status__in=(Status.TO_PROCESS, Status.IN_PROGRESS), awaiting_owner=True).order_by(
+            "last_activity_at", "pk"
+        )[: TODO_SHOWN + 1]
+    )
+    closures = list(mine.filter(status=Status.CLOSURE_PENDING).order_by("closure_proposed_at", "pk")[: TODO_SHOWN + 1])
+    return ClientTodo(
+        questions=questions[:TODO_SHOWN],
+        closures=closures[:TODO_SHOWN],
+        more_questions=len(questions) > TODO_SHOWN,
+        more_closures=len(closures) > TODO_SHOWN,
+    )
 
 
 def dashboard_counts(user):
@@ -151,10 +230,21 @@ SORTS = {
     "anciennete": ("created_at", "pk"),
     "recentes": ("-created_at", "-pk"),
     "activite": ("-last_activity_at", "-pk"),
+    "attente": (F("waiting_since").asc(nulls_last=True), "pk"),
     "numero": ("number",),
     "-numero": ("-number",),
     # The nearest deadline first (SPEC M13.4); the DIs whose clock does not run follow.
     "echeance": (F("due_at").asc(nulls_last=True), "pk"),
+}
+
+# ?suivi=: who owes whom an answer (M11.1). The flags are kept by the services (support.services).
+WAITING = "sans-reponse"  # the client waits for an answer of the support
+ANSWERED = "repondu"  # the owner wrote after the support's last answer: the ball is the support's
+AWAITING_CLIENT = "attente-client"  # the support asked the owner a question
+FOLLOW_UPS = {
+    WAITING: Q(waiting_since__isnull=False),
+    ANSWERED: Q(client_answered=True),
+    AWAITING_CLIENT: Q(awaiting_owner=True),
 }
 
 
@@ -169,13 +259,15 @@ def desk_staff():
     return User.objects.filter(role__in=(Role.SUPPORT_SOFTWARE, Role.SUPPORT_LEGAL), is_active=True)
 
 
-def desk_tickets(user, *, team=ALL, etablissement="", support="", older_than_days=None, q=""):
+def desk_tickets(user, *, team=ALL, etablissement="", support="", older_than_days=None, q="", suivi=""):
     """The DIs of the desk, every filter but the status (so that counters can share it)."""
     tickets = tickets_for(user)
     if team != ALL:
         tickets = tickets.filter(team=team)
+    if suivi:
+        tickets = tickets.filter(FOLLOW_UPS[suivi])
     if etablissement:
-        tickets = tickets.filter(establishment__name__icontains=etablissement)
+        tickets = tickets.filter(establishment__name__fcontains=etablissement)
     if support == ME:
         tickets = tickets.filter(assignee=user)
     elif support == NOBODY:
@@ -198,12 +290,32 @@ def statuses_of(status):
     return [status]
 
 
-def filter_status(tickets, status):
+def _status_condition(status):
     if status == OPEN:
-        return tickets.filter(status__in=OPEN_STATUSES)
+        return Q(status__in=OPEN_STATUSES)
     if status == ALL:
-        return tickets
-    return tickets.filter(status=status)
+        return Q()
+    return Q(status=status)
+
+
+def filter_status(tickets, status, *, q=""):
+    """The desk's DIs of ``status``; a DI whose number ``q`` designates is kept whatever its
+    status (M11.6: « DI-2026-000123 » finds it even closed)."""
+    condition = _status_condition(status)
+    number = number_condition(q) if q else None
+    return tickets.filter(condition | number if number is not None and status != ALL else condition)
+
+
+def desk_finished_matches(tickets, status, q):
+    """With the open DIs listed and a search typed: how many closed or cancelled DIs also match
+    (bounded; number matches are listed anyway). ``tickets``: the desk's DIs, search applied."""
+    if status != OPEN or not q:
+        return None
+    finished = tickets.filter(status__in=FINISHED_STATUSES)
+    number = number_condition(q)
+    if number is not None:
+        finished = finished.exclude(number)
+    return bounded_counts({"finished": finished.order_by()})["finished"]
 
 
 def for_desk_list(tickets, sort):
@@ -363,6 +475,227 @@ def late_tickets(team, now=None, limit=100):
     rows = list(late.select_related("establishment", "assignee", "contract__product").order_by("due_at", "pk")[:limit])
     total = len(rows) if len(rows) < limit else late.count()
     return rows, total
+
+
+# --- The vendor's home: their work and their team's (M11.1) -------------------------------------
+
+
+@dataclass
+class WorkCell:
+    count: BoundedCount
+    query: str  # the desk's query string that lists these DIs
+    header: str  # whose DIs: « Moi », « Mon équipe (…) », a team
+
+
+@dataclass
+class WorkRow:
+    key: str
+    label: str
+    help: str
+    cells: list = field(default_factory=list)
+
+
+@dataclass
+class Worklist:
+    intro: str
+    columns: list  # the headers of the cells, in order
+    rows: list  # WorkRow
+    oldest: list  # the DIs waiting longest for an answer of the support (their establishment attached)
+    oldest_query: str  # the desk's query string of all of them, the longest waiting first
+
+
+# (key, label, help, the desk's filters, the condition of the count beyond the team/person filter)
+WORK_ROWS = (
+    (
+        "to_take",
+        _("A traiter"),
+        _("DIs à prendre en charge"),
+        {"statut": Status.TO_PROCESS, "tri": "anciennete"},
+        Q(status=Status.TO_PROCESS),
+    ),
+    (
+        "in_progress",
+        _("En cours"),
+        _("DIs prises en charge, en cours de traitement"),
+        {"statut": Status.IN_PROGRESS, "tri": "anciennete"},
+        Q(status=Status.IN_PROGRESS),
+    ),
+    (
+        "answered",
+        _("Le demandeur a répondu"),
+        _("il attend la suite : c'est au support de répondre"),
+        {"statut": OPEN, "suivi": ANSWERED, "tri": "attente"},
+        FOLLOW_UPS[ANSWERED],
+    ),
+    (
+        "awaiting_client",
+        _("En attente du demandeur"),
+        _("une question lui a été posée"),
+        {"statut": OPEN, "suivi": AWAITING_CLIENT, "tri": "activite"},
+        FOLLOW_UPS[AWAITING_CLIENT],
+    ),
+    (
+        "closures",
+        _("Clôtures à valider"),
+        _("clôture proposée, en attente de la validation du demandeur"),
+        {"statut": Status.CLOSURE_PENDING, "tri": "anciennete"},
+        Q(status=Status.CLOSURE_PENDING),
+    ),
+)
+# The rows that are one status: their team counts are the desk's counters (cached, shared).
+STATUS_ROWS = {"to_take": Status.TO_PROCESS, "in_progress": Status.IN_PROGRESS, "closures": Status.CLOSURE_PENDING}
+OLDEST_SHOWN = 5
+
+
+def _work_columns(user):
+    """(header, team, only mine) of the cells: a support person's own DIs and their team's; the
+    vendor's administrators, every team and all of them."""
+    team = TEAM_OF_ROLE.get(user.role)
+    if team is not None:
+        return [(_("Moi"), team.value, True), (_("Mon équipe"), team.value, False)]
+    return [*((t.label, t.value, False) for t in Team), (_("Toutes les équipes"), ALL, False)]
+
+
+def _work_intro(user):
+    team = TEAM_OF_ROLE.get(user.role)
+    if team is not None:
+        return _(
+            "Votre travail et celui de votre équipe (%(team)s) : chaque nombre ouvre le guichet filtré sur ces DIs."
+        ) % {"team": team.label}
+    return _("Le travail de chaque équipe : chaque nombre ouvre le guichet filtré sur ces DIs.")
+
+
+def vendor_worklist(user):
+    """The home of the vendor's staff: for each kind of work, how many DIs are theirs and their
+    team's (or each team's), each a link to the desk so filtered; and the DIs that wait longest
+    for an answer. The one-status team counts are the desk's counters (``desk_status_counts``,
+    cached); every other count is bounded and read in one query, each on an index of its own."""
+    columns = _work_columns(user)
+    base = tickets_for(user)
+    counted = {}
+    for column, (_header, team, mine) in enumerate(columns):
+        scope = base if team == ALL else base.filter(team=team)
+        if mine:
+            scope = scope.filter(assignee=user)
+        for key, _label, _help, _params, condition in WORK_ROWS:
+            if not mine and key in STATUS_ROWS:
+                continue
+            counted[(key, column)] = scope.filter(condition).order_by()
+    counts = bounded_counts(counted) if counted else {}
+    desk_counts = {team: desk_status_counts(user, team) for _h, team, mine in columns if not mine}
+    rows = []
+    for key, label, help_text, params, _condition in WORK_ROWS:
+        row = WorkRow(key, label, help_text)
+        for column, (header, team, mine) in enumerate(columns):
+            count = counts.get((key, column))
+            if count is None:
+                count = desk_counts[team][STATUS_ROWS[key]]
+            query = {"equipe": team, **params, **({"support": ME} if mine else {})}
+            row.cells.append(WorkCell(count, urlencode(query), header))
+        rows.append(row)
+    oldest_team = default_team(user)  # a support person's team; every team for the administrators
+    waiting = base.filter(FOLLOW_UPS[WAITING])
+    if oldest_team != ALL:
+        waiting = waiting.filter(team=oldest_team)
+    oldest = list(
+        waiting.only("number", "subject", "status", "establishment", "waiting_since", "client_answered").order_by(
+            "waiting_since", "pk"
+        )[:OLDEST_SHOWN]
+    )
+    establishments = Establishment.objects.filter(pk__in={t.establishment_id for t in oldest}).only("name")
+    names = {e.pk: e for e in establishments} if oldest else {}
+    for ticket in oldest:
+        ticket.establishment = names[ticket.establishment_id]
+    oldest_query = urlencode({"equipe": oldest_team, "statut": OPEN, "suivi": WAITING, "tri": "attente"})
+    return Worklist(_work_intro(user), [header for header, _t, _m in columns], rows, oldest, oldest_query)
+
+
+# --- The customer's context on the desk (M11.3) -------------------------------------------------
+
+CONTEXT_OPEN_SHOWN = 10
+CONTEXT_CLOSED_SHOWN = 5
+
+
+def establishment_status_counts(establishment_id):
+    """{status: number of DIs} of one establishment: the trigger's counters on PostgreSQL (at most
+    five rows), a grouped count elsewhere."""
+    if connection.vendor == "postgresql":
+        rows = StatusCount.objects.filter(establishment_id=establishment_id, count__gt=0)
+        return dict(rows.values_list("status", "count"))
+    rows = Ticket.objects.filter(establishment_id=establishment_id).order_by().values_list("status")
+    return dict(rows.annotate(n=Count("pk")))
+
+
+@dataclass
+class CustomerContext:
+    contracts: list  # the establishment's contracts, with their product (``Contract.state``)
+    other_open: list  # its other open DIs, the latest activity first
+    other_open_count: int
+    closed_same_product: list  # its last DIs closed on the DI's product
+    links: dict  # "follows", "follow_ups", "merged_into", "merged": the DIs linked to this one
+
+
+def customer_context(user, ticket):
+    """What the desk shows beside a DI: its establishment's contracts, its other open DIs, its
+    last DIs closed on the same product, and the DIs linked to it (follow-ups, merges). The
+    requester and the establishment are already on ``ticket`` (``get_ticket_for_user``). Five
+    queries, each on an index, whatever the establishment's size."""
+    contracts = list(
+        Contract.objects.filter(establishment_id=ticket.establishment_id)
+        .select_related("product")
+        .order_by("product__name", "-start_date")
+    )
+    scope = tickets_for(user).filter(establishment_id=ticket.establishment_id).exclude(pk=ticket.pk)
+    columns = ("number", "subject", "status", "awaiting_owner", "created_at", "last_activity_at", "closed_at")
+    other_open = list(
+        scope.filter(status__in=OPEN_STATUSES).only(*columns).order_by("-last_activity_at", "-pk")[:CONTEXT_OPEN_SHOWN]
+    )
+    counts = establishment_status_counts(ticket.establishment_id)
+    open_count = sum(counts.get(s, 0) for s in OPEN_STATUSES) - (1 if ticket.is_open else 0)
+    same_product = [c.pk for c in contracts if c.product_id == ticket.contract.product_id]
+    closed = list(
+        scope.filter(status=Status.CLOSED, contract_id__in=same_product)
+        .only(*columns)
+        .order_by("-last_activity_at", "-pk")[:CONTEXT_CLOSED_SHOWN]
+    )
+    return CustomerContext(contracts, other_open, max(open_count, len(other_open)), closed, ticket_links(user, ticket))
+
+
+def ticket_links(user, ticket):
+    """The DIs linked to ``ticket``, in one query: the one it follows up and the one it was merged
+    into, its follow-ups and the DIs merged into it."""
+    condition = Q(follows_id=ticket.pk) | Q(merged_into_id=ticket.pk)
+    if ticket.follows_id:
+        condition |= Q(pk=ticket.follows_id)
+    if ticket.merged_into_id:
+        condition |= Q(pk=ticket.merged_into_id)
+    linked = tickets_for(user).filter(condition).only("number", "subject", "status", "follows", "merged_into")
+    links = {"follows": None, "merged_into": None, "follow_ups": [], "merged": []}
+    for other in linked.order_by("created_at", "pk"):
+        if other.pk == ticket.follows_id:
+            links["follows"] = other
+        if other.pk == ticket.merged_into_id:
+            links["merged_into"] = other
+        if other.follows_id == ticket.pk:
+            links["follow_ups"].append(other)
+        if other.merged_into_id == ticket.pk:
+            links["merged"].append(other)
+    return links
+
+
+def canned_replies(team):
+    """The « Réponses types » the desk offers on a DI of ``team``, in their order."""
+    return list(CannedReply.objects.filter(team=team, is_active=True))
+
+
+def survey_of(ticket):
+    """The questionnaire the owner filled to validate the closure: (response, [(question, rating)]),
+    or None (two queries)."""
+    response = SurveyResponse.objects.filter(ticket=ticket).select_related("respondent").first()
+    if response is None:
+        return None
+    answers = response.answers.select_related("question").order_by("question__position", "question__pk")
+    return response, [(answer.question.text, answer.rating) for answer in answers]
 
 
 # --- Satisfaction ----------------------------------------------------------------------------

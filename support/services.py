@@ -58,7 +58,7 @@ def _next_number(now):
     return f"DI-{year}-{last:06d}"
 
 
-def _event(ticket, action, actor, *, from_status="", to_status="", from_user=None, to_user=None):
+def _event(ticket, action, actor, *, from_status="", to_status="", from_user=None, to_user=None, note=""):
     return TicketEvent.objects.create(
         ticket=ticket,
         action=action,
@@ -67,6 +67,7 @@ def _event(ticket, action, actor, *, from_status="", to_status="", from_user=Non
         to_status=to_status,
         from_user=from_user,
         to_user=to_user,
+        note=note[:300],
     )
 
 
@@ -143,6 +144,19 @@ def _notify(name, recipients, ticket, **context):
         )
 
 
+# Who owes whom an answer (the vendor's home, M11.1): the client wrote, or the support answered.
+NOBODY_WAITS = {"client_answered": False, "waiting_since": None}
+
+
+def _client_wrote(ticket, when):
+    """The owner wrote: the support owes an answer since ``when`` (or since earlier); once the
+    support has spoken (« En cours »), the ball is theirs."""
+    return {
+        "client_answered": ticket.status == Status.IN_PROGRESS or ticket.client_answered,
+        "waiting_since": ticket.waiting_since or when,
+    }
+
+
 def _notify_support(name, ticket, **context):
     """The person in charge if any, else the whole team."""
     recipients = [ticket.assignee] if ticket.assignee_id else list(team_members(ticket.team))
@@ -152,21 +166,24 @@ def _notify_support(name, ticket, **context):
 # --- Client actions ------------------------------------------------------------------------
 
 
-def ticket_create(*, acting_user, contract, subject, description, module="", version="", environment="", files=()):
-    """« Soumettre la DI »: a new DI, « A traiter », owned by its author, routed to its team."""
-    if not (acting_user.is_active and acting_user.is_client):
-        raise TransitionRefused(_("Seul un compte client actif peut déposer une DI."))
-    if contract.establishment_id != acting_user.establishment_id or not contract.in_force:
-        raise ValidationError({"contract": _("Choisissez un contrat actif de votre établissement.")})
+def _file(*, acting_user, owner, contract, subject, description, module, version, environment, files, follows):
+    """A new DI, « A traiter », owned by ``owner``, routed to its team by the contract's product;
+    its team is told, and so is its owner (an acknowledgement with its number)."""
+    on_behalf = acting_user.pk != owner.pk
+    if contract.establishment_id != owner.establishment_id or not contract.in_force:
+        whose = _("de l'établissement") if on_behalf else _("de votre établissement")
+        raise ValidationError({"contract": _("Choisissez un contrat actif %(whose)s.") % {"whose": whose}})
+    if follows is not None and not workflow.can("follow_up", owner, follows):
+        raise ValidationError({"follows": _("Une DI de suite se rattache à une DI clôturée de votre établissement.")})
     software = contract.product.kind == "software"
     with _FileGuard() as guard, transaction.atomic():
         now = timezone.now()
         ticket = Ticket.objects.create(
             number=_next_number(now),
-            establishment_id=acting_user.establishment_id,
+            establishment_id=owner.establishment_id,
             contract=contract,
             team=Team.SOFTWARE if software else Team.LEGAL,
-            owner=acting_user,
+            owner=owner,
             author=acting_user,
             subject=subject.strip(),
             description=description.strip(),
@@ -174,21 +191,70 @@ def ticket_create(*, acting_user, contract, subject, description, module="", ver
             version=version.strip() if software else "",
             environment=environment if software else "",
             service_level_id=contract.service_level_id,
+            waiting_since=now,
+            follows=follows,
         )
         for checked in check_uploads(list(files)):
             guard.save(ticket, None, checked)
+        note = _("déposée par %(staff)s pour %(owner)s") % {"staff": acting_user, "owner": owner} if on_behalf else ""
         created = _event(
-            ticket, TicketEvent.Action.CREATED, acting_user, to_status=Status.TO_PROCESS, to_user=acting_user
+            ticket, TicketEvent.Action.CREATED, acting_user, to_status=Status.TO_PROCESS, to_user=owner, note=note
         )
         run_clock(
             ticket,
             level=contract.service_level if contract.service_level_id else None,
-            department=acting_user.establishment.department,
+            department=owner.establishment.department,
             events=[(created.action, created.created_at)],
         )
         forget_desk_counts(ticket.team)
-        _notify("ticket_created", team_members(ticket.team), ticket)
+        team = [member for member in team_members(ticket.team) if member.pk != acting_user.pk]
+        _notify("ticket_created", team, ticket)
+        _notify("ticket_acknowledged", [owner], ticket, on_behalf=on_behalf)
     return ticket
+
+
+def ticket_create(
+    *, acting_user, contract, subject, description, module="", version="", environment="", files=(), follows=None
+):
+    """« Soumettre la DI »: a new DI, « A traiter », owned by its author, routed to its team.
+    ``follows``: the closed DI this one follows up (« Créer une DI de suite »)."""
+    if not workflow.can_file(acting_user):
+        raise TransitionRefused(_("Seul un compte client actif peut déposer une DI."))
+    return _file(
+        acting_user=acting_user,
+        owner=acting_user,
+        contract=contract,
+        subject=subject,
+        description=description,
+        module=module,
+        version=version,
+        environment=environment,
+        files=files,
+        follows=follows,
+    )
+
+
+def ticket_create_on_behalf(
+    *, acting_user, owner, contract, subject, description, module="", version="", environment="", files=()
+):
+    """A DI filed by the vendor's staff for a client who phoned: owned by that client, « Déposée
+    par » the staff member; the client receives the acknowledgement."""
+    if not workflow.can_file_on_behalf(acting_user):
+        raise TransitionRefused(_("Seul le personnel de l'éditeur peut déposer une DI pour un client."))
+    if not (owner.is_active and owner.is_client):
+        raise ValidationError({"owner": _("Choisissez un compte actif de l'établissement.")})
+    return _file(
+        acting_user=acting_user,
+        owner=owner,
+        contract=contract,
+        subject=subject,
+        description=description,
+        module=module,
+        version=version,
+        environment=environment,
+        files=files,
+        follows=None,
+    )
 
 
 def ticket_post_message(ticket, *, acting_user, body, files=()):
@@ -198,7 +264,7 @@ def ticket_post_message(ticket, *, acting_user, body, files=()):
         _check("owner_message", acting_user, ticket)
         was_waiting = ticket.awaiting_owner
         message = _add_message(ticket, acting_user, body, Message.Kind.MESSAGE, files, guard)
-        _touch(ticket, message.created_at, awaiting_owner=False)
+        _touch(ticket, message.created_at, awaiting_owner=False, **_client_wrote(ticket, message.created_at))
         _event(ticket, TicketEvent.Action.OWNER_MESSAGE, acting_user)
         if was_waiting:  # the client answered the question: the clock runs again
             run_clock(ticket)
@@ -220,7 +286,7 @@ def ticket_validate_closure(ticket, *, acting_user, ratings, comment=""):
             SurveyAnswer(response=response, question=q, rating=ratings[q.pk]) for q in questions
         )
         now = timezone.now()
-        _touch(ticket, now, status=Status.CLOSED, closed_at=now, awaiting_owner=False)
+        _touch(ticket, now, status=Status.CLOSED, closed_at=now, awaiting_owner=False, **NOBODY_WAITS)
         _event(
             ticket,
             TicketEvent.Action.CLOSURE_VALIDATED,
@@ -242,7 +308,15 @@ def ticket_refuse_closure(ticket, *, acting_user, body):
         message = Message.objects.create(
             ticket=ticket, author=acting_user, body=body, kind=Message.Kind.CLOSURE_REFUSED
         )
-        _touch(ticket, message.created_at, status=Status.IN_PROGRESS, closure_proposed_at=None, awaiting_owner=False)
+        _touch(
+            ticket,
+            message.created_at,
+            status=Status.IN_PROGRESS,
+            closure_proposed_at=None,
+            awaiting_owner=False,
+            client_answered=True,
+            waiting_since=message.created_at,
+        )
         _event(
             ticket,
             TicketEvent.Action.CLOSURE_REFUSED,
@@ -264,11 +338,18 @@ def ticket_cancel(ticket, *, acting_user, reason):
         _check("cancel", acting_user, ticket)
         from_status = ticket.status
         message = Message.objects.create(ticket=ticket, author=acting_user, body=reason, kind=Message.Kind.CANCELLATION)
-        _touch(ticket, message.created_at, status=Status.CANCELLED, closed_at=message.created_at, awaiting_owner=False)
+        _touch(
+            ticket,
+            message.created_at,
+            status=Status.CANCELLED,
+            closed_at=message.created_at,
+            awaiting_owner=False,
+            **NOBODY_WAITS,
+        )
         _event(ticket, TicketEvent.Action.CANCELLED, acting_user, from_status=from_status, to_status=Status.CANCELLED)
         run_clock(ticket)
-        if ticket.assignee_id:
-            _notify("ticket_cancelled", [ticket.assignee], ticket, message=message)
+        # The person in charge, or the whole team while nobody holds it: nobody works on it for nothing.
+        _notify_support("ticket_cancelled", ticket, message=message)
     return ticket
 
 
@@ -293,6 +374,30 @@ def ticket_reassign(ticket, *, acting_user, new_owner):
             new_owner=new_owner.email,
         )
         _notify("ticket_reassigned", [new_owner], ticket, previous_owner=previous, acting_user=acting_user)
+    return ticket
+
+
+def ticket_hand_over(ticket, *, acting_user, new_owner):
+    """« Confier à un collègue »: the owner gives their own DI to another active colleague of the
+    establishment, who becomes its owner and is e-mailed."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check("hand_over", acting_user, ticket)
+        if not (new_owner.is_active and new_owner.is_client and new_owner.establishment_id == ticket.establishment_id):
+            raise ValidationError({"new_owner": _("Choisissez un compte actif de votre établissement.")})
+        if new_owner.pk == ticket.owner_id:
+            raise ValidationError({"new_owner": _("Vous êtes déjà propriétaire de cette DI : choisissez un collègue.")})
+        _touch(ticket, timezone.now(), owner=new_owner)
+        _event(ticket, TicketEvent.Action.HANDED_OVER, acting_user, from_user=acting_user, to_user=new_owner)
+        record(
+            "ticket_handed_over",
+            actor=acting_user,
+            establishment=ticket.establishment,
+            target=ticket.number,
+            previous_owner=acting_user.email,
+            new_owner=new_owner.email,
+        )
+        _notify("ticket_handed_over", [new_owner], ticket, previous_owner=acting_user)
     return ticket
 
 
@@ -339,7 +444,7 @@ def ticket_reply(ticket, *, acting_user, body, question=False, files=()):
         from_status = ticket.status
         kind = Message.Kind.QUESTION if question else Message.Kind.MESSAGE
         message = _add_message(ticket, acting_user, body, kind, files, guard)
-        changes = {"status": Status.IN_PROGRESS, "awaiting_owner": bool(question)}
+        changes = {"status": Status.IN_PROGRESS, "awaiting_owner": bool(question), **NOBODY_WAITS}
         if ticket.assignee_id is None:
             changes["assignee"] = acting_user
         _touch(ticket, message.created_at, **changes)
@@ -375,7 +480,12 @@ def ticket_propose_closure(ticket, *, acting_user, body):
         message = Message.objects.create(
             ticket=ticket, author=acting_user, body=body, kind=Message.Kind.CLOSURE_PROPOSED
         )
-        changes = {"status": Status.CLOSURE_PENDING, "closure_proposed_at": message.created_at, "awaiting_owner": False}
+        changes = {
+            "status": Status.CLOSURE_PENDING,
+            "closure_proposed_at": message.created_at,
+            "awaiting_owner": False,
+            **NOBODY_WAITS,
+        }
         if ticket.assignee_id is None:
             changes["assignee"] = acting_user
         _touch(ticket, message.created_at, **changes)
@@ -414,6 +524,142 @@ def ticket_change_assignee(ticket, *, acting_user, new_assignee):
     return ticket
 
 
+def ticket_reroute(ticket, *, acting_user, contract, team):
+    """« Réorienter »: the DI moves to another contract of its establishment and/or another team.
+    A new team starts it again: « A traiter », nobody in charge, its members e-mailed. The owner
+    is told where their DI went."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _check("reroute", acting_user, ticket)
+        if contract.establishment_id != ticket.establishment_id or not contract.in_force:
+            raise ValidationError({"contract": _("Choisissez un contrat actif de l'établissement de la DI.")})
+        if team not in Team.values:
+            raise ValidationError({"team": _("Choisissez une équipe.")})
+        if contract.pk == ticket.contract_id and team == ticket.team:
+            raise ValidationError(_("La DI est déjà sur ce contrat et dans cette équipe : changez l'un ou l'autre."))
+        previous_contract, previous_team, previous_status = ticket.contract, ticket.team, ticket.status
+        changes = {"contract": contract, "team": team}
+        team_changed = team != previous_team
+        if team_changed:
+            changes.update(status=Status.TO_PROCESS, assignee=None, awaiting_owner=False, client_answered=False)
+            changes["waiting_since"] = ticket.waiting_since or timezone.now()
+        _touch(ticket, timezone.now(), **changes)
+        forget_desk_counts(previous_team)
+        forget_desk_counts(team)
+        parts = []
+        if team_changed:
+            parts.append(f"{Team(previous_team).label} → {Team(team).label}")
+        if contract.pk != previous_contract.pk:
+            parts.append(f"{previous_contract.reference} → {contract.reference}")
+        _event(
+            ticket,
+            TicketEvent.Action.REROUTED,
+            acting_user,
+            from_status=previous_status,
+            to_status=ticket.status,
+            note=" ; ".join(parts),
+        )
+        if team_changed:
+            members = [m for m in team_members(team) if m.pk != acting_user.pk]
+            _notify("ticket_rerouted", members, ticket, acting_user=acting_user, previous_team=Team(previous_team))
+        elif ticket.assignee_id and ticket.assignee_id != acting_user.pk:
+            _notify("ticket_rerouted", [ticket.assignee], ticket, acting_user=acting_user, previous_team=None)
+        _notify("ticket_rerouted_owner", [ticket.owner], ticket, team_changed=team_changed)
+    return ticket
+
+
+MERGEABLE = (Status.TO_PROCESS, Status.IN_PROGRESS)
+
+
+def ticket_merge(duplicate, *, acting_user, target):
+    """« Fusionner »: ``duplicate`` joins ``target``, another open DI of the same establishment.
+    Its messages and attachments move to ``target`` (its description becomes a message there);
+    ``duplicate`` becomes « Annulée », linked to ``target``; both owners are e-mailed."""
+    with transaction.atomic():
+        first, second = sorted((duplicate.pk, target.pk))
+        locked = {t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=(first, second)).order_by("pk")}
+        duplicate, target = locked[duplicate.pk], locked.get(target.pk, target)
+        _check("merge", acting_user, duplicate)
+        if target.pk == duplicate.pk:
+            raise ValidationError({"target": _("Une DI ne peut pas être fusionnée dans elle-même.")})
+        if target.establishment_id != duplicate.establishment_id:
+            raise ValidationError({"target": _("La DI à conserver doit être du même établissement.")})
+        if target.status not in MERGEABLE:
+            raise ValidationError(
+                {
+                    "target": _("La DI à conserver doit être « A traiter » ou « En cours » (elle est « %(status)s »).")
+                    % {"status": target.get_status_display()}
+                }
+            )
+        if not workflow.is_team_support(acting_user, target):
+            raise ValidationError({"target": _("La DI à conserver relève d'une équipe qui n'est pas la vôtre.")})
+        now = timezone.now()
+        moved = list(Message.objects.filter(ticket=duplicate).values_list("pk", flat=True))
+        Message.objects.filter(pk__in=moved).update(ticket=target)
+        Attachment.objects.filter(ticket=duplicate, message__isnull=False).update(ticket=target)
+        owner = duplicate.owner.full_name if duplicate.owner_id else _("« Demande A Reaffecter »")
+        summary = Message.objects.create(
+            ticket=target,
+            author=acting_user,
+            kind=Message.Kind.MERGED,
+            body=_(
+                "La DI %(number)s « %(subject)s » (de %(owner)s) a été fusionnée dans celle-ci : "
+                "ses messages et pièces jointes y sont désormais.\n\nSa description :\n%(description)s"
+            )
+            % {
+                "number": duplicate.number,
+                "subject": duplicate.subject,
+                "owner": owner,
+                "description": duplicate.description,
+            },
+        )
+        Attachment.objects.filter(ticket=duplicate, message__isnull=True).update(ticket=target, message=summary)
+        Message.objects.create(
+            ticket=duplicate,
+            author=acting_user,
+            kind=Message.Kind.MERGED,
+            body=_("Cette DI a été fusionnée dans la DI %(number)s « %(subject)s » : la suite se passe sur celle-ci.")
+            % {"number": target.number, "subject": target.subject},
+        )
+        waits = {}
+        if duplicate.waiting_since and (target.waiting_since is None or duplicate.waiting_since < target.waiting_since):
+            waits["waiting_since"] = duplicate.waiting_since
+        if duplicate.client_answered and target.status == Status.IN_PROGRESS:
+            waits["client_answered"] = True
+        _touch(target, now, **waits)
+        from_status = duplicate.status
+        _touch(
+            duplicate,
+            now,
+            status=Status.CANCELLED,
+            closed_at=now,
+            merged_into=target,
+            awaiting_owner=False,
+            **NOBODY_WAITS,
+        )
+        forget_desk_counts(target.team)
+        _event(
+            duplicate,
+            TicketEvent.Action.MERGED,
+            acting_user,
+            from_status=from_status,
+            to_status=Status.CANCELLED,
+            note=_("fusionnée dans %(number)s") % {"number": target.number},
+        )
+        _event(
+            target,
+            TicketEvent.Action.MERGED,
+            acting_user,
+            note=_("%(number)s fusionnée dans celle-ci (%(count)s messages)")
+            % {
+                "number": duplicate.number,
+                "count": len(moved),
+            },
+        )
+        _notify("ticket_merged", [duplicate.owner, target.owner], target, duplicate=duplicate)
+    return target
+
+
 # --- System ---------------------------------------------------------------------------------
 
 
@@ -440,7 +686,7 @@ def tickets_auto_close(now=None):
             )
             if ticket is None or ticket.closure_proposed_at > deadline:
                 continue
-            _touch(ticket, now, status=Status.CLOSED, closed_at=now, awaiting_owner=False)
+            _touch(ticket, now, status=Status.CLOSED, closed_at=now, awaiting_owner=False, **NOBODY_WAITS)
             _event(
                 ticket,
                 TicketEvent.Action.AUTO_CLOSED,

@@ -14,5 +14,6 @@ urlpatterns = [
     path("dis/<str:number>/cloture/refuser/", views.ticket_refuse_closure, name="refuse_closure"),
     path("dis/<str:number>/annuler/", views.ticket_cancel, name="cancel"),
     path("dis/<str:number>/reaffecter/", views.ticket_reassign, name="reassign"),
+    path("dis/<str:number>/confier/", views.ticket_hand_over, name="hand_over"),
     path("dis/<str:number>/pj/<uuid:uuid>/", views.attachment_download, name="attachment"),
 ]

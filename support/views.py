@@ -50,14 +50,33 @@ def _refusal_back(ticket_number):
 # --- Filing ------------------------------------------------------------------------------
 
 
+def _follow_up_initial(request):
+    """« Créer une DI de suite » (M11.5): ``?suite=<number>`` of a closed DI of the establishment
+    prefills the form (its contract when still active, its subject) and links the new DI to it."""
+    number = request.GET.get("suite", "").strip()
+    if not number:
+        return None, {}
+    followed = get_ticket_for_user(request.user, number)
+    workflow.ensure("follow_up", request.user, followed)
+    subject = _("Suite de %(number)s : %(subject)s") % {"number": followed.number, "subject": followed.subject}
+    initial = {"follows": followed.number, "subject": subject[:200]}
+    if followed.contract.in_force:
+        initial["contract"] = followed.contract_id
+    return followed, initial
+
+
 @client_required
 def ticket_create(request):
     bound = request.method == "POST"
-    form = TicketCreateForm(request.POST if bound else None, request.FILES if bound else None, user=request.user)
+    followed, initial = (None, {}) if bound else _follow_up_initial(request)
+    form = TicketCreateForm(
+        request.POST if bound else None, request.FILES if bound else None, user=request.user, initial=initial
+    )
 
     def render_form(form, service_error=None):
         form.files_dropped = form.is_bound and bool(request.FILES)
-        return render(request, "support/ticket_create.html", {"form": form})
+        follows = form.cleaned_data.get("follows") if form.is_bound and hasattr(form, "cleaned_data") else followed
+        return render(request, "support/ticket_create.html", {"form": form, "followed": follows})
 
     if not bound:
         return render_form(form)
@@ -72,11 +91,20 @@ def ticket_create(request):
             version=data["version"],
             environment=data["environment"],
             files=data["files"],
+            follows=data["follows"],
         )
         message = _("Votre DI %(number)s a été enregistrée.") % {"number": ticket.number}
         return message, reverse("support:detail", args=[ticket.number])
 
-    return perform_action(request, form=form, perform=perform, on_invalid=render_form, error_field="files")
+    return perform_action(
+        request,
+        form=form,
+        perform=perform,
+        on_invalid=render_form,
+        error_field="files",
+        refusal_back_url=reverse("support:list"),
+        refusal_back_label=_("Revenir aux DIs de mon établissement"),
+    )
 
 
 # --- List and dashboard ------------------------------------------------------------------
@@ -89,11 +117,21 @@ def ticket_list(request):
     if status not in Status.values:
         status = ""
     show_closed = request.GET.get("clotures") == "1"
-    search = request.GET.get("q", "").strip()
+    mine = request.GET.get("mes") == "1"
+    search = request.GET.get("q", "").strip()[:200]
     sort = sorting.sort_param(request.GET.get("tri"), selectors.CLIENT_SORTS, selectors.CLIENT_DEFAULT_SORT)
     page = selectors.client_ticket_page(
-        request.user, request.GET.get("page"), status=status, show_closed=show_closed, search=search, sort=sort
+        request.user,
+        request.GET.get("page"),
+        status=status,
+        show_closed=show_closed,
+        search=search,
+        sort=sort,
+        mine=mine,
     )
+    finished_matches = 0
+    if search and not status and not show_closed:
+        finished_matches = selectors.client_finished_matches(request.user, search, mine=mine)
     return render(
         request,
         "support/ticket_list.html",
@@ -103,9 +141,11 @@ def ticket_list(request):
             "status": status,
             "status_label": Status(status).label if status else "",
             "show_closed": show_closed,
+            "mine": mine,
             "search": search,
             "sort": sort,
             "statuses": Status.choices,
+            "finished_matches": finished_matches,
         },
     )
 
@@ -143,8 +183,12 @@ def _render_detail(request, ticket, **bound_forms):
         forms["refuse_form"] = bound_forms.get("refuse_form") or RefuseClosureForm()
     if "reassign" in actions:
         forms["reassign_form"] = bound_forms.get("reassign_form") or ReassignForm(ticket=ticket)
+    if "hand_over" in actions:
+        forms["hand_over_form"] = bound_forms.get("hand_over_form") or ReassignForm(ticket=ticket, prefix="confier")
     context = {
         "ticket": ticket,
+        "links": selectors.ticket_links(user, ticket),
+        "survey": selectors.survey_of(ticket) if ticket.status == Status.CLOSED else None,
         "thread": visible_messages(user).filter(ticket=ticket),
         "creation_attachments": Attachment.objects.filter(ticket=ticket, message__isnull=True),
         "actions": actions,
@@ -265,6 +309,30 @@ def ticket_reassign(request, number):
         perform,
         form=lambda ticket: ReassignForm(request.POST, ticket=ticket),
         form_name="reassign_form",
+        error_field="new_owner",
+    )
+
+
+@login_required
+@require_POST
+def ticket_hand_over(request, number):
+    """« Confier à un collègue » (M11.5): the owner gives their DI to a colleague."""
+
+    def perform(ticket, data):
+        new_owner = data["new_owner"]
+        services.ticket_hand_over(ticket, acting_user=request.user, new_owner=new_owner)
+        return _("La DI %(number)s est confiée à %(name)s, qui en est informé(e) par e-mail.") % {
+            "number": ticket.number,
+            "name": new_owner.full_name,
+        }
+
+    return _act(
+        request,
+        number,
+        "hand_over",
+        perform,
+        form=lambda ticket: ReassignForm(request.POST, ticket=ticket, prefix="confier"),
+        form_name="hand_over_form",
         error_field="new_owner",
     )
 

@@ -1,4 +1,27 @@
-"""The DI workflow: the one table every change is checked against (SPEC, « The DI workflow »)."""
+"""The DI workflow: the one table every change is checked against (SPEC, « The DI workflow »).
+
+Who may do what (``TRANSITIONS`` below says it in code; filing is not an action on a DI and is
+checked by ``can_file`` / ``can_file_on_behalf``):
+
+| from | action (UI label) | who may | to |
+|---|---|---|---|
+| — | file (« Soumettre la DI ») | any active client user | A traiter |
+| — | file on behalf of a client who phoned (« Déposer la DI pour ce client ») | the vendor's support staff and administrators | A traiter (owner: the client, « Déposée par »: the staff member) |
+| A traiter | take in charge (« Prendre en charge ») | vendor support of the DI's team | En cours |
+| A traiter, En cours | reply (« Répondre »), optionally a question to the owner | vendor support of the team | En cours |
+| A traiter, En cours | internal note (« Note interne ») | vendor support of the team | unchanged |
+| A traiter, En cours | message (« Envoyer ») | the owner | unchanged |
+| En cours | propose closure (« Proposer la clôture ») | the person in charge | Clôture à valider |
+| Clôture à valider | validate (« Valider la clôture ») | the owner | Clôturée |
+| Clôture à valider | refuse (« Refuser la clôture ») | the owner | En cours |
+| A traiter, En cours, Clôture à valider | cancel (« Annuler la DI ») | the owner | Annulée |
+| A traiter, En cours, Clôture à valider | reassign (« Réaffecter ») | an administrator of the establishment | unchanged, new owner |
+| A traiter, En cours, Clôture à valider | hand over (« Confier à un collègue ») | the owner | unchanged, new owner |
+| A traiter, En cours, Clôture à valider | change the person in charge | vendor support of the team | unchanged |
+| A traiter, En cours | re-route to another team or contract (« Réorienter ») | vendor support of the team | unchanged; « A traiter » when the team changes |
+| A traiter, En cours | merge into another open DI of the establishment (« Fusionner ») | vendor support of both DIs' teams | Annulée (the duplicate) |
+| Clôturée | follow-up (« Créer une DI de suite ») | any active client user of the establishment | unchanged (a new DI links to it) |
+"""
 
 from dataclasses import dataclass
 
@@ -31,6 +54,21 @@ def is_establishment_admin(user, ticket):
     return user.administers(ticket.establishment_id)
 
 
+def is_establishment_member(user, ticket):
+    """An active client user of the DI's establishment (anyone who may file DIs there)."""
+    return user.is_active and user.is_client and user.establishment_id == ticket.establishment_id
+
+
+def can_file(user):
+    """« Soumettre la DI »: an active client user."""
+    return user.is_active and user.is_client
+
+
+def can_file_on_behalf(user):
+    """A DI filed for a client who phoned: the vendor's support staff and administrators."""
+    return user.is_active and user.is_vendor
+
+
 @dataclass(frozen=True)
 class Transition:
     label: str
@@ -54,6 +92,12 @@ TRANSITIONS = {
     "cancel": Transition("Annuler la DI", OPEN, is_owner, Status.CANCELLED),
     "reassign": Transition("Réaffecter", OPEN, is_establishment_admin, ANY),
     "change_assignee": Transition("Changer le support", OPEN, is_team_support, ANY),
+    "hand_over": Transition("Confier à un collègue", OPEN, is_owner, ANY),
+    # The status changes to « A traiter » when the team changes (the new team takes it).
+    "reroute": Transition("Réorienter", (Status.TO_PROCESS, Status.IN_PROGRESS), is_team_support, ANY),
+    # Checked on the duplicate; the DI kept must be open too, and of a team the person supports.
+    "merge": Transition("Fusionner", (Status.TO_PROCESS, Status.IN_PROGRESS), is_team_support, Status.CANCELLED),
+    "follow_up": Transition("Créer une DI de suite", (Status.CLOSED,), is_establishment_member, ANY),
 }
 
 

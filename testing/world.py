@@ -35,7 +35,7 @@ from inbound.services import inbound_mail_claim, inbound_mail_fail
 from knowledge.models import Article
 from news.models import NewsItem
 from support import services as support_services
-from support.models import SurveyQuestion, Ticket
+from support.models import CannedReply, SurveyQuestion, Ticket
 from testing.clients import solve_captcha
 from testing.knowledge import attach_image, write_article
 from testing.tickets import pdf, text_file
@@ -326,6 +326,7 @@ def _back_office_objects(world, products, vendor):
         message="Créer mon compte",
     )
     NewsItem.objects.create(title="Nouvelle version", body="Disponible", published_at=timezone.now() - timedelta(1))
+    CannedReply.objects.create(team="software", title="Relancer le service", body="Bonjour [demandeur], relancez.")
     download_record(world.files["common"], acting_user=world.vendor["vendor_admin"])
     Group.objects.create(name="Groupe matrice")
     inbound_mail_fail(

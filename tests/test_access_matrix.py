@@ -291,6 +291,13 @@ ENTRIES = {
         post=ADMIN_WRITES,
         valid=lambda world, est: {"reassign-new_owner": world.est[est].users["colleague"].pk},
     ),
+    "support:hand_over": each_est(
+        "main",
+        ticket_url("support:hand_over", "main"),
+        get=GET_ONLY_USERS,
+        post=OWNER_WRITES,
+        valid=lambda world, est: {"confier-new_owner": world.est[est].users["colleague"].pk},
+    ),
     "support:attachment": [
         *each_est("public", attachment_url("public"), get=rule(own=200, vendor=200), post=GET_ONLY_USERS),
         *each_est("owner", attachment_url("owner"), get=rule(own=200, vendor=200), post=GET_ONLY_USERS),
@@ -336,6 +343,50 @@ ENTRIES = {
         get=everyone(405),
         post=TEAM_WRITES,
         valid=lambda world, est: {"support-assignee": world.vendor["support2"].pk},
+    ),
+    "desk:reroute": each_est(
+        "main",
+        ticket_url("desk:reroute", "main"),
+        get=everyone(405),
+        post=TEAM_WRITES,
+        valid=lambda world, est: {"reorienter-contract": world.est[est].contracts["EXCL"].pk, "reorienter-team": ""},
+    ),
+    "desk:merge": each_est(
+        "fresh",
+        ticket_url("desk:merge", "fresh"),
+        get=everyone(405),
+        post=TEAM_WRITES,
+        valid=lambda world, est: {"fusion-target": ticket(world, est, "main").number},
+    ),
+    "desk:file_on_behalf": each_est(
+        "establishment",
+        lambda world, est: reverse("desk:file_on_behalf", kwargs={"establishment_pk": world.est[est].establishment.pk}),
+        get=DESK,
+        post=rule(own=403, other=403, vendor=WRITE),
+        valid=lambda world, est: {
+            "owner": world.est[est].users["agent"].pk,
+            "contract": world.est[est].contracts["SW"].pk,
+            "subject": "Appel du client",
+            "description": "Le client a appelé",
+        },
+    ),
+    "collaborators:vendor_establishments": page("collaborators:vendor_establishments", get=DESK, post=everyone(405)),
+    "collaborators:vendor_establishment": each_est(
+        "establishment",
+        lambda world, est: reverse(
+            "collaborators:vendor_establishment", kwargs={"pk": world.est[est].establishment.pk}
+        ),
+        get=DESK,
+        post=everyone(405),
+    ),
+    "collaborators:vendor_collaborator": each_est(
+        "colleague",
+        lambda world, est: reverse(
+            "collaborators:vendor_collaborator",
+            kwargs={"pk": world.est[est].establishment.pk, "user_pk": world.est[est].users["colleague"].pk},
+        ),
+        get=DESK,
+        post=everyone(405),
     ),
     # --- collaborators
     "collaborators:list": page("collaborators:list", get=CLIENTS, post=GET_ONLY_CLIENTS),

@@ -255,7 +255,7 @@ def test_messages_notes_closure_cancel_and_survey_are_escaped_everywhere(
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_profile_fields_are_escaped_wherever_the_person_is_named(payload, agent, est_admin, support, vendor_admin):
-    """M2.3 M4.1 M8.1 M8.2 M9 M10"""
+    """M2.3 M4.1 M8.1 M8.2 M9 M10 M11.3"""
     client = signed_in(agent)
     fields = {"last_name": payload, "first_name": payload, "email": agent.email, "phone": payload, "function": payload}
     refused = assert_not_5xx(client.post(reverse("accounts:profile_edit"), {**fields, "new_password1": "x"}))
@@ -281,6 +281,18 @@ def test_profile_fields_are_escaped_wherever_the_person_is_named(payload, agent,
             "establishment sheet": (est_admin, reverse("collaborators:establishment")),
             "desk list": (support, reverse("desk:list")),
             "desk detail": (support, reverse("desk:detail", args=[ticket.number])),
+            "vendor's establishment sheet": (
+                support,
+                reverse("collaborators:vendor_establishment", args=[agent.establishment_id]),
+            ),
+            "vendor's collaborator sheet": (
+                support,
+                reverse("collaborators:vendor_collaborator", args=[agent.establishment_id, agent.pk]),
+            ),
+            "filing on behalf (owner choices)": (
+                support,
+                reverse("desk:file_on_behalf", args=[agent.establishment_id]),
+            ),
             "back office accounts": (vendor_admin, reverse("admin:accounts_user_changelist")),
             "back office account": (vendor_admin, reverse("admin:accounts_user_change", args=[agent.pk])),
             "back office DI": (vendor_admin, reverse("admin:support_ticket_change", args=[ticket.pk])),
@@ -640,10 +652,21 @@ def test_a_disguised_file_is_refused_in_an_article_with_a_french_message(product
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_query_string_values_shown_back_are_escaped(payload, client, agent, est_admin, support):
-    """M3.2 M4.1 M8.1 M10"""
-    query = urlencode({"q": payload, "tri": payload, "statut": payload, "page": payload, "etablissement": payload})
+    """M3.2 M4.1 M8.1 M10 M11.6"""
+    query = urlencode(
+        {
+            "q": payload,
+            "tri": payload,
+            "statut": payload,
+            "page": payload,
+            "etablissement": payload,
+            "mes": payload,
+            "suivi": payload,
+        }
+    )
     for user, name in (
         (agent, "support:list"),
+        (support, "collaborators:vendor_establishments"),
         (est_admin, "collaborators:list"),
         (support, "desk:list"),
         (support, "desk:satisfaction"),
@@ -1253,9 +1276,10 @@ ODD_VALUES = [
     pytest.param("2026-02-30", id="impossible-date"),
 ]
 QUERY_PAGES = [
-    ("agent", "support:list", ("q", "tri", "statut", "page", "clotures")),
+    ("agent", "support:list", ("q", "tri", "statut", "page", "clotures", "mes")),
+    ("support", "collaborators:vendor_establishments", ("q", "page")),
     ("est_admin", "collaborators:list", ("q", "tri", "page")),
-    ("support", "desk:list", ("q", "tri", "statut", "page", "etablissement", "equipe", "support", "age")),
+    ("support", "desk:list", ("q", "tri", "statut", "page", "etablissement", "equipe", "support", "age", "suivi")),
     ("support", "desk:satisfaction", ("du", "au", "page")),
     ("vendor_admin", "reports:report", ("equipe", "produit", "du", "au")),
     ("vendor_admin", "reports:export_csv", ("equipe", "produit", "du", "au")),
@@ -1301,7 +1325,7 @@ def test_odd_values_in_addresses_are_a_404_or_400_never_a_server_error(value, ag
 def test_odd_values_in_every_client_form_are_refused_or_kept_never_a_server_error(
     value, agent, est_admin, colleague, support, client, captcha
 ):
-    """M1.3 M2.3 M3.1 M3.4 M4.2 M10"""
+    """M1.3 M2.3 M3.1 M3.4 M4.2 M10 M11.4 M11.5"""
     from support import services
 
     ticket = services.ticket_create(
@@ -1319,6 +1343,16 @@ def test_odd_values_in_every_client_form_are_refused_or_kept_never_a_server_erro
         (admin, reverse("collaborators:reassign", args=[agent.pk]), {"reaffecter-tickets": value}),
         (signed_in(support), reverse("desk:reply", args=[ticket.number]), {"reponse-body": value}),
         (signed_in(support), reverse("desk:change_assignee", args=[ticket.number]), {"support-assignee": value}),
+        (owner, reverse("support:hand_over", args=[ticket.number]), {"confier-new_owner": value}),
+        (owner, reverse("support:create"), {"contract": value, "subject": "x", "description": "y", "follows": value}),
+        (signed_in(support), reverse("desk:reroute", args=[ticket.number]), {"reorienter-contract": value}),
+        (signed_in(support), reverse("desk:reroute", args=[ticket.number]), {"reorienter-team": value}),
+        (signed_in(support), reverse("desk:merge", args=[ticket.number]), {"fusion-target": value}),
+        (
+            signed_in(support),
+            reverse("desk:file_on_behalf", args=[agent.establishment_id]),
+            {"owner": value, "contract": value, "subject": value, "description": value},
+        ),
         (client, reverse("accounts:account_request"), {"email": value, "message": value, "captcha": captcha()}),
         (client, reverse("accounts:password_reset"), {"email": value, "captcha": captcha()}),
         (client, reverse("accounts:login"), {"username": value, "password": value, "captcha": captcha()}),
@@ -1401,3 +1435,79 @@ def test_support_staff_names_typed_in_the_back_office_are_escaped_for_clients(pa
         payload,
     )
     check_emails({"new DI (greets the team)": "Nouvelle DI"}, payload)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_desk_tools_keep_typed_values_inert(payload, agent, colleague, support, vendor_admin):
+    """M11.4 M11.5 M10: a « Réponse type » typed in the back office, a DI filed on behalf, a merged
+    duplicate: shown escaped on the desk and to the client, and in the e-mails"""
+    from support import services
+    from support.models import CannedReply
+
+    admin = signed_in(vendor_admin)
+    response = admin.post(
+        reverse("admin:support_cannedreply_add"),
+        {"team": "software", "title": payload, "body": payload, "position": 0, "is_active": "on"},
+    )
+    assert response.status_code == 302 and CannedReply.objects.get().body == payload
+
+    desk = signed_in(support)
+    response = assert_not_5xx(
+        desk.post(
+            reverse("desk:file_on_behalf", args=[agent.establishment_id]),
+            {
+                "owner": agent.pk,
+                "contract": software_contract(agent.establishment).pk,
+                "subject": payload,
+                "description": payload,
+                "module": payload,
+            },
+        )
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert (ticket.subject, ticket.author) == (payload, support)
+    check_emails({"acknowledgement": "Votre DI est enregistrée"}, payload)
+
+    services.ticket_take(ticket, acting_user=support)
+    duplicate = services.ticket_create(
+        acting_user=colleague, contract=software_contract(agent.establishment), subject=payload, description=payload
+    )
+    mail.outbox.clear()
+    post(desk, reverse("desk:merge", args=[duplicate.number]), {"fusion-target": ticket.number}, "merge")
+    check_emails({"merged": "fusionnée dans"}, payload)
+    canned = CannedReply.objects.get()
+    check_pages(
+        {
+            "desk detail (canned replies, context, merge summary)": (
+                support,
+                reverse("desk:detail", args=[ticket.number]) + f"?reponse_type={canned.pk}",
+            ),
+            "desk detail of the duplicate": (support, reverse("desk:detail", args=[duplicate.number])),
+            "client detail (merge summary)": (agent, reverse("support:detail", args=[ticket.number])),
+            "vendor's establishment sheet (open DIs)": (
+                support,
+                reverse("collaborators:vendor_establishment", args=[agent.establishment_id]),
+            ),
+            "vendor's home (oldest unanswered)": (support, reverse("portal:home")),
+            "back office list": (vendor_admin, reverse("admin:support_cannedreply_changelist")),
+        },
+        payload,
+    )
+
+
+@pytest.mark.parametrize("value", ODD_VALUES)
+def test_odd_follow_up_and_canned_reply_parameters_never_cause_a_server_error(value, agent, support):
+    """M11.4 M11.5 M10"""
+    from support import services
+
+    ticket = services.ticket_create(
+        acting_user=agent, contract=software_contract(agent.establishment), subject="Objet", description="Texte"
+    )
+    nul = "\x00" in value
+    response = assert_not_5xx(signed_in(agent).get(reverse("support:create"), {"suite": value}), "suite")
+    assert response.status_code == (400 if nul else 404)
+    response = assert_not_5xx(
+        signed_in(support).get(reverse("desk:detail", args=[ticket.number]), {"reponse_type": value}), "reponse_type"
+    )
+    assert response.status_code == (400 if nul else 200)

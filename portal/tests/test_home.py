@@ -87,9 +87,9 @@ def test_home_runs_a_bounded_number_of_queries(client, agent, news, django_asser
     for i in range(20):
         NewsItem.objects.create(title=f"News {i}", body="…")
     client.force_login(agent)
-    with django_assert_max_num_queries(6):
-        response = client.get(HOME)
-    assert response.status_code == 200
+    # 6 for the page and its tiles, 2 for « À faire » (M11.2): the questions, the closures to validate.
+    with django_assert_max_num_queries(8):
+        assert client.get(HOME).status_code == 200
 
 
 def test_the_banner_is_read_from_the_cache_and_follows_each_edit(client, agent, news):

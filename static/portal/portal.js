@@ -40,6 +40,23 @@
   var contractSelect = document.querySelector("select[data-contract-select]");
   if (contractSelect) syncSoftwareFields(contractSelect);
 
+  // « Réponses types » on the desk: the chosen text goes into the reply, where it can be edited
+  // before sending (without this script, the form reloads the page with the reply prefilled).
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("[data-canned-replies]");
+    if (!form) return;
+    var select = form.querySelector("select");
+    var template = select.value && form.querySelector('template[data-canned-reply="' + select.value + '"]');
+    var textarea = document.querySelector("#repondre textarea");
+    if (!template || !textarea) return;
+    event.preventDefault();
+    var text = template.content.textContent;
+    var start = textarea.selectionStart, end = textarea.selectionEnd;
+    if (textarea.value && start === end && start === textarea.value.length) text = "\n\n" + text;
+    textarea.setRangeText(text, start, end, "end");
+    textarea.focus();
+  });
+
   // Forms that ask for confirmation before submitting (data-confirm="message").
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");

@@ -51,7 +51,7 @@ def sent(since=0):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, live_server, agent, support, settings):
-    """M3.1 M3.4 M3.5 M8.1 M9"""
+    """M3.1 M3.4 M3.5 M8.1 M9 M11.10"""
     settings.SITE_URL = live_server.url  # the e-mailed links point at this server
     if not SurveyQuestion.objects.filter(is_active=True).exists():  # transactional tests flush the seeded ones
         SurveyQuestion.objects.bulk_create(
@@ -103,9 +103,10 @@ def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, li
     assert_accessible(agent_page)  # detail, « A traiter »
     assert (ticket.status, ticket.owner, ticket.team, ticket.version) == (Status.TO_PROCESS, agent, "software", "5.2")
     assert sent() == [
-        ([support.email], f"[{number}] Nouvelle DI de Centre Hospitalier Alpha : {SUBJECT}")
-    ]  # the software team
-    assert desk_url in mail.outbox[0].body
+        ([support.email], f"[{number}] Nouvelle DI de Centre Hospitalier Alpha : {SUBJECT}"),  # the software team
+        ([agent.email], f"[{number}] Votre DI est enregistrée : {SUBJECT}"),  # the acknowledgement (M11.10)
+    ]
+    assert desk_url in mail.outbox[0].body and detail_url in mail.outbox[1].body
 
     agent_page.get_by_role("navigation", name="Menu principal").get_by_role(
         "link", name="Voir les DIs de mon établissement"
@@ -151,8 +152,8 @@ def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, li
     expect(desk_page.get_by_role("status")).to_have_text("Votre question a été envoyée au demandeur.")
     expect(sheet_value(desk_page, "Statut")).to_have_text("En cours — en attente de la réponse du demandeur")
     assert_accessible(desk_page)  # desk detail, awaiting the owner
-    assert sent(1) == [([agent.email], f"[{number}] Le support attend votre réponse : {SUBJECT}")]
-    assert f"{detail_url}#repondre" in mail.outbox[1].body
+    assert sent(2) == [([agent.email], f"[{number}] Le support attend votre réponse : {SUBJECT}")]
+    assert f"{detail_url}#repondre" in mail.outbox[2].body
 
     # 3. The agent sees the marker, opens the DI by double-click and answers.
     agent_page.reload()
@@ -172,7 +173,7 @@ def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, li
     expect(agent_page.get_by_role("status")).to_have_text("Votre message a été envoyé au support.")
     expect(agent_page.get_by_text("Le support attend votre réponse")).to_have_count(0)
     expect(agent_page.locator(".thread")).to_contain_text("« Erreur 42 : période non clôturée ».")
-    assert sent(2) == [([support.email], f"[{number}] Nouveau message du demandeur : {SUBJECT}")]
+    assert sent(3) == [([support.email], f"[{number}] Nouveau message du demandeur : {SUBJECT}")]
 
     agent_page.goto(list_url)
     row = list_row(agent_page, number)
@@ -197,7 +198,7 @@ def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, li
     assert dialogs == ["Proposer la clôture de cette DI au demandeur ?"]
     expect(sheet_value(desk_page, "Statut")).to_have_text("Clôture à valider")
     assert_accessible(desk_page)  # desk detail, « Clôture à valider »
-    assert sent(3) == [([agent.email], f"[{number}] Clôture proposée, à valider : {SUBJECT}")]
+    assert sent(4) == [([agent.email], f"[{number}] Clôture proposée, à valider : {SUBJECT}")]
 
     # 5. The agent validates the closure with the questionnaire.
     agent_page.goto(detail_url)
@@ -222,7 +223,7 @@ def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, li
     assert ticket.survey.respondent == agent and ticket.survey.comment == "Réponse rapide et claire, merci."
     expected = {q.pk: int(rating[0]) for q, rating in zip(questions, cycle(RATINGS))}
     assert {answer.question_id: answer.rating for answer in ticket.survey.answers.all()} == expected
-    assert len(mail.outbox) == 4  # validating the closure asks nobody to act: no e-mail
+    assert len(mail.outbox) == 5  # validating the closure asks nobody to act: no e-mail
 
     agent_page.goto(list_url)
     expect(agent_page.locator("table.ticket-list caption")).to_contain_text("hors DIs clôturées")

@@ -80,8 +80,21 @@ def pending_closure(taken, support, commit):
     return taken
 
 
-def recipients():
-    return sorted(address for message in mail.outbox for address in message.to)
+def recipients(exclude_template=None):
+    """Who received the e-mails (``exclude_template``: a subject prefix to leave aside)."""
+    return sorted(
+        address
+        for message in mail.outbox
+        if not (exclude_template and exclude_template in message.subject)
+        for address in message.to
+    )
+
+
+ACK = "Votre DI est enregistrée"  # the acknowledgement to the person who filed (M11.10)
+
+
+def team_email():
+    return next(message for message in mail.outbox if ACK not in message.subject)
 
 
 def html_of(message):
@@ -107,8 +120,8 @@ def test_a_new_di_emails_every_active_member_of_its_team(agent, software_contrac
         environment=Ticket.Environment.PRODUCTION,
         files=[SimpleUploadedFile("journal.txt", b"ERREUR export ligne 42\n")],
     )
-    assert recipients() == sorted([support.email, colleague_support.email])
-    message = mail.outbox[0]
+    assert recipients(exclude_template=ACK) == sorted([support.email, colleague_support.email])
+    message = team_email()
     assert message.subject == f"[{ticket.number}] Nouvelle DI de Centre Hospitalier Alpha : Export comptable bloqué"
     for expected in (
         ticket.number,
@@ -134,8 +147,9 @@ def test_a_team_email_is_rendered_once_greets_the_team_and_is_written_in_one_ins
     """M9 M10: thirty members of a team cost one INSERT, not thirty renders and thirty rows."""
     for k in range(29):
         make_user(f"support{k}@vendor.example", None, Role.SUPPORT_SOFTWARE)
-    # was 44 with one INSERT per member (bench: POST); +1 since M13: the due dates written on the DI
-    with django_assert_max_num_queries(16):
+    # Was 44 with one INSERT per member (bench: POST); +1 since M13 (the due dates written on the DI),
+    # +1 for the filer's acknowledgement (M11.10).
+    with django_assert_max_num_queries(17):
         services.ticket_create(
             acting_user=agent, contract=software_contract, subject="Paie bloquée", description="Erreur 42."
         )
@@ -163,8 +177,8 @@ def test_a_new_legal_di_emails_the_legal_team_only(agent, legal_contract, suppor
         subject="Temps partiel thérapeutique",
         description="Quelle rémunération pendant un temps partiel thérapeutique ?",
     )
-    assert recipients() == [legal_support.email]
-    assert "support juridique" in mail.outbox[0].body
+    assert recipients(exclude_template=ACK) == [legal_support.email]
+    assert "support juridique" in team_email().body
 
 
 @pytest.mark.django_db
@@ -225,10 +239,14 @@ def test_a_cancellation_emails_the_person_in_charge(taken, agent, support, commi
 
 
 @pytest.mark.django_db
-def test_cancelling_a_di_nobody_took_emails_nobody(ticket, agent, commit):
-    """M9 M3.6"""
+def test_cancelling_a_di_nobody_took_emails_its_team(ticket, agent, support, legal_support, commit):
+    """M11.10 M3.6: nobody holds it yet, so the whole team hears it is cancelled"""
+    colleague_support = make_user("support2@vendor.example", None, Role.SUPPORT_SOFTWARE)
     commit(services.ticket_cancel, ticket, acting_user=agent, reason="Déposée par erreur.")
-    assert mail.outbox == []
+    assert recipients() == sorted([support.email, colleague_support.email])
+    message = mail.outbox[0]
+    assert message.subject.startswith(f"[{ticket.number}] DI annulée par le demandeur")
+    assert "Déposée par erreur." in message.body and f"{SITE}/guichet/dis/{ticket.number}/" in message.body
 
 
 @pytest.mark.django_db
@@ -305,7 +323,7 @@ def test_client_emails_never_carry_internal_notes(taken, agent, support, commit)
     commit(services.ticket_add_internal_note, taken, acting_user=support, body="NOTE-SECRETE : bug connu.")
     commit(services.ticket_reply, taken, acting_user=support, body="Pouvez-vous relancer l'export ?", question=True)
     commit(services.ticket_propose_closure, taken, acting_user=support, body="Correctif installé.")
-    client_emails = OutgoingEmail.objects.filter(to=agent.email)
+    client_emails = OutgoingEmail.objects.filter(to=agent.email).exclude(template="ticket_acknowledged")
     assert client_emails.count() == 2
     for email in client_emails:
         assert "NOTE-SECRETE" not in email.body_text + email.body_html + email.subject
@@ -448,6 +466,7 @@ def test_every_link_in_the_emails_opens_the_di_on_the_right_side(ticket, agent, 
     desk, client = "desk:detail", "support:detail"
     expected_view = {
         "ticket_created": desk,
+        "ticket_acknowledged": client,
         "ticket_owner_message": desk,
         "ticket_reply": client,
         "ticket_question": client,

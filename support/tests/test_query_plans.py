@@ -102,6 +102,29 @@ DESK_PAGES = [
 ]
 
 
+DAILY_WORK_PAGES = [
+    "/",  # the vendor's home: their work and their team's
+    "/guichet/?equipe=software&statut=ouvertes&suivi=repondu&tri=attente",
+    "/guichet/?equipe=software&statut=ouvertes&suivi=attente-client&tri=activite",
+    "/guichet/?equipe=software&statut=ouvertes&suivi=sans-reponse&tri=attente",
+    "/guichet/?equipe=software&statut=in_progress&support=moi&tri=anciennete",
+    "/guichet/?statut=ouvertes&q=" + urllib.parse.quote(bench_data.SEARCH["desk"]),  # with closed matches
+]
+
+
+def test_the_daily_work_pages_read_the_dis_through_indexes(dataset):
+    """M11.1 M11.2 M11.3 M11.6 M10"""
+    cap = selectors.COUNT_CAP
+    agent, support = _client(bench_data.AGENT_EMAIL), _client(bench_data.SUPPORT_EMAIL)
+    user = User.objects.get(email=bench_data.AGENT_EMAIL)
+    problems = [p for path in DAILY_WORK_PAGES for p in _check(support, path, cap)]
+    problems += _check(support, f"/guichet/dis/{dataset['detail_number']}/", cap)  # the customer's context
+    problems += _check(support, f"/guichet/etablissements/{user.establishment_id}/", cap)
+    problems += _check(agent, "/support/dis/?mes=1", cap)
+    problems += _check(agent, "/support/dis/?q=" + urllib.parse.quote(bench_data.SEARCH["client"]), cap)
+    assert not problems, "\n".join(problems)
+
+
 def test_no_page_reads_the_whole_di_or_message_table(dataset):
     """M3.2 M3.3 M3.4 M8.1 M10"""
     cap = selectors.COUNT_CAP
@@ -136,12 +159,15 @@ def test_due_times_and_reports_stay_cheap_at_scale(dataset):
 
 
 def test_the_dashboard_reads_the_counters_the_data_set_filled(dataset):
-    """M2.1 M10: the tiles of the large establishment, without a query on the DIs."""
+    """M2.1 M10 M11.2: the tiles of the large establishment without a query on the DIs; the DIs
+    read are only the user's own that wait for them (« À faire »), through the owner's index."""
     agent = _client(bench_data.AGENT_EMAIL)
     with CaptureQueriesContext(connection) as captured:
         page = agent.get("/")
     assert page.status_code == 200
-    assert not [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in WATCHED)]
+    on_dis = [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in WATCHED)]
+    assert len(on_dis) == 2 and all('"support_ticket"."owner_id" = ' in sql for sql in on_dis)
+    assert not [problem for sql in on_dis for problem in _problems(sql, selectors.COUNT_CAP)]
     user = User.objects.get(email=bench_data.AGENT_EMAIL)
     counted = dict(
         Ticket.objects.filter(establishment_id=user.establishment_id)

@@ -31,8 +31,11 @@ def test_notification_reply_job_thread_and_the_other_side_notified(reply_mailbox
     )
     assert filed.status_code == 302
     ticket = Ticket.objects.get(subject="Bulletins de paie vides")
-    (to_team,) = mail.outbox
-    assert to_team.to == [support.email] and to_team.reply_to == [tokens.reply_address(ticket.pk, support.pk)]
+    sent = {m.to[0]: m for m in mail.outbox}
+    assert set(sent) == {support.email, agent.email}  # the team, and the owner's acknowledgement
+    to_team = sent[support.email]
+    assert to_team.reply_to == [tokens.reply_address(ticket.pk, support.pk)]
+    assert sent[agent.email].reply_to == [tokens.reply_address(ticket.pk, agent.pk)]
     mail.outbox.clear()
 
     # The support answers from their mail client: a public answer, the DI is theirs and « En cours ».

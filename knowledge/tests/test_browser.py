@@ -96,9 +96,14 @@ def test_the_desk_inserts_an_article_link_in_the_reply(page, live_server, client
     page.goto(live_server.url + reverse("desk:detail", args=[ticket.number]))
     reply = page.get_by_role("textbox", name="Réponse")
     reply.fill("Bonjour, voyez cet article :")
-    # Wait for the answer to the whole word: a button of an earlier answer may be replaced under the click.
-    with page.expect_response(lambda response: "q=bulletins&" in response.url or response.url.endswith("q=bulletins")):
-        page.get_by_label("Insérer dans la réponse un lien vers un article").press_sequentially("bulletins", delay=20)
+    # Wait until the answer to the whole word is in the page (htmx:afterSettle): the list of the first
+    # answer (every article, on load) would otherwise be replaced under the click.
+    page.evaluate(
+        """() => { window.pickerSettled = new Promise(done => document.body.addEventListener("htmx:afterSettle",
+             event => { if (event.detail.requestConfig.parameters.q === "bulletins") done(); })); }"""
+    )
+    page.get_by_label("Insérer dans la réponse un lien vers un article").press_sequentially("bulletins", delay=20)
+    page.evaluate("() => window.pickerSettled")
     insert = page.get_by_role("button", name=f"Insérer le lien : {article.title}")
     expect(insert).to_be_visible()
     check_page(page)

@@ -2,6 +2,11 @@
 // where the cursor is. Without this file the address is shown to copy by hand.
 (function () {
   "use strict";
+  // A press on the button leaves the focus where it is, as an editor's toolbar does: moving it to the
+  // button may scroll the page between the press and the release, and the click would be lost.
+  document.addEventListener("mousedown", function (event) {
+    if (event.target.closest("[data-kb-insert]")) event.preventDefault();
+  });
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-kb-insert]");
     if (!button) return;

@@ -118,6 +118,7 @@ MIDDLEWARE = [
     # a static file): every response carries the CSP and the frame refusal.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.middleware.AllowedMethodsMiddleware",
     "core.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -336,6 +337,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every other method (TRACE, PUT, DELETE…) is answered 405 by core.middleware.AllowedMethodsMiddleware.
+ALLOWED_HTTP_METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 CSRF_COOKIE_HTTPONLY = False
 CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 CONTENT_SECURITY_POLICY = {

@@ -35,3 +35,23 @@ class RejectNulBytesMiddleware:
             patch_cache_control(response, private=True)
             return response
         return self.get_response(request)
+
+
+class AllowedMethodsMiddleware:
+    """Methods the portal does not use (TRACE, PUT, DELETE, CONNECT…) are a French 405 everywhere,
+    before any view, session or log-in is read: TRACE would otherwise reach views that answer any
+    method (ASVS 14.5.1). The methods kept are ``ALLOWED_HTTP_METHODS``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        allowed = settings.ALLOWED_HTTP_METHODS
+        if request.method not in allowed:
+            response = render(request, "errors/405.html", status=405)
+            response["Allow"] = ", ".join(allowed)
+            add_never_cache_headers(response)
+            return response
+        return self.get_response(request)

@@ -121,6 +121,7 @@ MIDDLEWARE = [
     "core.middleware.AllowedMethodsMiddleware",
     "core.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.LegacyCookieNamesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -364,6 +365,13 @@ if PRODUCTION:
     SECURE_REDIRECT_EXEMPT = [r"^sante/"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # ASVS 3.3.1: a __Host- cookie is Secure, Path=/ and has no Domain, so no sub-domain can set or
+    # shadow it. Browsers that still hold the old names are carried over by
+    # core.middleware.LegacyCookieNamesMiddleware.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
     SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = _env("SECURE_HSTS_PRELOAD", bool, True)

@@ -55,3 +55,55 @@ class AllowedMethodsMiddleware:
             add_never_cache_headers(response)
             return response
         return self.get_response(request)
+
+
+LEGACY_SESSION_COOKIE = "sessionid"
+LEGACY_CSRF_COOKIE = "csrftoken"
+
+
+class LegacyCookieNamesMiddleware:
+    """Carries browsers over from the cookie names before ``__Host-`` (production, ASVS 3.3.1).
+
+    A request that brings ``sessionid`` / ``csrftoken`` but not the new names is read as if it had
+    sent the new ones; the answer sets the new cookies (same session, same CSRF secret: a form
+    opened before the upgrade still posts) and deletes the old ones. A legacy session that has
+    expired is not carried over: the old cookie is deleted and the person signs in again. Does
+    nothing while the names are Django's defaults (the embedded default). Placed before
+    SessionMiddleware and CsrfViewMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        session_name, csrf_name = settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME
+        carried = {}
+        if session_name != LEGACY_SESSION_COOKIE and LEGACY_SESSION_COOKIE in request.COOKIES:
+            if session_name not in request.COOKIES:
+                request.COOKIES[session_name] = carried["session"] = request.COOKIES[LEGACY_SESSION_COOKIE]
+            carried.setdefault("legacy", []).append(LEGACY_SESSION_COOKIE)
+        if csrf_name != LEGACY_CSRF_COOKIE and LEGACY_CSRF_COOKIE in request.COOKIES:
+            if csrf_name not in request.COOKIES:
+                request.COOKIES[csrf_name] = request.COOKIES[LEGACY_CSRF_COOKIE]
+                request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # CsrfViewMiddleware sets the new cookie
+            carried.setdefault("legacy", []).append(LEGACY_CSRF_COOKIE)
+        response = self.get_response(request)
+        if "session" in carried and session_name not in response.cookies:
+            session = getattr(request, "session", None)
+            if session is not None and not session.accessed:
+                session._get_session()  # loads it: an expired key is dropped here
+            if session is not None and session.session_key:
+                response.set_cookie(
+                    session_name,
+                    session.session_key,
+                    max_age=settings.SESSION_COOKIE_AGE,
+                    path=settings.SESSION_COOKIE_PATH,
+                    domain=settings.SESSION_COOKIE_DOMAIN,
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=settings.SESSION_COOKIE_HTTPONLY,
+                    samesite=settings.SESSION_COOKIE_SAMESITE,
+                )
+        for name in carried.get("legacy", []):
+            response.delete_cookie(name, samesite="Lax")
+        return response

@@ -334,7 +334,7 @@ def test_a_forwarded_address_from_a_client_that_is_not_the_proxy_is_ignored(site
         "captcha": solve_from_page(page),
     }
     # Over plain HTTP the client keeps its Secure CSRF cookie to itself: it is sent by hand.
-    headers["Cookie"] = f"csrftoken={page.cookies['csrftoken']}"
+    headers["Cookie"] = f"__Host-csrftoken={page.cookies['__Host-csrftoken']}"
     assert direct.post("/connexion/", data=data, headers=headers).status_code == 200
     events = query(
         site,

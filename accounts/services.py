@@ -11,6 +11,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from audit.services import record
+from core import ratelimit
 from notifications.services import email_queue
 
 from .models import CLIENT_ROLES, AccountRequest, Role, User, normalize_email
@@ -135,7 +136,10 @@ def account_request_submit(*, form, request):
     )
     admins = User.objects.filter(role=Role.VENDOR_ADMIN, is_active=True).values_list("email", flat=True)
     for email in admins:
-        email_queue("account_request_received", to=email, context={"account_request": account_request})
+        # A flood of requests never floods an administrator's mailbox: past a few notices an hour,
+        # the requests wait in the back office's list without an e-mail each.
+        if ratelimit.hit("account_request_notice", email) is None:
+            email_queue("account_request_received", to=email, context={"account_request": account_request})
     return account_request
 
 

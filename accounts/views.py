@@ -7,13 +7,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from audit.services import record
+from core import ratelimit
 from twofactor import pending as twofactor_pending
 from twofactor import policy as twofactor_policy
 
 from . import services
 from .auth import axes_username
 from .forms import AccountRequestForm, LoginForm, PasswordResetForm, ProfileForm, SetPasswordForm
-from .models import User
+from .models import User, normalize_email
 from .tokens import invitation_token_generator
 
 
@@ -21,6 +22,10 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        limited = _limited(request)
+        return limited or super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         user = form.get_user()
@@ -36,6 +41,27 @@ class LoginView(auth_views.LoginView):
         if form.cleaned_data.get("username") and "captcha" not in form.errors:
             record("login_failed", request=self.request, target=form.cleaned_data["username"])
         return super().form_invalid(form)
+
+
+def _limited(request, *rules):
+    """The 429 page if one of these public-form limits is reached (each request counted), else None.
+    Every rendering of these forms hands out a captcha challenge: counted per address."""
+    address = ratelimit.by_address(request)
+    wait = ratelimit.exceeded(("challenge_address", address), *((rule, address) for rule in rules))
+    if wait is None:
+        return None
+    record("public_form_rate_limited", request=request, target=request.path, rule="address")
+    return ratelimit.too_many_requests(request, wait)
+
+
+def _limited_email(request, rule, email):
+    """The 429 page if this e-mail address typed in a public form was used too often (counted only
+    once the captcha is solved: nobody blocks someone else's form for free)."""
+    wait = ratelimit.exceeded((rule, normalize_email(email)))
+    if wait is None:
+        return None
+    record("public_form_rate_limited", request=request, target=request.path, rule="email")
+    return ratelimit.too_many_requests(request, wait)
 
 
 def locked_out(request, credentials=None, *args, **kwargs):
@@ -57,7 +83,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     success_url = reverse_lazy("accounts:password_reset_done")
 
+    def dispatch(self, request, *args, **kwargs):
+        limited = _limited(request, *(["password_reset_address"] if request.method == "POST" else []))
+        return limited or super().dispatch(request, *args, **kwargs)
+
     def form_valid(self, form):
+        limited = _limited_email(self.request, "password_reset_email", form.cleaned_data["email"])
+        if limited:
+            return limited
         form.save(request=self.request)
         return redirect(self.success_url)
 
@@ -92,8 +125,14 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 @require_http_methods(["GET", "POST"])
 def account_request(request):
+    limited = _limited(request, *(["account_request_address"] if request.method == "POST" else []))
+    if limited:
+        return limited
     form = AccountRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        limited = _limited_email(request, "account_request_email", form.cleaned_data["email"])
+        if limited:
+            return limited
         services.account_request_submit(form=form, request=request)
         return redirect("accounts:account_request_done")
     return render(request, "accounts/account_request.html", {"form": form})

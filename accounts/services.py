@@ -93,8 +93,12 @@ def password_change_notify(user, *, by_reset=False):
 
 @transaction.atomic
 def password_reset_completed(user, *, request, notify=True):
-    """A password chosen through an e-mailed link (already saved by the form): recorded, and the
+    """A password chosen through an e-mailed link (already saved by the form): recorded, the
+    account's login throttle lifted (whoever was guessing, the owner gets in at once), and the
     person told unless it is the first password of a new account (``notify=False``)."""
+    from .throttle import clear_account
+
+    clear_account(user.email)
     record(
         "password_reset_completed",
         actor=None,

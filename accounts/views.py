@@ -11,7 +11,7 @@ from core import ratelimit
 from twofactor import pending as twofactor_pending
 from twofactor import policy as twofactor_policy
 
-from . import services
+from . import services, throttle
 from .auth import axes_username
 from .forms import AccountRequestForm, LoginForm, PasswordResetForm, ProfileForm, SetPasswordForm
 from .models import User, normalize_email
@@ -24,43 +24,61 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def dispatch(self, request, *args, **kwargs):
-        limited = _limited(request)
-        return limited or super().dispatch(request, *args, **kwargs)
+        return _limited(request) or super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         user = form.get_user()
+        if not form.verdict.known_device:
+            # A try that cleared the throttle: the account's count starts again. From a known device
+            # it is kept (guesses may be going on elsewhere).
+            throttle.clear_account(user.email)
         if twofactor_policy.is_enrolled(user):
             # Not logged in yet: the code comes first (twofactor.views.verify completes the login).
             twofactor_pending.start(self.request, user, next_url=self.get_success_url())
-            return redirect("twofactor:verify")
-        response = super().form_valid(form)
-        record("login_succeeded", actor=user, request=self.request, target=user.email)
+            response = redirect("twofactor:verify")
+        else:
+            response = super().form_valid(form)
+            record("login_succeeded", actor=user, request=self.request, target=user.email)
+        # The right password was typed in this browser: guesses from elsewhere no longer slow it.
+        throttle.remember_device(self.request, response, user.email)
         return response
 
     def form_invalid(self, form):
-        if form.cleaned_data.get("username") and "captcha" not in form.errors:
-            record("login_failed", request=self.request, target=form.cleaned_data["username"])
+        username = form.cleaned_data.get("username")
+        codes = {error.code for error in form.non_field_errors().as_data()}
+        if "throttled" in codes:
+            record("login_throttled", request=self.request, target=username, wait=form.verdict.wait)
+            response = super().form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(form.verdict.wait)
+            return response
+        if username and "captcha" not in form.errors:
+            record("login_failed", request=self.request, target=username)
+        if getattr(form, "locked_now", False):
+            record("login_account_locked", request=self.request, target=username)
         return super().form_invalid(form)
 
 
-def _limited(request, *rules):
-    """The 429 page if one of these public-form limits is reached (each request counted), else None.
-    Every rendering of these forms hands out a captcha challenge: counted per address."""
-    address = ratelimit.by_address(request)
-    wait = ratelimit.exceeded(("challenge_address", address), *((rule, address) for rule in rules))
+def _limited(request):
+    """The 429 page once this address has been handed too many captcha challenges (each rendering
+    of the login, reset and account-request forms hands out one), else None."""
+    wait = ratelimit.exceeded(("challenge_address", ratelimit.by_address(request)))
     if wait is None:
         return None
-    record("public_form_rate_limited", request=request, target=request.path, rule="address")
+    record("public_form_rate_limited", request=request, target=request.path, rule="challenge_address")
     return ratelimit.too_many_requests(request, wait)
 
 
-def _limited_email(request, rule, email):
-    """The 429 page if this e-mail address typed in a public form was used too often (counted only
-    once the captcha is solved: nobody blocks someone else's form for free)."""
-    wait = ratelimit.exceeded((rule, normalize_email(email)))
+def _limited_submission(request, form_name, email):
+    """The 429 page if this address, or the e-mail address typed, sent this form too often, else None.
+    Counted once the captcha is solved: an unsolved one costs the portal nothing, and nobody uses up
+    someone else's quota for free."""
+    wait = ratelimit.exceeded(
+        (f"{form_name}_address", ratelimit.by_address(request)), (f"{form_name}_email", normalize_email(email))
+    )
     if wait is None:
         return None
-    record("public_form_rate_limited", request=request, target=request.path, rule="email")
+    record("public_form_rate_limited", request=request, target=request.path, rule=form_name)
     return ratelimit.too_many_requests(request, wait)
 
 
@@ -84,11 +102,10 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def dispatch(self, request, *args, **kwargs):
-        limited = _limited(request, *(["password_reset_address"] if request.method == "POST" else []))
-        return limited or super().dispatch(request, *args, **kwargs)
+        return _limited(request) or super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        limited = _limited_email(self.request, "password_reset_email", form.cleaned_data["email"])
+        limited = _limited_submission(self.request, "password_reset", form.cleaned_data["email"])
         if limited:
             return limited
         form.save(request=self.request)
@@ -125,12 +142,12 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 @require_http_methods(["GET", "POST"])
 def account_request(request):
-    limited = _limited(request, *(["account_request_address"] if request.method == "POST" else []))
+    limited = _limited(request)
     if limited:
         return limited
     form = AccountRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        limited = _limited_email(request, "account_request_email", form.cleaned_data["email"])
+        limited = _limited_submission(request, "account_request", form.cleaned_data["email"])
         if limited:
             return limited
         services.account_request_submit(form=form, request=request)

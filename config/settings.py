@@ -251,6 +251,7 @@ LOGIN_ADDRESS_DELAY_AFTER = _env("LOGIN_ADDRESS_DELAY_AFTER", int, 10)
 LOGIN_ADDRESS_HARD_CAPTCHA_AFTER = _env("LOGIN_ADDRESS_HARD_CAPTCHA_AFTER", int, 20)
 LOGIN_HARD_CAPTCHA_FACTOR = _env("LOGIN_HARD_CAPTCHA_FACTOR", int, 10)
 KNOWN_DEVICE_COOKIE_AGE = _env("KNOWN_DEVICE_COOKIE_AGE", int, 60 * 60 * 24 * 180)
+KNOWN_DEVICE_COOKIE_NAME = "appareil"  # "__Host-appareil" in production
 
 # Public forms (core/ratelimit.py): {rule: (at most this many, per this many seconds)}; over it,
 # a French 429 page with Retry-After.
@@ -407,6 +408,7 @@ if PRODUCTION:
     # core.middleware.LegacyCookieNamesMiddleware.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    KNOWN_DEVICE_COOKIE_NAME = "__Host-appareil"
     SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
     SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
     SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from core import ratelimit
+from core.deferred import after_response
 from notifications.services import email_queue
 
 from .models import CLIENT_ROLES, AccountRequest, Role, User, normalize_email
@@ -33,7 +34,8 @@ def password_reset_request(email, *, request=None):
     answer nor its timing tells whether an account exists (osTicket CVE-2026-26895).
 
     One look-up, one event, one job queued after the commit. The link and the e-mail are made by the
-    job: by the Celery worker in production, off the request; at once in the embedded default."""
+    job: by the Celery worker in production, off the request; after the response has been sent in
+    the embedded default."""
     from django.conf import settings
 
     email = normalize_email(email)
@@ -50,7 +52,9 @@ def password_reset_request(email, *, request=None):
 
         transaction.on_commit(lambda: deliver_password_reset.delay(email), robust=True)
     else:
-        transaction.on_commit(lambda: password_reset_deliver(email))
+        # Built after the answer has gone out (core.deferred), as the worker would: the answer
+        # takes as long for an address without an account.
+        transaction.on_commit(lambda: after_response(lambda: password_reset_deliver(email)))
 
 
 @transaction.atomic

@@ -113,6 +113,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.observability.RequestLogMiddleware",
+    # Work queued during the request runs once the response is sent (core/deferred.py).
+    "core.deferred.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that may answer early (a 400 for a foreign host from CommonMiddleware,
     # a static file): every response carries the CSP and the frame refusal.

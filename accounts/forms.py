@@ -169,6 +169,12 @@ class ProfileForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "function": forms.TextInput(attrs={"autocomplete": "organization-title"}),
         }
+        help_texts = {
+            "email": _(
+                "Votre identifiant. Une nouvelle adresse ne remplace l'actuelle qu'une fois confirmée "
+                "par le lien que nous y envoyons."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -161,7 +162,9 @@ def account_request_done(request):
 
 @login_required
 def profile(request):
-    return render(request, "accounts/profile.html", {"profile_user": request.user})
+    pending = request.user.email_changes.filter(status="pending").order_by("-created_at").first()
+    context = {"profile_user": request.user, "pending_email_change": pending if pending and pending.is_open else None}
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required
@@ -171,7 +174,44 @@ def profile_edit(request):
     user = User.objects.select_related("establishment").get(pk=request.user.pk)
     form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
-        services.profile_update(user, form=form, request=request)
+        _user, change = services.profile_update(user, form=form, request=request)
         messages.success(request, _("Vos informations ont été enregistrées."))
+        if change is not None:
+            messages.info(
+                request,
+                _(
+                    "Pour changer votre adresse mail, ouvrez le lien que nous venons d'envoyer à %(email)s. "
+                    "D'ici là, votre identifiant reste %(old)s."
+                )
+                % {"email": change.new_email, "old": change.old_email},
+            )
         return redirect("accounts:profile")
     return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request, token):
+    """The link sent to the new address. GET shows a button (a mail scanner opening the link changes
+    nothing); POST applies the change, once."""
+    return _email_change_link(request, token, kind="confirm")
+
+
+@require_http_methods(["GET", "POST"])
+def email_change_cancel(request, token):
+    """The link sent to the old address: the change asked will not take effect."""
+    return _email_change_link(request, token, kind="cancel")
+
+
+def _email_change_link(request, token, *, kind):
+    change = services.email_change_for_token(token, kind=kind)
+    context = {"kind": kind, "change": change}
+    if change is None:
+        return render(request, "accounts/email_change.html", {**context, "invalid": True}, status=404)
+    if request.method == "POST":
+        action = services.email_change_confirm if kind == "confirm" else services.email_change_cancel
+        try:
+            action(token, request=request)
+        except ValidationError as error:
+            return render(request, "accounts/email_change.html", {**context, "error": " ".join(error.messages)}, status=409)
+        return render(request, "accounts/email_change.html", {**context, "done": True})
+    return render(request, "accounts/email_change.html", context)

@@ -11,7 +11,6 @@ import logging
 import urllib.parse
 
 import altcha
-
 from django import forms
 from django.conf import settings
 from django.templatetags.static import static

@@ -209,8 +209,14 @@ def email_change_confirm(token, *, request=None):
     change.decided_at = timezone.now()
     change.confirm_digest = change.cancel_digest = None
     change.save(update_fields=["status", "decided_at", "confirm_digest", "cancel_digest"])
-    record("email_changed", actor=None, request=request, establishment=user.establishment, target=user.email,
-           old=change.old_email)
+    record(
+        "email_changed",
+        actor=None,
+        request=request,
+        establishment=user.establishment,
+        target=user.email,
+        old=change.old_email,
+    )
     email_change_notify_old(user, change.old_email)
     email_change_notify_new(user, change.old_email)
     return user

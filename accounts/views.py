@@ -212,6 +212,8 @@ def _email_change_link(request, token, *, kind):
         try:
             action(token, request=request)
         except ValidationError as error:
-            return render(request, "accounts/email_change.html", {**context, "error": " ".join(error.messages)}, status=409)
+            return render(
+                request, "accounts/email_change.html", {**context, "error": " ".join(error.messages)}, status=409
+            )
         return render(request, "accounts/email_change.html", {**context, "done": True})
     return render(request, "accounts/email_change.html", context)

@@ -406,7 +406,10 @@ def test_m1_1_one_address_trying_many_accounts_is_slowed_not_its_neighbours(site
     outcomes = [outcome(guess(site, "127.0.0.40", f"personne{i}@ch-demo.example")) for i in range(15)]
     assert outcomes[:11] == ["incorrect"] * 11 and set(outcomes[11:]) == {"slowed"}, outcomes
     assert outcome(guess(site, "127.0.0.41", "personne0@ch-demo.example")) == "incorrect"
-    slowed = query(site, "SELECT DISTINCT host(ip_address) FROM audit_event WHERE action = 'login_throttled' AND target LIKE 'personne%%'")
+    slowed = query(
+        site,
+        "SELECT DISTINCT host(ip_address) FROM audit_event WHERE action = 'login_throttled' AND target LIKE 'personne%%'",
+    )
     assert slowed == [("127.0.0.40",)]
 
 

@@ -161,7 +161,9 @@ def test_a_known_device_cookie_is_per_account_and_cannot_be_forged(agent, collea
     fail_from_many_addresses(colleague.email, 12, clock)
     assert attempt(laptop, colleague.email, PASSWORD, cost=hard()).status_code == 429  # known for agent only
     forged = Client()
-    forged.cookies[settings.KNOWN_DEVICE_COOKIE_NAME] = laptop.cookies[settings.KNOWN_DEVICE_COOKIE_NAME].value[:-2] + "xx"
+    forged.cookies[settings.KNOWN_DEVICE_COOKIE_NAME] = (
+        laptop.cookies[settings.KNOWN_DEVICE_COOKIE_NAME].value[:-2] + "xx"
+    )
     assert attempt(forged, colleague.email, PASSWORD, cost=hard()).status_code == 429
     cookie = laptop.cookies[settings.KNOWN_DEVICE_COOKIE_NAME]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"

@@ -67,7 +67,9 @@ def test_unsolved_captchas_never_use_up_a_persons_reset_quota(client, agent, cap
 
 def test_a_flood_of_account_requests_is_refused_per_address(client, captcha, vendor_admin):
     """M1.3 M10 (issue 12: 12 requests had sent 12 e-mails to the administrators)"""
-    statuses = [client.post(ACCOUNT_REQUEST, account_request(captcha, f"l{i}@alpha.example")).status_code for i in range(12)]
+    statuses = [
+        client.post(ACCOUNT_REQUEST, account_request(captcha, f"l{i}@alpha.example")).status_code for i in range(12)
+    ]
     assert statuses == [302] * 5 + [429] * 7
     assert AccountRequest.objects.count() == 5
     assert_french_429(client.post(ACCOUNT_REQUEST, account_request(captcha, "autre@alpha.example")))
@@ -77,17 +79,23 @@ def test_a_flood_of_account_requests_is_refused_per_address(client, captcha, ven
 def test_account_requests_for_one_address_typed_are_limited(client, captcha):
     """M1.3 M10"""
     statuses = [
-        client.post(ACCOUNT_REQUEST, account_request(captcha, "louise@alpha.example"), REMOTE_ADDR=f"192.0.2.{i}").status_code
+        client.post(
+            ACCOUNT_REQUEST, account_request(captcha, "louise@alpha.example"), REMOTE_ADDR=f"192.0.2.{i}"
+        ).status_code
         for i in range(5)
     ]
     assert statuses == [302] * 3 + [429] * 2
 
 
-def test_administrators_get_a_few_notices_an_hour_the_rest_wait_in_the_back_office(client, captcha, vendor_admin, est_a):
+def test_administrators_get_a_few_notices_an_hour_the_rest_wait_in_the_back_office(
+    client, captcha, vendor_admin, est_a
+):
     """M1.3 M10: from many addresses, past the cap no e-mail, every request kept"""
     second = make_user("admin2@editeur.example", None, role="vendor_admin")
     for i in range(12):
-        response = client.post(ACCOUNT_REQUEST, account_request(captcha, f"l{i}@alpha.example"), REMOTE_ADDR=f"192.0.2.{i}")
+        response = client.post(
+            ACCOUNT_REQUEST, account_request(captcha, f"l{i}@alpha.example"), REMOTE_ADDR=f"192.0.2.{i}"
+        )
         assert response.status_code == 302
     assert AccountRequest.objects.count() == 12
     for admin in (vendor_admin, second):

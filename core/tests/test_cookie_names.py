@@ -85,7 +85,9 @@ def test_asvs_3_3_1_new_visitors_get_only_host_prefixed_cookies(client, host_coo
     page = client.get(reverse("accounts:login"))
     assert set(page.cookies) == {"__Host-csrftoken"}
     assert_host_cookie(page.cookies["__Host-csrftoken"])
-    response = client.post(reverse("accounts:login"), {"username": agent.email, "password": PASSWORD, "captcha": captcha()})
+    response = client.post(
+        reverse("accounts:login"), {"username": agent.email, "password": PASSWORD, "captcha": captcha()}
+    )
     assert response.status_code == 302
     assert_host_cookie(response.cookies["__Host-sessionid"])
     assert "sessionid" not in response.cookies

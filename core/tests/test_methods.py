@@ -3,7 +3,15 @@
 import pytest
 from django.test import Client
 
-PATHS = ["/connexion/", "/mot-de-passe-oublie/", "/", "/support/", "/static/altcha/altcha.min.js", "/back-office/", "/nexiste-pas/"]
+PATHS = [
+    "/connexion/",
+    "/mot-de-passe-oublie/",
+    "/",
+    "/support/",
+    "/static/altcha/altcha.min.js",
+    "/back-office/",
+    "/nexiste-pas/",
+]
 
 
 @pytest.mark.django_db

@@ -199,7 +199,7 @@ def email_change_confirm(token, *, request=None):
         raise ValidationError(_("Ce lien n'est plus valable : il a déjà servi, a expiré ou a été annulé."))
     change = EmailChange.objects.select_for_update().get(pk=change.pk)
     user = User.objects.select_for_update().get(pk=change.user_id)
-    if not change.is_open or user.email != change.old_email:
+    if not change.is_open or user.email != change.old_email or not user.is_active:
         raise ValidationError(_("Ce lien n'est plus valable : il a déjà servi, a expiré ou a été annulé."))
     if User.objects.filter(email=change.new_email).exclude(pk=user.pk).exists():
         raise ValidationError(_("Cette adresse mail est déjà celle d'un autre compte."))

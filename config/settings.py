@@ -260,12 +260,12 @@ KNOWN_DEVICE_COOKIE_NAME = "appareil"  # "__Host-appareil" in production
 RATE_LIMITS_ENABLED = _env("RATE_LIMITS_ENABLED", bool, True)
 RATE_LIMITS = {
     # Pages that hand out a captcha challenge (login, forgotten password, account request), per address.
-    "challenge_address": (_env("RATE_LIMIT_CHALLENGES", int, 120), 10 * 60),
+    "challenge_address": (_env("RATE_LIMIT_CHALLENGES", int, 300), 10 * 60),
     # « Mot de passe oublié » sent, per address and per address typed (each may send an e-mail).
     "password_reset_address": (_env("RATE_LIMIT_RESET_PER_ADDRESS", int, 20), 60 * 60),
     "password_reset_email": (_env("RATE_LIMIT_RESET_PER_EMAIL", int, 3), 60 * 60),
     # Account requests sent, per address and per address typed.
-    "account_request_address": (_env("RATE_LIMIT_ACCOUNT_REQUESTS_PER_ADDRESS", int, 5), 60 * 60),
+    "account_request_address": (_env("RATE_LIMIT_ACCOUNT_REQUESTS_PER_ADDRESS", int, 10), 60 * 60),
     "account_request_email": (_env("RATE_LIMIT_ACCOUNT_REQUESTS_PER_EMAIL", int, 3), 60 * 60),
     # « Nouvelle demande de compte » e-mails to one vendor administrator (beyond: listed in the back office only).
     "account_request_notice": (_env("RATE_LIMIT_ACCOUNT_REQUEST_NOTICES", int, 5), 60 * 60),

@@ -63,10 +63,12 @@ class LoginView(auth_views.LoginView):
 def _limited(request):
     """The 429 page once this address has been handed too many captcha challenges (each rendering
     of the login, reset and account-request forms hands out one), else None."""
-    wait = ratelimit.exceeded(("challenge_address", ratelimit.by_address(request)))
+    address = ratelimit.by_address(request)
+    wait = ratelimit.exceeded(("challenge_address", address))
     if wait is None:
         return None
-    record("public_form_rate_limited", request=request, target=request.path, rule="challenge_address")
+    if ratelimit.first_refusal("challenge_address", address, wait):  # one line per flood, not per request
+        record("public_form_rate_limited", request=request, target=request.path, rule="challenge_address")
     return ratelimit.too_many_requests(request, wait)
 
 
@@ -74,12 +76,12 @@ def _limited_submission(request, form_name, email):
     """The 429 page if this address, or the e-mail address typed, sent this form too often, else None.
     Counted once the captcha is solved: an unsolved one costs the portal nothing, and nobody uses up
     someone else's quota for free."""
-    wait = ratelimit.exceeded(
-        (f"{form_name}_address", ratelimit.by_address(request)), (f"{form_name}_email", normalize_email(email))
-    )
+    address = ratelimit.by_address(request)
+    wait = ratelimit.exceeded((f"{form_name}_address", address), (f"{form_name}_email", normalize_email(email)))
     if wait is None:
         return None
-    record("public_form_rate_limited", request=request, target=request.path, rule=form_name)
+    if ratelimit.first_refusal(form_name, address, wait):
+        record("public_form_rate_limited", request=request, target=request.path, rule=form_name)
     return ratelimit.too_many_requests(request, wait)
 
 

@@ -64,6 +64,15 @@ def exceeded(*hits):
     return max(waits) if waits else None
 
 
+def first_refusal(rule, key, wait):
+    """True once per refusal period of ``rule`` for ``key``: what to log, so that a flood of refused
+    requests writes one line, not one per request."""
+    try:
+        return cache.add(_key(f"{rule}:logged", key, int(time.time() // max(wait, 1))), True, timeout=wait)
+    except Exception:
+        return False
+
+
 def by_address(request):
     return client_address(request) or ""
 

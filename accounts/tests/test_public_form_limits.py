@@ -109,5 +109,9 @@ def test_login_challenges_are_limited_per_address(client, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "challenge_address": (10, 600)}
     statuses = [client.get(LOGIN).status_code for _ in range(12)]
     assert statuses == [200] * 10 + [429] * 2
+    # One line in the security log for the flood, not one per request refused.
+    from audit.models import Event
+
+    assert Event.objects.filter(action="public_form_rate_limited").count() == 1
     assert_french_429(client.post(LOGIN, {"username": "a@b.example", "password": "x", "captcha": "y"}))
     assert client.get(LOGIN, REMOTE_ADDR="192.0.2.99").status_code == 200  # another address

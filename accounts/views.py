@@ -176,6 +176,16 @@ def profile_edit(request):
     user = User.objects.select_related("establishment").get(pk=request.user.pk)
     form = ProfileForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
+        wait = ratelimit.hit("email_change_email", form.cleaned_data["email"]) if form.email_changed else None
+        if wait:
+            # Nobody sends a stream of confirmation links to someone else's mailbox.
+            minutes = max(1, -(-wait // 60))
+            form.add_error(
+                "email", _("Trop de demandes pour cette adresse : réessayez dans %(n)s minutes.") % {"n": minutes}
+            )
+            response = render(request, "accounts/profile_edit.html", {"form": form}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         _user, change = services.profile_update(user, form=form, request=request)
         messages.success(request, _("Vos informations ont été enregistrées."))
         if change is not None:

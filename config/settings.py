@@ -269,6 +269,8 @@ RATE_LIMITS = {
     "account_request_email": (_env("RATE_LIMIT_ACCOUNT_REQUESTS_PER_EMAIL", int, 3), 60 * 60),
     # « Nouvelle demande de compte » e-mails to one vendor administrator (beyond: listed in the back office only).
     "account_request_notice": (_env("RATE_LIMIT_ACCOUNT_REQUEST_NOTICES", int, 5), 60 * 60),
+    # Confirmation links of « Mon profil »'s address changes sent to one address.
+    "email_change_email": (_env("RATE_LIMIT_EMAIL_CHANGES_PER_EMAIL", int, 3), 60 * 60),
 }
 
 # Two-factor authentication (TOTP + recovery codes, django-otp). Required for the vendor's staff;

@@ -181,3 +181,12 @@ def test_the_back_office_change_is_recorded_as_the_vendor_administrators(vendor_
     assert event.actor == vendor_admin and event.data["old"] == old
     assert [m for m in mail.outbox if m.to == [old]] and [m for m in mail.outbox if m.to == ["alice.bo@alpha.example"]]
     assert User.objects.filter(email=old).count() == 0
+
+
+def test_confirmation_links_to_one_address_are_capped(client, agent):
+    """M2.3 M10: a few an hour, then the form says when to retry"""
+    for _ in range(3):
+        assert ask(client, agent).redirect_chain[-1][0] == PROFILE
+    refused = ask(client, agent)
+    assert refused.status_code == 429 and "Trop de demandes pour cette adresse" in refused.content.decode()
+    assert len([m for m in mail.outbox if m.to == [NEW]]) == 3

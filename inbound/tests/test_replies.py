@@ -357,7 +357,7 @@ def test_a_25_mb_mail_is_set_aside_without_being_downloaded(reply_mailbox, fetch
     assert fetch() == {"failed": 1}
 
     assert downloaded == [] and thread(ticket) == before and mail.outbox == []
-    assert re.fullmatch(r"Message trop volumineux : 34,\d\xa0Mio \(au plus 20,0\xa0Mio\)\.", outcome(reply).reason)
+    assert re.fullmatch(r"Message trop volumineux : 34,\d\xa0Mo \(au plus 20,0\xa0Mo\)\.", outcome(reply).reason)
     assert reply_mailbox.message_ids(FAILED) == [reply["Message-ID"]]
 
 

@@ -327,7 +327,7 @@ def test_cancelling_with_a_reason_cancels_the_di(client, agent, ticket):
     assert response.status_code == 302 and response.url == detail(ticket)
     ticket.refresh_from_db()
     assert ticket.status == Status.CANCELLED
-    assert f"La DI {ticket.number} est annulée." in client.get(detail(ticket)).content.decode()
+    assert f"La {ticket.number} est annulée." in client.get(detail(ticket)).content.decode()
 
 
 def test_cancelling_without_a_reason_is_refused(client, agent, ticket):

@@ -266,7 +266,6 @@ def desk_file_on_behalf(request, establishment_pk):
     )
 
     def render_form(form, service_error=None):
-        form.files_dropped = form.is_bound and bool(request.FILES)
         return render(request, "support/desk/file_on_behalf.html", {"form": form, "establishment": establishment})
 
     if not bound:

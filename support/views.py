@@ -74,7 +74,6 @@ def ticket_create(request):
     )
 
     def render_form(form, service_error=None):
-        form.files_dropped = form.is_bound and bool(request.FILES)
         follows = form.cleaned_data.get("follows") if form.is_bound and hasattr(form, "cleaned_data") else followed
         return render(request, "support/ticket_create.html", {"form": form, "followed": follows})
 
@@ -231,7 +230,6 @@ def ticket_message(request, number):
         return _("Votre message a été envoyé au support.")
 
     form = MessageForm(request.POST, request.FILES)
-    form.files_dropped = bool(request.FILES)
     return _act(request, number, "owner_message", perform, form=form, form_name="message_form", error_field="files")
 
 

@@ -104,6 +104,24 @@
     textarea.focus();
   });
 
+  // A refused form: its error summary takes the focus (read out first, SPEC M11.9); each of its
+  // links puts the focus in the field it names, its label in view.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.scrollIntoView({ block: "start" });
+    summary.focus({ preventScroll: true });
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-error-summary] a[href^='#']");
+    if (!link) return;
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    event.preventDefault();
+    var label = document.querySelector("label[for='" + target.id + "']") || target;
+    label.scrollIntoView({ block: "start" });
+    target.focus({ preventScroll: true });
+  });
+
   // Forms that ask for confirmation before submitting (data-confirm="message").
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");

@@ -125,7 +125,7 @@ def test_a_refused_attachment_is_reported_next_to_the_file_field_keeping_the_tex
     assert response.status_code == 200
     assert 'id="id_files_error"' in body and "programme.exe" in body
     assert 'value="Texte conservé"' in body
-    assert "joignez-les à nouveau" in body
+    assert "choisissez-les à nouveau" in body
     assert not Ticket.objects.exists() and not Attachment.objects.exists()
     assert _media_files(settings) == []
 

@@ -256,7 +256,7 @@ class OnBehalfForm(TicketCreateForm):
         label=_("Pour le compte de"),
         queryset=User.objects.none(),
         empty_label=_("Choisissez qui a appelé"),
-        help_text=_("Il devient propriétaire de la DI et reçoit l'accusé de réception par e-mail."),
+        help_text=_("Il devient propriétaire de la DI et reçoit l'accusé de réception par mail."),
         error_messages={"invalid_choice": _("Choisissez un compte actif de l'établissement.")},
     )
 

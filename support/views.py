@@ -319,7 +319,7 @@ def ticket_hand_over(request, number):
     def perform(ticket, data):
         new_owner = data["new_owner"]
         services.ticket_hand_over(ticket, acting_user=request.user, new_owner=new_owner)
-        return _("La %(number)s est confiée à %(name)s, qui en est informé(e) par e-mail.") % {
+        return _("La %(number)s est confiée à %(name)s, qui en est informé(e) par mail.") % {
             "number": ticket.number,
             "name": new_owner.full_name,
         }

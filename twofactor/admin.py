@@ -74,8 +74,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext(
-                "Double authentification désactivée pour %(count)d compte (prévenu par e-mail).",
-                "Double authentification désactivée pour %(count)d comptes (prévenus par e-mail).",
+                "Double authentification désactivée pour %(count)d compte (prévenu par mail).",
+                "Double authentification désactivée pour %(count)d comptes (prévenus par mail).",
                 done,
             )
             % {"count": done},

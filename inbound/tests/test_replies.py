@@ -208,7 +208,7 @@ def test_a_reply_to_a_closed_di_is_answered_with_the_way_to_a_follow_up(
     (told,) = mail.outbox
     assert (
         told.to == [agent.email]
-        and told.subject == f"[{ticket.number}] Votre réponse par e-mail n'a pas été ajoutée à la DI"
+        and told.subject == f"[{ticket.number}] Votre réponse par mail n'a pas été ajoutée à la DI"
     )
     assert f"déposez une nouvelle DI sur l'Espace Clients en citant le numéro {ticket.number}" in told.body
     assert "/support/deposer/" in told.body

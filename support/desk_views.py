@@ -238,9 +238,7 @@ def desk_reroute(request, number):
 def desk_merge(request, number):
     def perform(ticket, data):
         target = services.ticket_merge(ticket, acting_user=request.user, target=data["target"])
-        message = _(
-            "La %(duplicate)s est fusionnée dans la %(number)s ; les deux propriétaires sont prévenus."
-        ) % {
+        message = _("La %(duplicate)s est fusionnée dans la %(number)s ; les deux propriétaires sont prévenus.") % {
             "duplicate": ticket.number,
             "number": target.number,
         }

@@ -127,8 +127,6 @@ def test_the_back_office_says_in_french_what_it_added_changed_and_deleted(client
     added = [strip_tags(str(m)) for m in get_messages(response.wsgi_request)]
     assert added == ["Ajout enregistré : actualité « Maintenance »."]
 
-    response = client.post(
-        reverse("admin:news_newsitem_delete", args=[item.pk]), {"post": "yes"}, follow=True
-    )
+    response = client.post(reverse("admin:news_newsitem_delete", args=[item.pk]), {"post": "yes"}, follow=True)
     deleted = [strip_tags(str(m)) for m in response.context["messages"]]
     assert deleted[-1:] == ["Suppression effectuée : actualité « Maintenance »."]

@@ -45,7 +45,9 @@ def test_every_plural_of_the_code_is_in_the_french_catalog():
 def test_the_elided_de_before_a_vowel():
     """M11.8"""
     assert _render("{% load french %}DIs {{ name|de }}", name="EHPAD Bêta") == "DIs de l&#x27;EHPAD Bêta"
-    assert _render("{% load french %}DIs {{ name|de }}", name="Établissement Nord") == "DIs de l&#x27;Établissement Nord"
+    assert (
+        _render("{% load french %}DIs {{ name|de }}", name="Établissement Nord") == "DIs de l&#x27;Établissement Nord"
+    )
     assert _render("{% load french %}DIs {{ name|de }}", name="Centre Hospitalier Alpha") == (
         "DIs de Centre Hospitalier Alpha"
     )

@@ -24,7 +24,18 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "locale"
 CATALOG = LOCALE / "fr" / "LC_MESSAGES" / "django.po"
 OVERRIDES = LOCALE / "overrides.po"
-IGNORED = ["locale", ".venv/*", "bench/*", "*/tests/*", "tests/*", "testing/*", "deploy/*", "docs/*", "var/*", "media/*"]
+IGNORED = [
+    "locale",
+    ".venv/*",
+    "bench/*",
+    "*/tests/*",
+    "tests/*",
+    "testing/*",
+    "deploy/*",
+    "docs/*",
+    "var/*",
+    "media/*",
+]
 HEADER = (
     'msgid ""\nmsgstr ""\n"Project-Id-Version: espace-clients\\n"\n"Language: fr\\n"\n'
     '"MIME-Version: 1.0\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
@@ -63,17 +74,14 @@ def _extract(workdir):
     finally:
         os.chdir(cwd)
     extracted = (out / "fr" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
-    return [match for match in ENTRY.finditer(extracted)]
+    return list(ENTRY.finditer(extracted))
 
 
 def _french_plural(match):
     """One plural entry with its forms: the singular for 0 and 1, the plural above."""
     comments, singular, plural = match.group(1), match.group(2), match.group(3)
     comments = "".join(line + "\n" for line in comments.splitlines() if line.startswith("#,"))
-    return (
-        f"{comments}msgid {singular}msgid_plural {plural}"
-        f"msgstr[0] {singular}msgstr[1] {plural}msgstr[2] {plural}"
-    )
+    return f"{comments}msgid {singular}msgid_plural {plural}msgstr[0] {singular}msgstr[1] {plural}msgstr[2] {plural}"
 
 
 def _msgids(text):

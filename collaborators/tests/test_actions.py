@@ -319,9 +319,7 @@ def test_a_crafted_di_number_of_another_owner_or_establishment_is_refused(
     client.force_login(est_admin)
     for crafted in (someone_elses, foreign):
         response = client.post(url("reassign", colleague), reassign_data(agent, own, crafted))
-        assert (
-            f"La {crafted.number} ne fait pas partie des DIs ouvertes de cette fiche." in response.content.decode()
-        )
+        assert f"La {crafted.number} ne fait pas partie des DIs ouvertes de cette fiche." in response.content.decode()
     assert dict(Ticket.objects.values_list("pk", "owner")) == {
         own.pk: colleague.pk,
         someone_elses.pk: referent.pk,

@@ -40,7 +40,9 @@ def test_a_refused_di_shows_a_focused_summary_linking_to_the_field_and_names_the
     assert 'role="alert"' in summary and 'tabindex="-1"' in summary and "data-error-summary" in summary
     assert "Le formulaire contient une erreur" in summary
     assert 'href="#id_subject">Objet : Ce champ est obligatoire.</a>' in summary
-    assert 'href="#id_files">Pièces jointes : fichiers à choisir à nouveau (capture écran.pdf, journal.txt)</a>' in summary
+    assert (
+        'href="#id_files">Pièces jointes : fichiers à choisir à nouveau (capture écran.pdf, journal.txt)</a>' in summary
+    )
     assert "Le bouton « Éditer » ne répond plus." in body  # the text typed is kept
     notice = re.search(r'<div class="notice notice-warning files-dropped".*?</div>', body, re.S).group(0)
     assert "Ces 2 fichiers n'ont pas été joints : choisissez-les à nouveau" in notice

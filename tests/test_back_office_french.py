@@ -3,6 +3,8 @@ the two-factor and audit models included — and every field of it has a French 
 English one Django derives from the class or field name; the messages after an addition, a change
 or a deletion are plain French."""
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, get_fields_from_path, label_for_field
@@ -130,3 +132,22 @@ def test_the_back_office_says_in_french_what_it_added_changed_and_deleted(client
     response = client.post(reverse("admin:news_newsitem_delete", args=[item.pk]), {"post": "yes"}, follow=True)
     deleted = [strip_tags(str(m)) for m in response.context["messages"]]
     assert deleted[-1:] == ["Suppression effectuée : actualité « Maintenance »."]
+
+
+ENGLISH = re.compile(r"\b(the|and|this|should|whether|Designates|Required|letters|digits|only|will|your)\b")
+
+
+@pytest.mark.django_db
+def test_every_help_text_of_the_back_office_forms_is_french(rf, vendor_admin):
+    """M11.8"""
+    request = rf.get("/back-office/")
+    request.user = vendor_admin
+    english = []
+    with translation.override("fr"):
+        for model_admin in admin.site._registry.values():
+            if not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request)):
+                continue
+            for name, field in model_admin.get_form(request)().fields.items():
+                if ENGLISH.search(str(field.help_text or "")):
+                    english.append(f"{model_admin.model._meta.label}.{name}: « {field.help_text} »")
+    assert not english, "\n".join(english)

@@ -88,7 +88,7 @@ def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, li
     )
     agent_page.get_by_role("button", name="Soumettre la DI").click()
 
-    expect(agent_page.get_by_role("status")).to_contain_text(re.compile(r"Votre DI \S+ a été enregistrée"))
+    expect(agent_page.get_by_role("status")).to_contain_text(re.compile(r"Votre DI-\S+ a été enregistrée"))
     ticket = Ticket.objects.get()
     number = ticket.number
     detail_url = live_server.url + reverse("support:detail", args=[number])

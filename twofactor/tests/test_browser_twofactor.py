@@ -55,7 +55,7 @@ def test_enrol_then_log_in_with_the_code(page, live_server, client, est_admin, b
     assert_accessible(page)
     page.get_by_label("Code de vérification").fill("000000" if fresh_code(est_admin) != "000000" else "111111")
     page.get_by_role("button", name="Vérifier").click()
-    expect(page.get_by_text(re.compile("Code incorrect ou expiré"))).to_be_visible()
+    expect(page.locator(".field .error", has_text="Code incorrect ou expiré")).to_be_visible()
     assert_accessible(page)
     page.wait_for_timeout(1200)  # django-otp's delay after a wrong code
     page.get_by_label("Code de vérification").fill(fresh_code(est_admin))

@@ -2,7 +2,6 @@
 then a login with the captcha and the code; axe-core on each page, at desktop and phone width, and
 no Content-Security-Policy violation."""
 
-import re
 from base64 import b32decode
 
 import pytest

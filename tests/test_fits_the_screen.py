@@ -59,6 +59,10 @@ MAIN_PAGES = [
     ("vendor_admin", "reports:report", ()),
     ("vendor_admin", "knowledge:report", ()),
     ("vendor_admin", "portal:help", ()),
+    ("vendor_admin", "desk:satisfaction", ()),
+    ("vendor_admin", "downloads:list", ()),
+    ("support", "knowledge:index", ()),
+    ("est_admin", "collaborators:unassigned", ()),
 ]
 
 

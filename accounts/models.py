@@ -252,8 +252,12 @@ class EmailChange(models.Model):
     old_email = models.EmailField(_("ancienne adresse"))
     new_email = models.EmailField(_("nouvelle adresse"))
     status = models.CharField(_("état"), max_length=12, choices=Status.choices, default=Status.PENDING)
-    confirm_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    cancel_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    confirm_digest = models.CharField(
+        _("empreinte du lien de confirmation"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    cancel_digest = models.CharField(
+        _("empreinte du lien d'annulation"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
     decided_at = models.DateTimeField(_("traité le"), null=True, blank=True)

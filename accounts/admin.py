@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from establishments.models import Establishment
 
 from . import services
-from .models import CLIENT_ROLES, AccountRequest, Role, User
+from .models import CLIENT_ROLES, AccountRequest, EmailChange, Role, User
 
 
 class ApproveForm(forms.Form):
@@ -124,6 +124,27 @@ class AccountRequestAdmin(admin.ModelAdmin):
 
     def reject_view(self, request, pk):
         return self._decide(request, pk, RejectForm, services.account_request_reject, _("Refuser la demande"))
+
+
+@admin.register(EmailChange)
+class EmailChangeAdmin(admin.ModelAdmin):
+    """The history of address changes: asked, confirmed, cancelled, or applied by the vendor. Read only."""
+
+    list_display = ["created_at", "old_email", "new_email", "status", "requested_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["old_email", "new_email"]
+    list_select_related = ["requested_by"]
+    fields = ["user", "old_email", "new_email", "status", "created_at", "expires_at", "decided_at", "requested_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # django-axes' journal of login attempts, in French: its « Status » column has no translatable name.

@@ -5,14 +5,17 @@ of two requests racing with the same solution, exactly one wins) and take the co
 """
 
 import base64
+import datetime
 import json
 import logging
+import urllib.parse
 
+import altcha
 from django import forms
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
-from django_altcha import AltchaField, AltchaWidget, get_altcha_challenge, get_cache, get_challenge_expire_seconds
+from django_altcha import AltchaField, AltchaWidget, get_cache, get_challenge_expire_seconds, get_hmac_key
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +30,40 @@ STRINGS = {
 }
 
 
+def make_challenge(cost=None):
+    """A signed challenge whose work is ``cost`` (the largest number to try; ALTCHA_MAX_NUMBER by
+    default). The cost is written in the signed salt: a solution shows what it cost (``cost_of``)."""
+    cost = cost or settings.ALTCHA_MAX_NUMBER
+    expires = datetime.datetime.now() + datetime.timedelta(milliseconds=settings.ALTCHA_CHALLENGE_EXPIRE)
+    return altcha.create_challenge(
+        altcha.ChallengeOptions(hmac_key=get_hmac_key(), expires=expires, max_number=cost, params={"cost": str(cost)})
+    )
+
+
+def cost_of(payload):
+    """The work the challenge solved in ``payload`` asked for (0 if it does not say). Only meaningful
+    once the field has verified the payload: the salt, and so the cost, is covered by the signature."""
+    try:
+        salt = json.loads(base64.b64decode(payload).decode())["salt"]
+        return int(dict(urllib.parse.parse_qsl(salt.split("?", 1)[1])).get("cost", 0))
+    except Exception:
+        return 0
+
+
 class CaptchaWidget(AltchaWidget):
     template_name = "accounts/captcha_widget.html"
+    cost = None  # the work asked (ALTCHA_MAX_NUMBER when None); the login raises it under attack
 
     def get_context(self, name, value, attrs):
         # A fresh challenge per rendering, on a copy: the options dict is shared by every
         # instance of the form class.
-        challenge = get_altcha_challenge(max_number=settings.ALTCHA_MAX_NUMBER)
+        cost = self.cost or settings.ALTCHA_MAX_NUMBER
+        challenge = make_challenge(cost)
         self.options = {
             **self.options,
             "challengeurl": None,
             "challengejson": json.dumps(challenge.to_dict()),
-            "maxnumber": settings.ALTCHA_MAX_NUMBER,
+            "maxnumber": cost,
         }
         context = super(AltchaWidget, self).get_context(name, value, attrs)
         context["js_altcha_url"] = static(settings.ALTCHA_JS_URL)

@@ -1,9 +1,12 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .captcha import CaptchaField
+from . import throttle
+from .captcha import CaptchaField, cost_of
 from .models import AccountRequest, User, normalize_email
 
 
@@ -25,7 +28,18 @@ class LoginForm(auth_forms.AuthenticationForm):
         "inactive": _(
             "Identifiant ou mot de passe incorrect, ou compte désactivé. Vérifiez votre saisie et réessayez."
         ),
+        "harder_captcha": _(
+            "Après plusieurs échecs, une vérification plus longue est demandée. Cochez à nouveau la case "
+            "« Je ne suis pas un robot » et patientez quelques secondes."
+        ),
     }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.verdict = throttle.Verdict()
+        if request is not None and settings.LOGIN_THROTTLE_ENABLED:
+            # The address under attack: its captcha is the harder one from the first page on.
+            self.fields["captcha"].widget.cost = throttle.address_captcha_cost(request)
 
     def clean_username(self):
         return normalize_email(self.cleaned_data["username"])
@@ -34,7 +48,38 @@ class LoginForm(auth_forms.AuthenticationForm):
         # No password is tried until the captcha is solved: the captcha guards the password.
         if "captcha" in self.errors or "username" in self.errors:
             return self.cleaned_data
-        return super().clean()
+        username = self.cleaned_data["username"]
+        self.verdict = throttle.assess(self.request, username)
+        if self.verdict.hard_captcha:
+            self.fields["captcha"].widget.cost = throttle.hard_captcha_cost()
+        if self.verdict.wait:
+            raise forms.ValidationError(self._throttled_message(self.verdict), code="throttled")
+        if self.verdict.hard_captcha and cost_of(self.data.get("captcha", "")) < throttle.hard_captcha_cost():
+            self.add_error("captcha", forms.ValidationError(self.error_messages["harder_captcha"], code="harder"))
+            return self.cleaned_data
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code == "invalid_login" and not getattr(self.request, "axes_locked_out", False):
+                self.locked_now = throttle.record_failure(self.request, username)
+            raise
+
+    @staticmethod
+    def _throttled_message(verdict):
+        if verdict.locked:
+            minutes = max(1, -(-verdict.wait // 60))
+            return ngettext(
+                "Après de nombreux échecs, la connexion à ce compte est bloquée par sécurité pendant %(n)s minute. "
+                "Pour la débloquer tout de suite, choisissez un nouveau mot de passe avec « Mot de passe oublié ».",
+                "Après de nombreux échecs, la connexion à ce compte est bloquée par sécurité pendant %(n)s minutes. "
+                "Pour la débloquer tout de suite, choisissez un nouveau mot de passe avec « Mot de passe oublié ».",
+                minutes,
+            ) % {"n": minutes}
+        return ngettext(
+            "Trop de tentatives ont échoué pour ce compte ou depuis votre adresse. Réessayez dans %(n)s seconde.",
+            "Trop de tentatives ont échoué pour ce compte ou depuis votre adresse. Réessayez dans %(n)s secondes.",
+            verdict.wait,
+        ) % {"n": verdict.wait}
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -123,6 +168,12 @@ class ProfileForm(forms.ModelForm):
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "function": forms.TextInput(attrs={"autocomplete": "organization-title"}),
+        }
+        help_texts = {
+            "email": _(
+                "Votre identifiant. Une nouvelle adresse ne remplace l'actuelle qu'une fois confirmée "
+                "par le lien que nous y envoyons."
+            ),
         }
 
     def __init__(self, *args, **kwargs):

@@ -230,3 +230,50 @@ class AccountRequest(models.Model):
 
     def __str__(self):
         return f"{self.first_name} {self.last_name} <{self.email}> — {self.get_kind_display()}"
+
+
+class EmailChange(models.Model):
+    """A change of the e-mail address that identifies an account (issue 12, item 2).
+
+    Asked from « Mon profil » (with the current password), it takes effect only once confirmed from
+    the single-use link sent to the new address, before ``expires_at``; until then the old address
+    stays the identifier, and it is told, with a link to cancel. A change made by the vendor's
+    administrator in the back office is recorded here too (``requested_by``, status « applied »).
+    Tokens are kept as SHA-256 digests only."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de confirmation")
+        CONFIRMED = "confirmed", _("Confirmé")
+        CANCELLED = "cancelled", _("Annulé")
+        SUPERSEDED = "superseded", _("Remplacé par une demande plus récente")
+        APPLIED = "applied", _("Appliqué par l'éditeur (back office)")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_changes", verbose_name=_("compte"))
+    old_email = models.EmailField(_("ancienne adresse"))
+    new_email = models.EmailField(_("nouvelle adresse"))
+    status = models.CharField(_("état"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    confirm_digest = models.CharField(
+        _("empreinte du lien de confirmation"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    cancel_digest = models.CharField(
+        _("empreinte du lien d'annulation"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("traité le"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("par")
+    )
+
+    class Meta:
+        verbose_name = _("changement d'adresse mail")
+        verbose_name_plural = _("changements d'adresse mail")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "status"])]
+
+    def __str__(self):
+        return f"{self.old_email} → {self.new_email} ({self.get_status_display()})"
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.PENDING and self.expires_at is not None and self.expires_at > timezone.now()

@@ -20,4 +20,6 @@ urlpatterns = [
     path("demande-de-compte/envoyee/", views.account_request_done, name="account_request_done"),
     path("mon-profil/", views.profile, name="profile"),
     path("mon-profil/modifier/", views.profile_edit, name="profile_edit"),
+    path("adresse-mail/confirmer/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
+    path("adresse-mail/annuler/<str:token>/", views.email_change_cancel, name="email_change_cancel"),
 ]

@@ -40,8 +40,10 @@ def describe(event):
     action = event.action
     if action == "role_changed":
         return f"{_role(data.get('old'))} → {_role(data.get('new'))}"
-    if action == "email_changed":
+    if action in ("email_changed", "email_changed_in_back_office"):
         return _("ancienne adresse : %(old)s") % {"old": data.get("old", "")}
+    if action in ("email_change_requested", "email_change_cancelled"):
+        return _("nouvelle adresse : %(new)s") % {"new": data.get("new", "")}
     if action == "user_deactivated" and data.get("released"):
         return _("DIs passées à « Demande A Reaffecter » : %(numbers)s") % {"numbers": _numbers(data["released"])}
     if action == "tickets_reassigned":

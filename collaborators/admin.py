@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts import services as account_services
 from accounts.models import User
 from audit.services import record
 
@@ -94,6 +95,15 @@ class UserAdmin(BaseUserAdmin):
             },
         )
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:
+            # No confirmation link here: the vendor's administrator vouches for the address. The
+            # change is recorded as theirs, and both addresses are told (issue 12, item 2).
+            account_services.email_change_by_staff(
+                obj, old_email=form.initial.get("email", ""), acting_user=request.user, request=request
+            )
 
     # The security log names the fields changed from the back office, never their values.
     def log_addition(self, request, obj, message):

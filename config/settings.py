@@ -113,13 +113,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.observability.RequestLogMiddleware",
+    # Work queued during the request runs once the response is sent (core/deferred.py).
+    "core.deferred.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything that may answer early (a 400 for a foreign host from CommonMiddleware,
     # a static file): every response carries the CSP and the frame refusal.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.middleware.AllowedMethodsMiddleware",
     "core.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.LegacyCookieNamesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -203,6 +207,8 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = _env("PASSWORD_RESET_TIMEOUT", int, 60 * 60 * 2)
+# The link that confirms a new e-mail address (sent to it) stays valid this many seconds.
+EMAIL_CHANGE_TIMEOUT = _env("EMAIL_CHANGE_TIMEOUT", int, 60 * 60 * 24)
 # Links e-mailed to new accounts stay valid longer than a reset link.
 ACCOUNT_INVITATION_TIMEOUT = _env("ACCOUNT_INVITATION_TIMEOUT", int, 60 * 60 * 24 * 7)
 AUTH_PASSWORD_VALIDATORS = [
@@ -228,6 +234,44 @@ AXES_RESET_ON_SUCCESS = True
 # The client's address is core.network.client_address's answer, for axes as for everything else.
 AXES_CLIENT_IP_CALLABLE = "core.network.client_address"
 AXES_VERBOSE = False
+
+# Guessing slowed per account and per address (accounts/throttle.py), on top of the lockout above.
+# Failures are counted over LOGIN_THROTTLE_WINDOW seconds since the last one. Past DELAY_AFTER
+# failures each new try must wait (1 s, doubling up to LOGIN_THROTTLE_MAX_DELAY); past
+# HARD_CAPTCHA_AFTER the captcha costs LOGIN_HARD_CAPTCHA_FACTOR times more; past
+# ACCOUNT_LOCK_AFTER the account is locked LOGIN_ACCOUNT_LOCK_SECONDS (a password reset lifts it).
+# A browser where the account signed in before (the known-device cookie) is not slowed.
+LOGIN_THROTTLE_ENABLED = _env("LOGIN_THROTTLE_ENABLED", bool, True)
+LOGIN_THROTTLE_WINDOW = _env("LOGIN_THROTTLE_WINDOW", int, 15 * 60)
+LOGIN_THROTTLE_MAX_DELAY = _env("LOGIN_THROTTLE_MAX_DELAY", int, 5 * 60)
+LOGIN_ACCOUNT_DELAY_AFTER = _env("LOGIN_ACCOUNT_DELAY_AFTER", int, 5)
+LOGIN_ACCOUNT_HARD_CAPTCHA_AFTER = _env("LOGIN_ACCOUNT_HARD_CAPTCHA_AFTER", int, 8)
+LOGIN_ACCOUNT_LOCK_AFTER = _env("LOGIN_ACCOUNT_LOCK_AFTER", int, 12)
+LOGIN_ACCOUNT_LOCK_SECONDS = _env("LOGIN_ACCOUNT_LOCK_SECONDS", int, 15 * 60)
+# One address (a hospital's NAT may hold hundreds of people): slowed, never locked.
+LOGIN_ADDRESS_DELAY_AFTER = _env("LOGIN_ADDRESS_DELAY_AFTER", int, 10)
+LOGIN_ADDRESS_HARD_CAPTCHA_AFTER = _env("LOGIN_ADDRESS_HARD_CAPTCHA_AFTER", int, 20)
+LOGIN_HARD_CAPTCHA_FACTOR = _env("LOGIN_HARD_CAPTCHA_FACTOR", int, 10)
+KNOWN_DEVICE_COOKIE_AGE = _env("KNOWN_DEVICE_COOKIE_AGE", int, 60 * 60 * 24 * 180)
+KNOWN_DEVICE_COOKIE_NAME = "appareil"  # "__Host-appareil" in production
+
+# Public forms (core/ratelimit.py): {rule: (at most this many, per this many seconds)}; over it,
+# a French 429 page with Retry-After.
+RATE_LIMITS_ENABLED = _env("RATE_LIMITS_ENABLED", bool, True)
+RATE_LIMITS = {
+    # Pages that hand out a captcha challenge (login, forgotten password, account request), per address.
+    "challenge_address": (_env("RATE_LIMIT_CHALLENGES", int, 300), 10 * 60),
+    # « Mot de passe oublié » sent, per address and per address typed (each may send an e-mail).
+    "password_reset_address": (_env("RATE_LIMIT_RESET_PER_ADDRESS", int, 20), 60 * 60),
+    "password_reset_email": (_env("RATE_LIMIT_RESET_PER_EMAIL", int, 3), 60 * 60),
+    # Account requests sent, per address and per address typed.
+    "account_request_address": (_env("RATE_LIMIT_ACCOUNT_REQUESTS_PER_ADDRESS", int, 10), 60 * 60),
+    "account_request_email": (_env("RATE_LIMIT_ACCOUNT_REQUESTS_PER_EMAIL", int, 3), 60 * 60),
+    # « Nouvelle demande de compte » e-mails to one vendor administrator (beyond: listed in the back office only).
+    "account_request_notice": (_env("RATE_LIMIT_ACCOUNT_REQUEST_NOTICES", int, 5), 60 * 60),
+    # Confirmation links of « Mon profil »'s address changes sent to one address.
+    "email_change_email": (_env("RATE_LIMIT_EMAIL_CHANGES_PER_EMAIL", int, 3), 60 * 60),
+}
 
 # Two-factor authentication (TOTP + recovery codes, django-otp). Required for the vendor's staff;
 # client administrators may enrol, or must when TWO_FACTOR_REQUIRED_FOR_CLIENT_ADMINS is set; any
@@ -336,6 +380,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Every other method (TRACE, PUT, DELETE…) is answered 405 by core.middleware.AllowedMethodsMiddleware.
+ALLOWED_HTTP_METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 CSRF_COOKIE_HTTPONLY = False
 CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
 CONTENT_SECURITY_POLICY = {
@@ -361,6 +407,14 @@ if PRODUCTION:
     SECURE_REDIRECT_EXEMPT = [r"^sante/"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # ASVS 3.3.1: a __Host- cookie is Secure, Path=/ and has no Domain, so no sub-domain can set or
+    # shadow it. Browsers that still hold the old names are carried over by
+    # core.middleware.LegacyCookieNamesMiddleware.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    KNOWN_DEVICE_COOKIE_NAME = "__Host-appareil"
+    SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
     SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = _env("SECURE_HSTS_PRELOAD", bool, True)

@@ -35,3 +35,75 @@ class RejectNulBytesMiddleware:
             patch_cache_control(response, private=True)
             return response
         return self.get_response(request)
+
+
+class AllowedMethodsMiddleware:
+    """Methods the portal does not use (TRACE, PUT, DELETE, CONNECT…) are a French 405 everywhere,
+    before any view, session or log-in is read: TRACE would otherwise reach views that answer any
+    method (ASVS 14.5.1). The methods kept are ``ALLOWED_HTTP_METHODS``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        allowed = settings.ALLOWED_HTTP_METHODS
+        if request.method not in allowed:
+            response = render(request, "errors/405.html", status=405)
+            response["Allow"] = ", ".join(allowed)
+            add_never_cache_headers(response)
+            return response
+        return self.get_response(request)
+
+
+LEGACY_SESSION_COOKIE = "sessionid"
+LEGACY_CSRF_COOKIE = "csrftoken"
+
+
+class LegacyCookieNamesMiddleware:
+    """Carries browsers over from the cookie names before ``__Host-`` (production, ASVS 3.3.1).
+
+    A request that brings ``sessionid`` / ``csrftoken`` but not the new names is read as if it had
+    sent the new ones; the answer sets the new cookies (same session, same CSRF secret: a form
+    opened before the upgrade still posts) and deletes the old ones. A legacy session that has
+    expired is not carried over: the old cookie is deleted and the person signs in again. Does
+    nothing while the names are Django's defaults (the embedded default). Placed before
+    SessionMiddleware and CsrfViewMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        session_name, csrf_name = settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME
+        carried = {}
+        if session_name != LEGACY_SESSION_COOKIE and LEGACY_SESSION_COOKIE in request.COOKIES:
+            if session_name not in request.COOKIES:
+                request.COOKIES[session_name] = carried["session"] = request.COOKIES[LEGACY_SESSION_COOKIE]
+            carried.setdefault("legacy", []).append(LEGACY_SESSION_COOKIE)
+        if csrf_name != LEGACY_CSRF_COOKIE and LEGACY_CSRF_COOKIE in request.COOKIES:
+            if csrf_name not in request.COOKIES:
+                request.COOKIES[csrf_name] = request.COOKIES[LEGACY_CSRF_COOKIE]
+                request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True  # CsrfViewMiddleware sets the new cookie
+            carried.setdefault("legacy", []).append(LEGACY_CSRF_COOKIE)
+        response = self.get_response(request)
+        if "session" in carried and session_name not in response.cookies:
+            session = getattr(request, "session", None)
+            if session is not None and not session.accessed:
+                session._get_session()  # loads it: an expired key is dropped here
+            if session is not None and session.session_key:
+                response.set_cookie(
+                    session_name,
+                    session.session_key,
+                    max_age=settings.SESSION_COOKIE_AGE,
+                    path=settings.SESSION_COOKIE_PATH,
+                    domain=settings.SESSION_COOKIE_DOMAIN,
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=settings.SESSION_COOKIE_HTTPONLY,
+                    samesite=settings.SESSION_COOKIE_SAMESITE,
+                )
+        for name in carried.get("legacy", []):
+            response.delete_cookie(name, samesite="Lax")
+        return response

@@ -6,7 +6,17 @@ Attachments and downloads both come through here. Three modes (setting ``FILE_SE
   MEDIA_ROOT, ``FILE_X_ACCEL_PREFIX``), which serves the bytes and the ranges itself;
 - "s3": a redirect to a short-lived signed URL of the object store (``FILE_URL_EXPIRE``
   seconds), carrying the download name and ``no-store``.
-Every response says ``attachment``, ``nosniff`` and ``private, no-store``.
+Every response says ``attachment``, ``nosniff``, ``private, no-store`` and carries the portal's
+Content-Security-Policy with ``sandbox`` (ASVS 12.5.2: a file opened in the browser anyway runs no
+script, submits no form, has an opaque origin):
+- "django": set here;
+- "x-accel": nginx does not pass an upstream's CSP or nosniff on through an internal redirect, so the
+  shipped ``/fichiers-proteges/`` location adds both itself (deploy/nginx/espace-clients.conf);
+- "s3": a signed URL can only override the headers S3 lets a request override (``response-content-
+  type``, ``-disposition``, ``-cache-control``, ``-expires``, ``-language``, ``-encoding``): S3 cannot
+  be made to send Content-Security-Policy or X-Content-Type-Options. The shipped nginx server that
+  fronts the bucket (``fichiers.…``, S3_PUBLIC_ENDPOINT_URL) adds them; a bucket reached without it
+  serves the file with ``attachment`` and the type recorded, without the sandbox.
 """
 
 import inspect
@@ -96,6 +106,7 @@ def serve(request, private_file, *, on_served=None):
 
 def _protect(response):
     response["X-Content-Type-Options"] = "nosniff"
+    response._csp_update = {"sandbox": True}  # the portal's policy, plus sandbox (csp.middleware)
     response["Cache-Control"] = "private, no-store"
     return response
 

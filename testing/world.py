@@ -26,7 +26,7 @@ from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from accounts.models import AccountRequest, Role, User
+from accounts.models import AccountRequest, EmailChange, Role, User
 from collaborators import services as collaborator_services
 from downloads.models import DownloadFile
 from downloads.services import download_file_publish, download_record
@@ -324,6 +324,14 @@ def _back_office_objects(world, products, vendor):
         establishment_name="Mairie de Gammaville",
         function="Secrétaire",
         message="Créer mon compte",
+    )
+    EmailChange.objects.create(
+        user=world.vendor["support"],
+        old_email="ancienne@cegape.example",
+        new_email=world.vendor["support"].email,
+        status=EmailChange.Status.APPLIED,
+        decided_at=timezone.now(),
+        requested_by=world.vendor["vendor_admin"],
     )
     NewsItem.objects.create(title="Nouvelle version", body="Disponible", published_at=timezone.now() - timedelta(1))
     CannedReply.objects.create(team="software", title="Relancer le service", body="Bonjour [demandeur], relancez.")

@@ -209,6 +209,25 @@ ENTRIES = {
     "accounts:account_request": page("accounts:account_request", get=everyone(200)),
     "accounts:account_request_done": page("accounts:account_request_done", get=everyone(200)),
     "accounts:profile": page("accounts:profile"),
+    # A link that names no pending change: the same French 404 for everyone, nothing changed.
+    "accounts:email_change_confirm": [
+        Probe(
+            "bogus-token",
+            None,
+            lambda world: reverse("accounts:email_change_confirm", args=["jeton-inconnu"]),
+            get=everyone(404),
+            post=everyone(404),
+        )
+    ],
+    "accounts:email_change_cancel": [
+        Probe(
+            "bogus-token",
+            None,
+            lambda world: reverse("accounts:email_change_cancel", args=["jeton-inconnu"]),
+            get=everyone(404),
+            post=everyone(404),
+        )
+    ],
     "accounts:profile_edit": page("accounts:profile_edit"),
     # --- support, the clients' side
     "support:create": [

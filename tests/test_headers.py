@@ -386,8 +386,10 @@ out["https"] = [secure.status_code, secure.get("Strict-Transport-Security")]
 proxied = client.get("/sante/", HTTP_X_FORWARDED_PROTO="https")
 out["proxied"] = [proxied.status_code, proxied.get("Strict-Transport-Security")]
 login = client.get("/connexion/", secure=True)
-cookie = login.cookies.get("csrftoken")
+cookie = login.cookies.get(settings.CSRF_COOKIE_NAME)
 out["csrf_cookie"] = {"secure": bool(cookie and cookie["secure"]), "samesite": cookie and cookie["samesite"]}
+out["cookie_names"] = [settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.SESSION_COOKIE_DOMAIN, settings.CSRF_COOKIE_DOMAIN]
+out["cookie_path"] = cookie and cookie["path"]
 out["login_headers"] = {k: login.get(k) for k in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")}
 out["pages"] = {}
 for path in (
@@ -422,6 +424,12 @@ def test_production_turns_debug_off_and_cookies_secure(probe):
     assert values["SESSION_COOKIE_SECURE"] is True and values["CSRF_COOKIE_SECURE"] is True
     assert values["SESSION_COOKIE_HTTPONLY"] is True
     assert probe["csrf_cookie"] == {"secure": True, "samesite": "Lax"}
+
+
+def test_asvs_3_3_1_production_cookies_are_host_prefixed(probe):
+    """M10 (ASVS 3.3.1): __Host- names, Secure, Path=/, no Domain"""
+    assert probe["cookie_names"] == ["__Host-sessionid", "__Host-csrftoken", None, None]
+    assert probe["cookie_path"] == "/"
 
 
 def test_production_sends_hsts_over_https_and_redirects_plain_http(probe):

@@ -334,7 +334,7 @@ def test_a_forwarded_address_from_a_client_that_is_not_the_proxy_is_ignored(site
         "captcha": solve_from_page(page),
     }
     # Over plain HTTP the client keeps its Secure CSRF cookie to itself: it is sent by hand.
-    headers["Cookie"] = f"csrftoken={page.cookies['csrftoken']}"
+    headers["Cookie"] = f"__Host-csrftoken={page.cookies['__Host-csrftoken']}"
     assert direct.post("/connexion/", data=data, headers=headers).status_code == 200
     events = query(
         site,
@@ -342,3 +342,113 @@ def test_a_forwarded_address_from_a_client_that_is_not_the_proxy_is_ignored(site
         "referent@ch-demo.example",
     )
     assert events == [("127.0.0.7",)]
+
+
+# --- Guessing through the proxy (issue 12, item 1) ----------------------------------------------------
+
+
+def guess(site, address, email, password="mauvais-mot-de-passe"):
+    """One login try from ``address`` with a fresh browser; returns the answer."""
+    visitor = Visitor(site["https"], address)
+    page = visitor.get("/connexion/")
+    data = {
+        "csrfmiddlewaretoken": visitor.csrf(page),
+        "username": email,
+        "password": password,
+        "captcha": solve_from_page(page),
+    }
+    return visitor.post("/connexion/", data=data)
+
+
+def outcome(response):
+    if response.status_code == 302:
+        return "in"
+    if response.status_code == 429:
+        return "slowed"
+    if "vérification plus longue" in response.text:
+        return "harder"
+    assert "Identifiant ou mot de passe incorrect" in response.text, response.text[:2000]
+    return "incorrect"
+
+
+def test_m1_1_one_account_guessed_from_twenty_addresses_is_slowed_its_owner_still_gets_in(site):
+    """M1.1 M16.2 (issue 12: 20 wrong passwords from 20 addresses in 6 s were all tried): each
+    address is known through nginx's X-Forwarded-For; the account's counter sees them all"""
+    email = "agent@ehpad-demo.example"
+    laptop = Visitor(site["https"], "127.0.0.30")
+    assert laptop.log_in(email).status_code == 302  # the owner's usual browser, before the attack
+    assert laptop.post("/deconnexion/", data={"csrfmiddlewaretoken": laptop.csrf(laptop.get("/"))}).status_code == 302
+
+    started = time.monotonic()
+    outcomes = [outcome(guess(site, f"127.0.0.{10 + i}", email)) for i in range(20)]
+    elapsed = time.monotonic() - started
+    tried = outcomes.count("incorrect")
+    assert outcomes[:5] == ["incorrect"] * 5
+    assert tried <= 9 and outcomes.count("slowed") >= 10, (outcomes, f"{elapsed:.1f} s")
+
+    # A new browser with the right password waits like the guesses; the owner's usual one gets in.
+    assert outcome(guess(site, "127.0.0.31", email, "demo-Espace-2026")) == "slowed"
+    assert laptop.log_in(email).status_code == 302
+
+    events = query(
+        site,
+        "SELECT action, host(ip_address) FROM audit_event WHERE target = %s ORDER BY id",
+        email,
+    )
+    slowed_from = {ip for action, ip in events if action == "login_throttled"}
+    assert slowed_from and slowed_from <= {f"127.0.0.{10 + i}" for i in range(20)} | {"127.0.0.31"}
+    assert ("login_succeeded", "127.0.0.30") in events
+    print(f"{tried} of 20 passwords tried in {elapsed:.1f} s: {outcomes}")
+
+
+def test_m1_1_one_address_trying_many_accounts_is_slowed_not_its_neighbours(site):
+    """M1.1 M16.2 (issue 12: one address tried 30 accounts in 9 s without a slowdown)"""
+    outcomes = [outcome(guess(site, "127.0.0.40", f"personne{i}@ch-demo.example")) for i in range(15)]
+    assert outcomes[:11] == ["incorrect"] * 11 and set(outcomes[11:]) == {"slowed"}, outcomes
+    assert outcome(guess(site, "127.0.0.41", "personne0@ch-demo.example")) == "incorrect"
+    slowed = query(
+        site,
+        "SELECT DISTINCT host(ip_address) FROM audit_event WHERE action = 'login_throttled' AND target LIKE 'personne%%'",
+    )
+    assert slowed == [("127.0.0.40",)]
+
+
+# --- Headers through the proxy (issue 12, items 5, 6, 7) ------------------------------------------------
+
+
+def test_asvs_3_3_1_cookies_are_host_prefixed_behind_the_proxy(site):
+    """M10 M16.1 (ASVS 3.3.1)"""
+    visitor = Visitor(site["https"], "127.0.0.8")
+    page = visitor.get("/connexion/")
+    assert "__Host-csrftoken" in page.cookies and "csrftoken" not in page.cookies
+    assert visitor.log_in("referent@ch-demo.example").status_code == 302
+    names = {cookie.name: cookie for cookie in visitor.session.cookies}
+    assert {"__Host-sessionid", "__Host-csrftoken", "__Host-appareil"} <= set(names)
+    for cookie in names.values():
+        assert cookie.secure and cookie.path == "/" and not cookie.domain_specified
+
+
+def test_asvs_12_5_2_a_download_handed_to_nginx_is_sandboxed(site):
+    """M6 M16.1 (ASVS 12.5.2): nginx adds the sandbox the portal's headers lose across X-Accel"""
+    visitor = Visitor(site["https"], "127.0.0.9")
+    assert visitor.log_in("agent@ch-demo.example").status_code == 302
+    link = re.search(r'href="(/telechargements/[0-9a-f-]{36}/)"', visitor.get("/telechargements/").text).group(1)
+    whole = visitor.get(link)
+    assert whole.status_code == 200 and whole.headers["Content-Disposition"].startswith("attachment")
+    policy = whole.headers["Content-Security-Policy"]
+    assert "sandbox" in policy and "frame-ancestors 'none'" in policy
+    assert whole.headers["X-Content-Type-Options"] == "nosniff"
+    part = visitor.get(link, headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and "sandbox" in part.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PUT", "DELETE"])
+def test_asvs_14_5_1_unused_methods_are_refused_by_nginx_and_by_gunicorn(site, method):
+    """M10 M16.1 (ASVS 14.5.1; issue 12: TRACE was answered 200 by gunicorn)"""
+    through_proxy = Visitor(site["https"], "127.0.0.11").request(method, "/connexion/")
+    assert through_proxy.status_code == 405
+    direct = requests.request(
+        method, f"http://127.0.0.1:{site['web'][0]}/connexion/", headers={"X-Forwarded-Proto": "https"}, timeout=10
+    )
+    assert direct.status_code == 405 and direct.headers["Allow"] == "GET, HEAD, POST, OPTIONS"
+    assert "Méthode non autorisée" in direct.text

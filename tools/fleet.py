@@ -68,7 +68,8 @@ class Fleet:
         self.mail_dir = tmp_path / "mail"
         self.mail_dir.mkdir()
         self.s3_port = free_port()
-        redis_db = 7 + os.getpid() % 8
+        # FLEET_REDIS_DB: the Redis database this fleet may flush (sessions sharing a machine each have their own).
+        redis_db = int(os.environ.get("FLEET_REDIS_DB", 7 + os.getpid() % 8))
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))},
             "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -82,6 +82,16 @@ def test_a_changed_email_is_told_to_the_old_and_the_new_address(client, agent):
         },
     )
     assert response.status_code == 302
+    # Asked: the new address gets the link that confirms it, the old one the link that cancels.
+    by_address = {message.to[0]: message for message in mail.outbox}
+    old, new = by_address["agent@alpha.example"], by_address["alice.nouvelle@alpha.example"]
+    assert "alice.nouvelle@alpha.example" in old.body and "pas à l'origine" in old.body
+    assert_links_open(old, "accounts:email_change_cancel")
+    assert "agent@alpha.example" in new.body and "Pour confirmer" in new.body
+    assert_links_open(new, "accounts:email_change_confirm")
+    # Confirmed: both are told the change is done.
+    mail.outbox.clear()
+    assert client.post(urlsplit(links(new)[0]).path).status_code == 200
     by_address = {message.to[0]: message for message in mail.outbox}
     old, new = by_address["agent@alpha.example"], by_address["alice.nouvelle@alpha.example"]
     assert "alice.nouvelle@alpha.example" in old.body and "pas à l'origine" in old.body

@@ -215,7 +215,7 @@ def _decide(mail, raw):
         return _failed(forged)
     if tokens.expired(ticket):
         return _failed(
-            _("Adresse de réponse expirée : la DI %(number)s est fermée depuis le %(date)s.")
+            _("Adresse de réponse expirée : la %(number)s est fermée depuis le %(date)s.")
             % {"number": ticket.number, "date": timezone.localtime(ticket.closed_at).strftime("%d/%m/%Y")}
         )
     if sender.lower() != person.email.lower():
@@ -244,7 +244,7 @@ def _decide(mail, raw):
         return _refused(_("Le compte de %(email)s est désactivé.") % {"email": person.email}, person.email, "inactive")
     if not ticket.is_open:
         return _refused(
-            _("La DI %(number)s est %(status)s : le message n'y a pas été ajouté.")
+            _("La %(number)s est %(status)s : le message n'y a pas été ajouté.")
             % {"number": ticket.number, "status": ticket.get_status_display().lower()},
             person.email,
             "closed",
@@ -260,7 +260,7 @@ def _decide(mail, raw):
         )
     if ticket.status == Status.CLOSURE_PENDING and ticket.owner_id == person.pk:
         return _refused(
-            _("La clôture de la DI %(number)s vous est proposée : validez-la ou refusez-la sur l'Espace Clients.")
+            _("La clôture de la %(number)s vous est proposée : validez-la ou refusez-la sur l'Espace Clients.")
             % {"number": ticket.number},
             person.email,
             "closure_pending",

@@ -603,7 +603,7 @@ def ticket_merge(duplicate, *, acting_user, target):
             author=acting_user,
             kind=Message.Kind.MERGED,
             body=_(
-                "La DI %(number)s « %(subject)s » (de %(owner)s) a été fusionnée dans celle-ci : "
+                "La %(number)s « %(subject)s » (de %(owner)s) a été fusionnée dans celle-ci : "
                 "ses messages et pièces jointes y sont désormais.\n\nSa description :\n%(description)s"
             )
             % {
@@ -618,7 +618,7 @@ def ticket_merge(duplicate, *, acting_user, target):
             ticket=duplicate,
             author=acting_user,
             kind=Message.Kind.MERGED,
-            body=_("Cette DI a été fusionnée dans la DI %(number)s « %(subject)s » : la suite se passe sur celle-ci.")
+            body=_("Cette DI a été fusionnée dans la %(number)s « %(subject)s » : la suite se passe sur celle-ci.")
             % {"number": target.number, "subject": target.subject},
         )
         waits = {}

@@ -258,7 +258,7 @@ def test_merging_moves_messages_and_attachments_and_cancels_the_duplicate_with_a
     client.force_login(colleague)
     page = client.get(reverse("support:detail", args=[duplicate.number])).content.decode()
     assert (
-        "Cette DI a été fusionnée dans la DI" in page
+        "Cette DI a été fusionnée dans la <a" in page
         and f'href="{reverse("support:detail", args=[kept.number])}"' in page
     )
     attachment = Attachment.objects.get(original_name="log.txt")

@@ -109,6 +109,10 @@ INSTALLED_APPS = [
     "twofactor",  # after django_otp's plugins: replaces their back-office pages
     "ops",
     "demo",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API's documentation page, served from the portal (no CDN)
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -387,6 +391,43 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
     },
+}
+
+# --- The REST API (SPEC M15.1, M15.2) -------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.PortalSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token (or per signed-in person) and per minute; beyond: 429 with Retry-After.
+API_RATE_PER_MINUTE = _env("API_RATE_PER_MINUTE", int, 300)
+# How long a response stays replayable under its Idempotency-Key (hours).
+API_IDEMPOTENCY_HOURS = _env("API_IDEMPOTENCY_HOURS", int, 24)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Espace Clients — API",
+    "DESCRIPTION": (
+        "L'API REST de l'Espace Clients : les mêmes règles que les pages (mêmes droits, mêmes actions). "
+        "Authentification : « Authorization: Bearer <jeton> » (jetons créés dans « Mon profil »)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 # --- Support (DI) ------------------------------------------------------------------------

@@ -45,7 +45,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import User
 from support.models import Status, Ticket
 from testing.clients import CommitClient
-from testing.tickets import ratings_form
+from testing.tickets import ratings, ratings_form
 from testing.world import OTHER, PERSONAS, build_world
 
 TWO_FACTOR = ("on", "off")
@@ -119,6 +119,7 @@ class Probe:
     valid: Callable | None = None  # world -> the body the rightful user would POST
     write: tuple = (302, 200)  # an allowed POST: (with the valid body, with an empty body)
     headers: dict = field(default_factory=dict)
+    api: bool = False  # a route of the REST API: its refusals are JSON (api/errors.py), not pages
 
 
 def each_est(label, url, **kwargs):
@@ -170,6 +171,145 @@ def file_url(file):
 
 
 BOGUS_TOKEN = {"uidb64": "MQ", "token": "abc-0123456789abcdef"}
+
+# --- The REST API (M15.6): the same rules as the pages, refusals in JSON, 401 for the anonymous.
+API_JSON = {"content_type": "application/json"}
+API_READ = rule(anonymous=401, own=200, other=200, vendor=200)
+API_NO_POST = rule(anonymous=401, own=405, other=405, vendor=405)
+API_OWNER_WRITES = rule(anonymous=401, own={"agent": WRITE, "*": 403}, vendor=403)
+API_TEAM_WRITES = rule(anonymous=401, own=403, other=403, vendor={"legal_support": 403, "*": WRITE})
+API_DESK_GET = rule(anonymous=401, own=403, other=403, vendor=405)
+
+
+def api_each_est(label, url, **kwargs):
+    kwargs.setdefault("write", (200, 400))
+    kwargs.setdefault("headers", API_JSON)
+    return [
+        Probe(p.label, p.est, p.url, p.get, p.post, p.valid, p.write, p.headers, api=True)
+        for p in each_est(label, url, **kwargs)
+    ]
+
+
+def api_page(name, *, get, post):
+    return [Probe("api", None, lambda world: reverse(name), get=get, post=post, api=True)]
+
+
+def api_ticket_url(name, which):
+    return lambda world, est: reverse(name, kwargs={"number": ticket(world, est, which).number})
+
+
+def api_attachment_url(which):
+    def url(world, est):
+        attachment = world.est[est].attachments[which]
+        return reverse("api:attachment", kwargs={"number": attachment.ticket.number, "uuid": attachment.uuid})
+
+    return url
+
+
+def api_owner_action(name, which, body):
+    return api_each_est(
+        which,
+        api_ticket_url(name, which),
+        get=rule(anonymous=401, own=405, other=405, vendor=405),
+        post=API_OWNER_WRITES,
+        valid=lambda world, est: body,
+    )
+
+
+def api_desk_action(name, which, valid=None, write=(200, 400)):
+    return api_each_est(
+        which, api_ticket_url(name, which), get=API_DESK_GET, post=API_TEAM_WRITES, valid=valid, write=write
+    )
+
+
+API_ENTRIES = {
+    "api:schema": [Probe("schema", None, lambda world: reverse("api:schema"), everyone(200), everyone(405))],
+    "api:docs": [Probe("docs", None, lambda world: reverse("api:docs"), everyone(200), everyone(405))],
+    "api:tickets": [
+        *api_page(
+            "api:tickets", get=rule(anonymous=401, own=200, vendor=403), post=rule(anonymous=401, own=400, vendor=403)
+        ),
+        *(
+            Probe(
+                f"contract[{est}]",
+                est,
+                lambda world: reverse("api:tickets"),
+                get=rule(anonymous=401, own=200, other=200, vendor=403),
+                # Another establishment's contract is refused on its field.
+                post=rule(anonymous=401, own=WRITE, other=400, vendor=403),
+                valid=lambda world, est=est: {
+                    "contract": world.est[est].contracts["SW"].pk,
+                    "subject": "Nouvelle demande",
+                    "description": "Rien ne va plus",
+                },
+                write=(201, 400),
+                headers=API_JSON,
+                api=True,
+            )
+            for est in "AB"
+        ),
+    ],
+    "api:ticket": [
+        *api_each_est(
+            "main", api_ticket_url("api:ticket", "main"), get=rule(anonymous=401, vendor=200), post=API_NO_POST
+        ),
+        *api_each_est(
+            "orphan", api_ticket_url("api:ticket", "orphan"), get=rule(anonymous=401, vendor=200), post=API_NO_POST
+        ),
+    ],
+    "api:attachment": [
+        *api_each_est("public", api_attachment_url("public"), get=rule(anonymous=401, vendor=200), post=API_NO_POST),
+        *api_each_est(
+            "creation", api_attachment_url("creation"), get=rule(anonymous=401, vendor=200), post=API_NO_POST
+        ),
+        *api_each_est(
+            "internal", api_attachment_url("internal"), get=rule(anonymous=401, own=404, vendor=200), post=API_NO_POST
+        ),
+    ],
+    "api:owner_message": api_owner_action("api:owner_message", "main", {"body": "Toujours en panne"}),
+    "api:validate_closure": api_each_est(
+        "pending",
+        api_ticket_url("api:validate_closure", "pending"),
+        get=rule(anonymous=401, own=405, other=405, vendor=405),
+        post=API_OWNER_WRITES,
+        valid=lambda world, est: {"ratings": {str(k): v for k, v in ratings().items()}},
+    ),
+    "api:refuse_closure": api_owner_action("api:refuse_closure", "pending", {"body": "Pas résolu"}),
+    "api:cancel": api_owner_action("api:cancel", "main", {"reason": "Doublon"}),
+    "api:desk": [
+        *api_page(
+            "api:desk", get=rule(anonymous=401, own=403, vendor=200), post=rule(anonymous=401, own=403, vendor=400)
+        ),
+        *api_each_est(
+            "establishment",
+            lambda world, est: reverse("api:desk"),
+            get=rule(anonymous=401, own=403, other=403, vendor=200),
+            post=rule(anonymous=401, own=403, other=403, vendor=WRITE),
+            valid=lambda world, est: {
+                "owner": world.est[est].users["agent"].pk,
+                "contract": world.est[est].contracts["SW"].pk,
+                "subject": "Appel du client",
+                "description": "Le client a appelé",
+            },
+            write=(201, 400),
+        ),
+    ],
+    "api:take": api_desk_action("api:take", "fresh", write=(200, 200)),
+    "api:reply": api_desk_action("api:reply", "main", lambda world, est: {"body": "Voici la solution"}),
+    "api:internal_note": api_desk_action("api:internal_note", "main", lambda world, est: {"body": "Vu avec l'équipe"}),
+    "api:propose_closure": api_desk_action("api:propose_closure", "main", lambda world, est: {"body": "Corrigé"}),
+    "api:change_assignee": api_desk_action(
+        "api:change_assignee", "main", lambda world, est: {"assignee": world.vendor["support2"].pk}
+    ),
+    "api:reroute": api_desk_action(
+        "api:reroute", "main", lambda world, est: {"contract": world.est[est].contracts["EXCL"].pk, "team": ""}
+    ),
+    "api:merge": api_desk_action(
+        "api:merge", "fresh", lambda world, est: {"target": ticket(world, est, "main").number}
+    ),
+    "api:contracts": api_page("api:contracts", get=rule(anonymous=401, own=200, vendor=200), post=API_NO_POST),
+    "api:survey": api_page("api:survey", get=rule(anonymous=401, own=200, vendor=200), post=API_NO_POST),
+}
 
 ENTRIES = {
     # --- portal
@@ -603,6 +743,7 @@ ENTRIES = {
     ),
     "knowledge:report": page("knowledge:report", get=DESK, post=rule(own=403, other=403, vendor=405)),
 }
+ENTRIES.update(API_ENTRIES)
 
 
 # --- The back office: one class of entries, probes generated from the admin site --------------
@@ -786,7 +927,7 @@ ADMIN_PATTERNS = [p for p in ALL_PATTERNS if p.is_admin]
 
 
 def test_every_url_pattern_has_an_entry_in_the_matrix():
-    """M10: a new URL without an entry in the access matrix fails the suite."""
+    """M10, M15.6: a new URL (of a page or of the API) without an entry in the access matrix fails the suite."""
     keys = [p.key for p in PORTAL_PATTERNS]
     assert len(keys) == len(set(keys)), "two portal patterns share a name: name each one"
     missing = sorted(set(keys) - set(ENTRIES))
@@ -1002,7 +1143,9 @@ def check(world, persona, probe, method, body=None, *, htmx=False):
             problems.append(f"{where}: wrote to {sorted(outcome.written)} although not allowed ({outcome.status})")
         if allowed and body == "valid" and not outcome.written:
             problems.append(f"{where}: an allowed action with a valid body changed nothing")
-    if outcome.status in (403, 404) and '<html lang="fr"' not in outcome.text:
+    if probe.api and outcome.status in (401, 403, 404, 405) and '{"erreur":{"code":' not in outcome.text:
+        problems.append(f"{where}: the {outcome.status} answer is not the API's JSON error")
+    elif not probe.api and outcome.status in (403, 404) and '<html lang="fr"' not in outcome.text:
         problems.append(f"{where}: the {outcome.status} page is not the portal's French page")
     asked = unquote(probe.url(world)) + " " + " ".join(str(value) for value in data.values())
     hits = leaked(foreign_identifiers(world, persona), outcome.text, asked)
@@ -1033,7 +1176,7 @@ def run_probes(world, probes, *, htmx=True, personas=PERSONAS):
 @pytest.mark.parametrize("two_factor", TWO_FACTOR, indirect=True)
 @pytest.mark.parametrize("pattern", PORTAL_PATTERNS, ids=lambda p: p.key)
 def test_portal_url_answers_each_persona_as_the_matrix_says(world, db, pattern, two_factor):
-    """M10, M3.4, M4, M5, M6, M8.1: status per persona on A's and B's objects, no data of the other
+    """M10, M3.4, M4, M5, M6, M8.1, M15.6: status per persona on A's and B's objects, no data of the other
     establishment in any response or e-mail, nothing changed by a refused POST, never a 500."""
     probes = ENTRIES.get(pattern.key)
     assert probes is not None, f"no entry in ENTRIES for {pattern.key}"

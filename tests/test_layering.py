@@ -31,6 +31,7 @@ LAYERS = [
     # it sits above support, whose templates name its URLs only).
     ("downloads", "trainings", "reports", "inbound", "knowledge"),
     ("collaborators",),  # an establishment's sheet and accounts, the reassignment of their DIs
+    ("api",),  # the REST API and its tokens: calls the apps' access functions and services
     ("ops", "demo"),  # backup, restore, purges; the demo data
     ("portal",),  # the page shell: layout, home, menu, errors, help
     ("config",),  # settings, URLs, Celery

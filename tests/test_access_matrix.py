@@ -43,6 +43,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from api.models import ApiToken
+from api.tokens import token_create
 from support.models import Status, Ticket
 from testing.clients import CommitClient
 from testing.tickets import ratings, ratings_form
@@ -222,7 +224,38 @@ def api_desk_action(name, which, valid=None, write=(200, 400)):
     )
 
 
+def personal_token_url(world, est):
+    """A personal token of the establishment's agent (made on first use)."""
+    owner = world.est[est].users["agent"]
+    token = (
+        ApiToken.objects.filter(user=owner).first()
+        or token_create(acting_user=owner, name="Matrice", can_write=True, days=30)[0]
+    )
+    return reverse("tokens:revoke", kwargs={"pk": token.pk})
+
+
 API_ENTRIES = {
+    "tokens:personal": page(
+        "tokens:personal",
+        get=ANY_USER,
+        post=rule(own=WRITE, vendor=WRITE),
+        valid=lambda world: {"name": "Outil", "days": "30"},
+        write=(200, 200),
+    ),
+    "tokens:integration": page(
+        "tokens:integration",
+        get=MANAGERS,
+        post=rule(own=403, other=403, vendor={"vendor_admin": WRITE, "*": 403}),
+        valid=lambda world: {"name": "ERP", "owner": world.vendor["support2"].pk, "days": "365"},
+        write=(200, 200),
+    ),
+    "tokens:revoke": each_est(
+        "agent",
+        personal_token_url,
+        get=rule(own=405, other=405, vendor=405),
+        post=rule(own={"agent": WRITE, "*": 404}, vendor=404),
+        write=(302, 302),
+    ),
     "api:schema": [Probe("schema", None, lambda world: reverse("api:schema"), everyone(200), everyone(405))],
     "api:docs": [Probe("docs", None, lambda world: reverse("api:docs"), everyone(200), everyone(405))],
     "api:tickets": [
@@ -1003,6 +1036,8 @@ UNTRACKED_TABLES = (
     "axes_",
     "knowledge_articleviewday",
 )
+# A token's « last use », written by any call that presents it: bookkeeping, not an action.
+UNTRACKED_WRITES = re.compile(r'^\s*UPDATE\s+"api_apitoken"\s+SET\s+"last_used_at"\s*=[^,]*\sWHERE', re.IGNORECASE)
 WRITE_SQL = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 
@@ -1011,16 +1046,49 @@ def written_tables(queries):
     tables = set()
     for query in queries:
         match = WRITE_SQL.match(query["sql"])
-        if match and not match.group(1).startswith(UNTRACKED_TABLES):
+        if match and not match.group(1).startswith(UNTRACKED_TABLES) and not UNTRACKED_WRITES.match(query["sql"]):
             tables.add(match.group(1))
     return tables
 
 
+# The API's probes run once more with each kind of token instead of the session (M15.6).
+TOKEN_KINDS = ("personal", "personal-read-only", "integration")
+TOKENS = {"kind": None, "secrets": {}}
+
+
+def token_secret(world, persona):
+    """The persona's token of the current kind (an integration token: made by the vendor's
+    administrator for the persona's account)."""
+    kind = TOKENS["kind"]
+    if persona.key not in TOKENS["secrets"]:
+        user = world.user(persona.key)
+        integration = kind == "integration"
+        TOKENS["secrets"][persona.key] = token_create(
+            acting_user=world.vendor["vendor_admin"] if integration else user,
+            owner=user,
+            name=f"Matrice {kind}",
+            can_write=kind != "personal-read-only",
+            days=30,
+            kind=ApiToken.Kind.INTEGRATION if integration else ApiToken.Kind.PERSONAL,
+        )[1]
+    return TOKENS["secrets"][persona.key]
+
+
+@pytest.fixture
+def token_kind(request):
+    TOKENS["kind"], TOKENS["secrets"] = request.param, {}
+    yield request.param
+    TOKENS["kind"], TOKENS["secrets"] = None, {}
+
+
 def client_for(world, persona, *, two_factor=None):
     """A client holding the persona's session: the one opened for the current state of 2FA (or the
-    given one)."""
+    given one); the persona's token instead while a token kind is being probed."""
     client = CommitClient()
     client.raise_request_exception = True
+    if TOKENS["kind"] and not persona.is_anonymous:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token_secret(world, persona)}"
+        return client
     if not persona.is_anonymous:
         mode = two_factor or ("on" if settings.TWO_FACTOR_ENFORCED else "off")
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[mode][persona.key]
@@ -1115,6 +1183,8 @@ def check(world, persona, probe, method, body=None, *, htmx=False):
         expected = expected(world)
     if htmx:
         expected = NOT_5XX
+    if TOKENS["kind"] == "personal-read-only" and method == "POST" and not persona.is_anonymous:
+        expected = 403  # a token without « écriture » only reads
     data = probe.valid(world) if body == "valid" else {}
     where = f"{method}{f'({body})' if body else ''}{' htmx' if htmx else ''} {probe.label} as {persona.key}"
     headers = {**probe.headers, "HTTP_HX_REQUEST": "true"} if htmx else probe.headers
@@ -1181,6 +1251,19 @@ def test_portal_url_answers_each_persona_as_the_matrix_says(world, db, pattern, 
     probes = ENTRIES.get(pattern.key)
     assert probes is not None, f"no entry in ENTRIES for {pattern.key}"
     problems = run_probes(world, probes, personas=PERSONAS if two_factor == "on" else VENDOR_PERSONAS)
+    assert not problems, "\n".join(problems)
+
+
+API_PATTERNS = [p for p in PORTAL_PATTERNS if any(probe.api for probe in ENTRIES.get(p.key, ()))]
+
+
+@pytest.mark.parametrize("token_kind", TOKEN_KINDS, indirect=True)
+@pytest.mark.parametrize("pattern", API_PATTERNS, ids=lambda p: p.key)
+def test_api_route_answers_each_token_kind_as_the_matrix_says(world, db, pattern, token_kind):
+    """M15.6, M15.2: every API route called with a personal token, a read-only one (its writes
+    refused) and an integration token (the vendor's staff only) answers as with the session."""
+    personas = PERSONAS if token_kind != "integration" else [p for p in PERSONAS if p.is_anonymous or p.is_vendor]
+    problems = run_probes(world, ENTRIES[pattern.key], htmx=False, personas=personas)
     assert not problems, "\n".join(problems)
 
 

@@ -403,6 +403,8 @@ ENTRIES = {
         for est in "AB"
     ],
     "support:list": page("support:list", get=CLIENTS, post=GET_ONLY_CLIENTS),
+    "support:export_csv": page("support:export_csv", get=CLIENTS, post=GET_ONLY_CLIENTS),
+    "support:export_xlsx": page("support:export_xlsx", get=CLIENTS, post=GET_ONLY_CLIENTS),
     "support:dashboard": [
         Probe("plain", None, lambda world: reverse("support:dashboard"), get=everyone(HOME), post=everyone(405)),
         Probe(
@@ -480,6 +482,8 @@ ENTRIES = {
     ],
     # --- the vendor's support desk
     "desk:list": page("desk:list", get=DESK, post=everyone(405)),
+    "desk:export_csv": page("desk:export_csv", get=DESK, post=everyone(405)),
+    "desk:export_xlsx": page("desk:export_xlsx", get=DESK, post=everyone(405)),
     "desk:satisfaction": page("desk:satisfaction", get=DESK, post=everyone(405)),
     # --- the service-level reports: the vendor's administrators and the team leads (none here)
     "reports:report": page("reports:report", get=MANAGERS, post=everyone(405)),

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "twofactor",  # after django_otp's plugins: replaces their back-office pages
     "ops",
     "demo",
+    "webhooks",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # the API's documentation page, served from the portal (no CDN)
@@ -429,6 +430,23 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
+
+# --- Webhooks (SPEC M15.4) -----------------------------------------------------------------
+# Sent by the Celery worker in production, right after the commit in the embedded default.
+WEBHOOKS_DELIVERY = _env("WEBHOOKS_DELIVERY", str, "celery" if PRODUCTION else "inline")
+if WEBHOOKS_DELIVERY not in ("celery", "inline"):
+    raise ImproperlyConfigured("La variable d'environnement WEBHOOKS_DELIVERY vaut « celery » ou « inline ».")
+WEBHOOKS_TIMEOUT = _env("WEBHOOKS_TIMEOUT", int, 10)  # seconds, to connect and to read
+# Networks that webhooks may reach although not public (loopback, private, link-local…): none by
+# default. Example: WEBHOOKS_ALLOWED_NETWORKS=10.0.5.0/24 for a receiver inside the vendor's network.
+WEBHOOKS_ALLOWED_NETWORKS = _env("WEBHOOKS_ALLOWED_NETWORKS", list, [])
+for _network in WEBHOOKS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"La variable d'environnement WEBHOOKS_ALLOWED_NETWORKS est invalide : {_network!r} n'est pas un réseau."
+        ) from None
 
 # --- Support (DI) ------------------------------------------------------------------------
 ATTACHMENT_MAX_SIZE = _env("ATTACHMENT_MAX_SIZE", int, 10 * 1024 * 1024)

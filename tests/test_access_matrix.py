@@ -49,6 +49,7 @@ from support.models import Status, Ticket
 from testing.clients import CommitClient
 from testing.tickets import ratings, ratings_form
 from testing.world import OTHER, PERSONAS, build_world
+from webhooks.models import Delivery, Endpoint
 
 TWO_FACTOR = ("on", "off")
 VENDOR_PERSONAS = [persona for persona in PERSONAS if persona.is_vendor]
@@ -234,7 +235,41 @@ def personal_token_url(world, est):
     return reverse("tokens:revoke", kwargs={"pk": token.pk})
 
 
+VENDOR_ADMIN_ONLY = rule(own=403, other=403, vendor={"vendor_admin": 200, "*": 403})
+VENDOR_ADMIN_405 = rule(own=403, other=403, vendor={"vendor_admin": 405, "*": 403})
+VENDOR_ADMIN_WRITES = rule(own=403, other=403, vendor={"vendor_admin": WRITE, "*": 403})
+
+
+def webhook_delivery(world):
+    """An endpoint (on an address the guard refuses: nothing leaves the test) and one delivery."""
+    delivery = Delivery.objects.select_related("endpoint").first()
+    if delivery is None:
+        endpoint = Endpoint.objects.create(url="http://127.0.0.1:9/hooks", events=["ticket.created"])
+        delivery = Delivery.objects.create(
+            endpoint=endpoint, event="ticket.created", payload={"type": "ticket.created"}
+        )
+    return delivery
+
+
+def webhook_url(name):
+    def url(world):
+        delivery = webhook_delivery(world)
+        if name == "webhooks:resend":
+            return reverse(name, kwargs={"endpoint_pk": delivery.endpoint_id, "pk": delivery.pk})
+        return reverse(name, kwargs={"pk": delivery.endpoint_id})
+
+    return url
+
+
 API_ENTRIES = {
+    "webhooks:list": page("webhooks:list", get=VENDOR_ADMIN_ONLY, post=VENDOR_ADMIN_ONLY),
+    "webhooks:detail": [Probe("endpoint", None, webhook_url("webhooks:detail"), VENDOR_ADMIN_ONLY, VENDOR_ADMIN_405)],
+    "webhooks:toggle": [
+        Probe("endpoint", None, webhook_url("webhooks:toggle"), VENDOR_ADMIN_405, VENDOR_ADMIN_WRITES, write=(302, 302))
+    ],
+    "webhooks:resend": [
+        Probe("delivery", None, webhook_url("webhooks:resend"), VENDOR_ADMIN_405, VENDOR_ADMIN_WRITES, write=(302, 302))
+    ],
     "tokens:personal": page(
         "tokens:personal",
         get=ANY_USER,

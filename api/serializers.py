@@ -242,3 +242,26 @@ class MergeInput(serializers.Serializer):
 
 
 STATUS_CHOICES = Status.choices
+
+
+class ReferentialInput(serializers.Serializer):
+    lignes = serializers.ListField(
+        child=serializers.DictField(), max_length=50_000, help_text=_("Les lignes : les colonnes du type, par nom.")
+    )
+    simulation = serializers.BooleanField(required=False, default=False, help_text=_("Vérifier sans rien enregistrer."))
+
+
+class ReferentialErrorSerializer(serializers.Serializer):
+    ligne = serializers.IntegerField()
+    colonne = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ReferentialReportSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    simulation = serializers.BooleanField()
+    enregistre = serializers.BooleanField()
+    crees = serializers.IntegerField()
+    modifies = serializers.IntegerField()
+    inchanges = serializers.IntegerField()
+    erreurs = ReferentialErrorSerializer(many=True)

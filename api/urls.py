@@ -25,4 +25,5 @@ urlpatterns = [
     path("guichet/dis/<str:number>/fusionner/", views.Merge.as_view(), name="merge"),
     path("contrats/", views.ContractList.as_view(), name="contracts"),
     path("questionnaire/", views.SurveyQuestions.as_view(), name="survey"),
+    path("referentiel/<str:kind>/", views.ReferentialUpsert.as_view(), name="referential"),
 ]

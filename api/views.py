@@ -15,14 +15,18 @@ from accounts.access import accounts_of_establishment
 from audit.services import record
 from core.serving import PrivateFile, serve
 from establishments.access import contracts_for
+from referential.models import Kind as ReferentialKind
+from referential.services import columns as referential_columns
+from referential.services import referential_upsert
 from support import selectors, services, workflow
 from support.access import get_attachment_for_user, get_ticket_for_user, tickets_for, visible_messages
 from support.models import OPEN_STATUSES, SurveyQuestion, Team
 
 from . import serializers as s
+from .errors import error_body
 from .idempotency import idempotent
 from .pagination import ApiCursorPagination
-from .permissions import ClientsOnly, TokenScopes, VendorStaffOnly
+from .permissions import ClientsOnly, TokenScopes, VendorAdminsOnly, VendorStaffOnly
 
 ERRORS = {
     400: OpenApiResponse(s.ErrorSerializer, description="Données invalides (champs en erreur)."),
@@ -461,3 +465,42 @@ class SurveyQuestions(APIView):
     def get(self, request):
         questions = SurveyQuestion.objects.filter(is_active=True).order_by("position", "pk")
         return Response(s.SurveyQuestionSerializer(questions, many=True).data)
+
+
+# --- The vendor's master data (M15.3) ----------------------------------------------------------
+
+
+class ReferentialUpsert(APIView):
+    """Create or update establishments, products, contracts or client accounts by their external
+    reference: all the lines or none, each wrong line reported; ``simulation`` writes nothing."""
+
+    permission_classes = [TokenScopes, VendorAdminsOnly]
+
+    @extend_schema(
+        operation_id="referential_upsert",
+        summary="Importer le référentiel (tout ou rien, par référence externe)",
+        description="Colonnes : "
+        + " ; ".join(f"{kind.value} : {', '.join(referential_columns(kind))}" for kind in ReferentialKind),
+        request=s.ReferentialInput,
+        parameters=[IDEMPOTENCY],
+        responses={200: s.ReferentialReportSerializer, **ERRORS},
+    )
+    @idempotent
+    def post(self, request, kind):
+        if kind not in ReferentialKind.values:
+            return Response(
+                error_body(404, _("Référentiel inconnu : %(kinds)s.") % {"kinds": ", ".join(ReferentialKind.values)}),
+                404,
+            )
+        data = _valid(s.ReferentialInput, request)
+        report = referential_upsert(
+            kind, data["lignes"], acting_user=request.user, dry_run=data["simulation"], request=request
+        )
+        body = report.as_dict()
+        if report.ok:
+            return Response(body)
+        fields = {}
+        for line, column, message in report.errors:
+            fields.setdefault(f"lignes[{line}]" + (f".{column}" if column else ""), []).append(message)
+        message = _("%(count)s erreur(s) : rien n'est enregistré.") % {"count": len(report.errors)}
+        return Response({**error_body(400, message, fields, code="validation"), "rapport": body}, status=400)

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "ops",
     "demo",
     "webhooks",
+    "referential",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # the API's documentation page, served from the portal (no CDN)

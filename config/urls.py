@@ -20,6 +20,7 @@ urlpatterns = [
     path("journal/", include("audit.urls")),
     path("double-authentification/", include("twofactor.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("referentiel/", include("referential.urls")),
     path("api/v1/", include("api.urls")),
     path("", include("api.page_urls")),
     # The back office has no login form of its own: the portal's (captcha, lockout, code) serves.

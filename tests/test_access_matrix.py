@@ -375,6 +375,20 @@ API_ENTRIES = {
     "api:merge": api_desk_action(
         "api:merge", "fresh", lambda world, est: {"target": ticket(world, est, "main").number}
     ),
+    "api:referential": [
+        Probe(
+            "produits",
+            None,
+            lambda world: reverse("api:referential", kwargs={"kind": "produits"}),
+            get=rule(anonymous=401, own=403, vendor={"vendor_admin": 405, "*": 403}),
+            post=rule(anonymous=401, own=403, vendor={"vendor_admin": WRITE, "*": 403}),
+            valid=lambda world: {"lignes": [{"reference": "MATRICE-P", "nom": "Matrice", "nature": "software"}]},
+            write=(200, 400),
+            headers=API_JSON,
+            api=True,
+        )
+    ],
+    "referential:import": page("referential:import", get=VENDOR_ADMIN_ONLY, post=VENDOR_ADMIN_ONLY),
     "api:contracts": api_page("api:contracts", get=rule(anonymous=401, own=200, vendor=200), post=API_NO_POST),
     "api:survey": api_page("api:survey", get=rule(anonymous=401, own=200, vendor=200), post=API_NO_POST),
 }

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
@@ -26,4 +26,5 @@ urlpatterns = [
     path("contrats/", views.ContractList.as_view(), name="contracts"),
     path("questionnaire/", views.SurveyQuestions.as_view(), name="survey"),
     path("referentiel/<str:kind>/", views.ReferentialUpsert.as_view(), name="referential"),
+    re_path(r"^", views.UnknownRoute.as_view(), name="unknown"),
 ]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -504,3 +505,13 @@ class ReferentialUpsert(APIView):
             fields.setdefault(f"lignes[{line}]" + (f".{column}" if column else ""), []).append(message)
         message = _("%(count)s erreur(s) : rien n'est enregistré.") % {"count": len(report.errors)}
         return Response({**error_body(400, message, fields, code="validation"), "rapport": body}, status=400)
+
+
+@extend_schema(exclude=True)
+class UnknownRoute(APIView):
+    """Any other address under /api/v1/: the API's JSON 404, not the portal's page."""
+
+    def _not_found(self, request, *args, **kwargs):
+        raise NotFound(_("Cette adresse n'existe pas dans l'API : voir /api/v1/docs/."))
+
+    get = post = put = patch = delete = head = options = _not_found

@@ -413,6 +413,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Paths whose early refusals (core.middleware) answer in the API's JSON shape, not as a page.
+JSON_ERROR_PATHS = ["/api/"]
 # Requests per token (or per signed-in person) and per minute; beyond: 429 with Retry-After.
 API_RATE_PER_MINUTE = _env("API_RATE_PER_MINUTE", int, 300)
 # How long a response stays replayable under its Idempotency-Key (hours).

@@ -388,6 +388,16 @@ API_ENTRIES = {
             api=True,
         )
     ],
+    "api:unknown": [
+        Probe(
+            "unknown",
+            None,
+            lambda world: "/api/v1/inconnue/",
+            rule(anonymous=401, own=404, vendor=404),
+            rule(anonymous=401, own=404, vendor=404),
+            api=True,
+        ),
+    ],
     "referential:import": page("referential:import", get=VENDOR_ADMIN_ONLY, post=VENDOR_ADMIN_ONLY),
     "api:contracts": api_page("api:contracts", get=rule(anonymous=401, own=200, vendor=200), post=API_NO_POST),
     "api:survey": api_page("api:survey", get=rule(anonymous=401, own=200, vendor=200), post=API_NO_POST),

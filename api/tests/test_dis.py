@@ -205,3 +205,12 @@ def test_the_schema_and_its_documentation_page_are_served_by_the_portal(agent):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "drf_spectacular_sidecar" in html and "cdn" not in html.lower()
+
+
+def test_an_unknown_address_or_a_nul_byte_is_a_json_error(agent):
+    """M15.1"""
+    client = api_client(agent)
+    unknown = client.get("/api/v1/nulle-part/")
+    assert unknown.status_code == 404 and unknown.json()["erreur"]["code"] == "introuvable"
+    nul = client.get("/api/v1/dis/?q=a%00b")
+    assert nul.status_code == 400 and nul.json()["erreur"]["code"] == "requete_invalide"

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,8 +30,6 @@ def tokens_for(user):
 
 
 def get_token_for_user(user, pk):
-    from django.http import Http404
-
     token = tokens_for(user).filter(pk=pk).select_related("user").first()
     if token is None:
         raise Http404(_("Jeton introuvable"))

@@ -22,6 +22,7 @@ from referential.services import referential_upsert
 from support import selectors, services, workflow
 from support.access import get_attachment_for_user, get_ticket_for_user, tickets_for, visible_messages
 from support.models import OPEN_STATUSES, SurveyQuestion, Team
+from support.search import number_candidates
 
 from . import serializers as s
 from .errors import error_body
@@ -425,8 +426,6 @@ class Merge(DeskAction):
     action, input = "merge", s.MergeInput
 
     def act(self, request, ticket, data):
-        from support.search import number_candidates
-
         numbers = number_candidates(data["target"])
         target = (
             tickets_for(request.user).filter(establishment_id=ticket.establishment_id, number__in=numbers).first()

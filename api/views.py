@@ -36,6 +36,7 @@ ERRORS = {
     403: OpenApiResponse(s.ErrorSerializer, description="Refusé (rôle, jeton en lecture seule, workflow)."),
     404: OpenApiResponse(s.ErrorSerializer, description="Introuvable (ou pas le vôtre)."),
     409: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key : première requête en cours."),
+    415: OpenApiResponse(s.ErrorSerializer, description="Corps illisible dans le type de contenu annoncé."),
     422: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key déjà utilisée pour une autre requête."),
     429: OpenApiResponse(s.ErrorSerializer, description="Trop de requêtes (voir Retry-After)."),
 }

@@ -66,7 +66,9 @@ def vendor_token(agent, vendor_admin, support, wsgi_in_test_transaction):
     return token_for(vendor_admin)[1]
 
 
-FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+FUZZ = settings(
+    max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+)
 
 
 @schema.parametrize()

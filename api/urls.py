@@ -1,3 +1,4 @@
+from csp.decorators import csp_update
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -7,7 +8,12 @@ app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Swagger UI sets inline styles: allowed on this page alone (its scripts stay 'self' only).
+    path(
+        "docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
     path("dis/", views.TicketCollection.as_view(), name="tickets"),
     path("dis/<str:number>/", views.TicketDetail.as_view(), name="ticket"),
     path("dis/<str:number>/pj/<uuid:uuid>/", views.AttachmentDownload.as_view(), name="attachment"),

@@ -16,6 +16,7 @@ import urllib3
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
@@ -184,18 +185,24 @@ def send(url, body, headers):
     raise guard.Refused(_("Trop de redirections."))
 
 
-def delivery_attempt(delivery_id):
-    """One attempt of a delivery still due; its outcome written on it. Returns the delivery."""
+CLOCK_TOLERANCE = timedelta(seconds=5)  # a retry's job may start a little before its time
+
+
+def delivery_attempt(delivery_id, now=None):
+    """One attempt of a delivery still due (not sent yet, or its retry's time come; never one that
+    another worker is sending); its outcome written on it. Returns the delivery, None if not due."""
+    now = now or timezone.now()
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update()
             .filter(pk=delivery_id, state__in=(Delivery.State.PENDING, Delivery.State.RETRYING))
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + CLOCK_TOLERANCE))
             .first()
         )
         if delivery is None:
             return None
         # Claimed: another worker's attempt of the same delivery waits for this one's outcome.
-        delivery.next_attempt_at = timezone.now() + timedelta(seconds=settings.WEBHOOKS_TIMEOUT * (MAX_REDIRECTS + 2))
+        delivery.next_attempt_at = now + timedelta(seconds=settings.WEBHOOKS_TIMEOUT * (MAX_REDIRECTS + 2))
         delivery.save(update_fields=["next_attempt_at"])
     endpoint = Endpoint.objects.get(pk=delivery.endpoint_id)
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
@@ -241,6 +248,6 @@ def deliveries_due(now=None):
     )
     done = 0
     for pk in list(due.values_list("pk", flat=True)[:500]) + list(pending.values_list("pk", flat=True)[:500]):
-        delivery_attempt(pk)
-        done += 1
+        if delivery_attempt(pk, now=now) is not None:
+            done += 1
     return done

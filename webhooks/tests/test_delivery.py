@@ -257,3 +257,13 @@ def test_the_payload_is_the_json_signed(endpoint, webhook_receiver, agent, djang
     [request] = webhook_receiver.requests
     assert request.headers["Content-Type"] == "application/json"
     assert json.loads(request.body) == Delivery.objects.get().payload
+
+
+def test_a_delivery_not_due_is_not_sent_twice(endpoint, webhook_receiver, agent, django_capture_on_commit_callbacks):
+    """M15.4: a retry whose time has not come (or that another worker is sending) is left alone."""
+    webhook_receiver.answers = [(500, None)]
+    with django_capture_on_commit_callbacks(execute=True):
+        file_di(agent)
+    delivery = Delivery.objects.get()
+    assert services.delivery_attempt(delivery.pk) is None
+    assert len(webhook_receiver.requests) == 1

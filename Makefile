@@ -8,7 +8,7 @@ ADDRESS ?= 127.0.0.1:8000
 SITE_URL ?= $(or $(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null),http://$(ADDRESS))
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format demo chromium nginx dovecot clean bench wrk loadtest
+.PHONY: run test lint format demo chromium nginx dovecot gettext clean bench wrk loadtest
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,9 @@ run: $(VENV)/.runtime
 	SITE_URL=$(SITE_URL) $(PY) manage.py runserver $(ADDRESS)
 
 ## Run the whole test suite (installs, when missing, Debian's Chromium for the browser tests, Debian's
-## nginx for the reverse-proxy test and Dovecot, the IMAP server the replies by e-mail are read from)
-test: $(VENV)/.dev chromium nginx dovecot
+## nginx for the reverse-proxy test, Dovecot, the IMAP server the replies by e-mail are read from, and
+## GNU gettext, with which the French catalog is checked against the code)
+test: $(VENV)/.dev chromium nginx dovecot gettext
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## The benchmark (docs/performance.md): a million DIs in the PostgreSQL of DATABASE_URL (kept between
@@ -56,6 +57,11 @@ loadtest: $(VENV)/.dev
 
 demo: $(VENV)/.runtime
 	$(PY) manage.py load_demo
+
+gettext:
+	@command -v xgettext >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -1,3 +1,5 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -122,3 +124,15 @@ class AccountRequestAdmin(admin.ModelAdmin):
 
     def reject_view(self, request, pk):
         return self._decide(request, pk, RejectForm, services.account_request_reject, _("Refuser la demande"))
+
+
+# django-axes' journal of login attempts, in French: its « Status » column has no translatable name.
+if admin.site.is_registered(AccessAttempt):
+
+    class AccessAttemptFrenchAdmin(AccessAttemptAdmin):
+        @admin.display(description=_("état"))
+        def status(self, obj):
+            return super().status(obj)
+
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, AccessAttemptFrenchAdmin)

@@ -2,11 +2,14 @@
 (de)activates every account. (De)activation calls the same services as an establishment's
 administrator (open DIs pass to « Demande A Reaffecter », events recorded)."""
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from audit.services import record
@@ -55,15 +58,17 @@ class UserAdmin(BaseUserAdmin):
             else:
                 done += 1
         if done:
-            messages.success(request, done_message % {"count": done})
+            messages.success(request, done_message(done) % {"count": done})
 
     @admin.action(description=_("Désactiver les comptes sélectionnés"))
     def deactivate_accounts(self, request, queryset):
-        self._apply(request, queryset, services.user_deactivate, _("%(count)s compte(s) désactivé(s)."))
+        done = partial(ngettext, "%(count)s compte désactivé.", "%(count)s comptes désactivés.")
+        self._apply(request, queryset, services.user_deactivate, done)
 
     @admin.action(description=_("Activer les comptes sélectionnés"))
     def activate_accounts(self, request, queryset):
-        self._apply(request, queryset, services.user_activate, _("%(count)s compte(s) activé(s)."))
+        done = partial(ngettext, "%(count)s compte activé.", "%(count)s comptes activés.")
+        self._apply(request, queryset, services.user_activate, done)
 
     fieldsets = [
         (None, {"fields": ["email", "password"]}),

@@ -46,8 +46,8 @@ class ReassignForm(forms.Form):
         to_field_name="number",
         required=False,
         error_messages={
-            "invalid_choice": _("La DI %(value)s ne fait pas partie des DIs ouvertes de cette fiche."),
-            "invalid_pk_value": _("La DI %(pk)s ne fait pas partie des DIs ouvertes de cette fiche."),
+            "invalid_choice": _("La %(value)s ne fait pas partie des DIs ouvertes de cette fiche."),
+            "invalid_pk_value": _("La %(pk)s ne fait pas partie des DIs ouvertes de cette fiche."),
         },
     )
     new_owner = CollaboratorChoiceField(

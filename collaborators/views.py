@@ -177,8 +177,8 @@ def _reassign(request, form, *, success_url, on_invalid):
             form.chosen_tickets(), acting_user=request.user, new_owner=new_owner, request=request
         )
         return ngettext(
-            "%(count)s DI a été réaffectée à %(name)s, qui en est informé(e) par e-mail.",
-            "%(count)s DIs ont été réaffectées à %(name)s, qui en est informé(e) par e-mail.",
+            "%(count)s DI a été réaffectée à %(name)s, qui en est informé(e) par mail.",
+            "%(count)s DIs ont été réaffectées à %(name)s, qui en est informé(e) par mail.",
             len(moved),
         ) % {"count": len(moved), "name": new_owner.full_name}
 

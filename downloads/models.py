@@ -21,7 +21,7 @@ class DownloadFileQuerySet(models.QuerySet):
 class DownloadFile(models.Model):
     """A document or package the vendor publishes for one product (SPEC M6)."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("identifiant public"), default=uuid.uuid4, unique=True, editable=False)
     product = models.ForeignKey(
         "establishments.Product", on_delete=models.PROTECT, related_name="downloads", verbose_name=_("produit")
     )

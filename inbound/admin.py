@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import InboundMail
 from .services import inbound_mail_retry
@@ -30,5 +31,10 @@ class InboundMailAdmin(admin.ModelAdmin):
         count = inbound_mail_retry(list(queryset), acting_user=request.user)
         messages.info(
             request,
-            _("%(count)s message(s) en erreur seront relus à la prochaine lecture de la boîte.") % {"count": count},
+            ngettext(
+                "%(count)s message en erreur sera relu à la prochaine lecture de la boîte.",
+                "%(count)s messages en erreur seront relus à la prochaine lecture de la boîte.",
+                count,
+            )
+            % {"count": count},
         )

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class InboundConfig(AppConfig):
     name = "inbound"
-    verbose_name = _("Réponses par e-mail")
+    verbose_name = _("Réponses par mail")
 
     def ready(self):
         # The e-mails about a DI get a reply address of their own (notifications knows no DI).

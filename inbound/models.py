@@ -48,8 +48,8 @@ class InboundMail(models.Model):
     filing_until = models.DateTimeField(_("rangement en cours jusqu'au"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("réponse reçue par e-mail")
-        verbose_name_plural = _("réponses reçues par e-mail")
+        verbose_name = _("réponse reçue par mail")
+        verbose_name_plural = _("réponses reçues par mail")
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["-received_at", "-id"], name="inbound_received"),

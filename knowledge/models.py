@@ -62,8 +62,8 @@ class Article(models.Model):
     # The words of the title, and of the title, tags and text, folded and stemmed as PostgreSQL's
     # ``fr_unaccent`` does (knowledge.search): what the embedded default (SQLite) searches.
     # PostgreSQL searches its own stored tsvector (migration 0002).
-    title_stems = models.TextField(editable=False, default="")
-    text_stems = models.TextField(editable=False, default="")
+    title_stems = models.TextField(_("racines du titre"), editable=False, default="")
+    text_stems = models.TextField(_("racines du texte"), editable=False, default="")
 
     objects = ArticleQuerySet.as_manager()
 
@@ -109,7 +109,7 @@ def article_file_path(instance, filename):
 class ArticleFile(models.Model):
     """An image or a file shown in an article, served only to whoever may read the article."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("identifiant public"), default=uuid.uuid4, unique=True, editable=False)
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="files", verbose_name=_("article"))
     file = models.FileField(_("fichier"), upload_to=article_file_path, max_length=200, editable=False)
     original_name = models.CharField(_("nom du fichier"), max_length=200, editable=False)

@@ -147,7 +147,7 @@ def draft_from_ticket(request, number):
         perform=perform,
         on_invalid=None,
         refusal_back_url=reverse("desk:detail", args=[ticket.number]),
-        refusal_back_label=_("Revenir à la DI %(number)s") % {"number": ticket.number},
+        refusal_back_label=_("Revenir à la %(number)s") % {"number": ticket.number},
     )
 
 

@@ -25,8 +25,8 @@ class NewsItem(models.Model):
     objects = NewsQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("news")
-        verbose_name_plural = _("news")
+        verbose_name = _("actualité")
+        verbose_name_plural = _("actualités")
         ordering = ["-published_at"]
         indexes = [models.Index(fields=["is_published", "-published_at"])]
 

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import OutgoingEmail
 from .services import email_deliver
@@ -33,4 +34,8 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
             status=OutgoingEmail.Status.PENDING, next_attempt_at=timezone.now()
         )
         sent = sum(1 for pk in pks if email_deliver(pk))
-        messages.info(request, _("%(sent)s e-mail(s) envoyé(s) sur %(total)s.") % {"sent": sent, "total": len(pks)})
+        messages.info(
+            request,
+            ngettext("%(sent)s mail envoyé sur %(total)s.", "%(sent)s mails envoyés sur %(total)s.", sent)
+            % {"sent": sent, "total": len(pks)},
+        )

@@ -31,8 +31,8 @@ class OutgoingEmail(models.Model):
     claimed_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("e-mail")
-        verbose_name_plural = _("e-mails")
+        verbose_name = _("mail")
+        verbose_name_plural = _("mails")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
 

@@ -18,8 +18,8 @@ def share(value):
 
 
 def rating(value):
-    """4.25 -> « 4,3 / 5 »; « — » for none."""
-    return "—" if value is None else f"{value:.1f}".replace(".", ",") + "\u202f/\u202f5"
+    """4.25 -> « 4,3 sur 5 » (the portal's one wording of the scale); « — » for none."""
+    return "—" if value is None else f"{value:.1f}".replace(".", ",") + "\xa0sur\xa05"
 
 
 def decimal_hours(minutes):

@@ -174,7 +174,7 @@ def _act(request, number, action, perform, *, error_field=None):
         success_url=reverse("desk:detail", args=[ticket.number]),
         error_field=error_field,
         refusal_back_url=reverse("desk:detail", args=[ticket.number]),
-        refusal_back_label=_("Revenir à la DI %(number)s") % {"number": ticket.number},
+        refusal_back_label=_("Revenir à la %(number)s") % {"number": ticket.number},
     )
 
 
@@ -251,9 +251,7 @@ def desk_reroute(request, number):
 def desk_merge(request, number):
     def perform(ticket, data):
         target = services.ticket_merge(ticket, acting_user=request.user, target=data["target"])
-        message = _(
-            "La DI %(duplicate)s est fusionnée dans la DI %(number)s ; les deux propriétaires sont prévenus."
-        ) % {
+        message = _("La %(duplicate)s est fusionnée dans la %(number)s ; les deux propriétaires sont prévenus.") % {
             "duplicate": ticket.number,
             "number": target.number,
         }
@@ -279,7 +277,6 @@ def desk_file_on_behalf(request, establishment_pk):
     )
 
     def render_form(form, service_error=None):
-        form.files_dropped = form.is_bound and bool(request.FILES)
         return render(request, "support/desk/file_on_behalf.html", {"form": form, "establishment": establishment})
 
     if not bound:
@@ -297,7 +294,7 @@ def desk_file_on_behalf(request, establishment_pk):
             environment=data["environment"],
             files=data["files"],
         )
-        message = _("La DI %(number)s est enregistrée pour %(name)s, qui en reçoit l'accusé de réception.") % {
+        message = _("La %(number)s est enregistrée pour %(name)s, qui en reçoit l'accusé de réception.") % {
             "number": ticket.number,
             "name": ticket.owner.full_name,
         }

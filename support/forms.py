@@ -14,10 +14,25 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class AttachmentsBoundField(forms.BoundField):
+    """The attachments input of a form: ``dropped`` names the files chosen before the form was
+    refused. A browser never fills a file input again, so the page says exactly which files to
+    choose again (SPEC M11.9)."""
+
+    @property
+    def dropped(self):
+        if not self.form.is_bound or not self.form.errors:
+            return []
+        return [upload.name for upload in self.form.files.getlist(self.html_name) if upload]
+
+
 class MultipleFileField(forms.FileField):
     """Several attachments in one input. Content checks happen in the service (support.attachments)."""
 
     widget = MultipleFileInput
+
+    def get_bound_field(self, form, field_name):
+        return AttachmentsBoundField(form, self, field_name)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
@@ -241,7 +256,7 @@ class OnBehalfForm(TicketCreateForm):
         label=_("Pour le compte de"),
         queryset=User.objects.none(),
         empty_label=_("Choisissez qui a appelé"),
-        help_text=_("Il devient propriétaire de la DI et reçoit l'accusé de réception par e-mail."),
+        help_text=_("Il devient propriétaire de la DI et reçoit l'accusé de réception par mail."),
         error_messages={"invalid_choice": _("Choisissez un compte actif de l'établissement.")},
     )
 

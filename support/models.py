@@ -309,7 +309,7 @@ class TicketEvent(models.Model):
         REROUTED = "rerouted", _("Réorientation")
         MERGED = "merged", _("Fusion")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("DI"))
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -319,17 +319,27 @@ class TicketEvent(models.Model):
         related_name="+",
         verbose_name=_("par"),
     )
-    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    from_status = models.CharField(_("statut avant"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("statut après"), max_length=20, choices=Status.choices, blank=True)
     from_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("personne avant"),
     )
     to_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("personne après"),
     )
     # What the columns above do not say: « Support logiciel → Support juridique », « fusionnée dans DI-… ».
     note = models.CharField(_("détail"), max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("événement de DI")
@@ -358,10 +368,12 @@ class SurveyQuestion(models.Model):
 
 
 class SurveyResponse(models.Model):
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="survey")
-    respondent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="survey", verbose_name=_("DI"))
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("répondant")
+    )
     comment = models.TextField(_("commentaire"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("répondu le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("questionnaire de satisfaction")
@@ -372,11 +384,17 @@ class SurveyResponse(models.Model):
 
 
 class SurveyAnswer(models.Model):
-    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(SurveyQuestion, on_delete=models.PROTECT, related_name="answers")
+    response = models.ForeignKey(
+        SurveyResponse, on_delete=models.CASCADE, related_name="answers", verbose_name=_("questionnaire")
+    )
+    question = models.ForeignKey(
+        SurveyQuestion, on_delete=models.PROTECT, related_name="answers", verbose_name=_("question")
+    )
     rating = models.PositiveSmallIntegerField(_("note"))
 
     class Meta:
+        verbose_name = _("réponse au questionnaire")
+        verbose_name_plural = _("réponses au questionnaire")
         constraints = [
             models.UniqueConstraint(fields=["response", "question"], name="survey_answer_once"),
             models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=5), name="survey_rating_1_to_5"),

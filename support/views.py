@@ -43,7 +43,7 @@ def _refusal_back(ticket_number):
     """Where the refusal page of an action on a DI leads back to."""
     return {
         "refusal_back_url": reverse("support:detail", args=[ticket_number]),
-        "refusal_back_label": _("Revenir à la DI %(number)s") % {"number": ticket_number},
+        "refusal_back_label": _("Revenir à la %(number)s") % {"number": ticket_number},
     }
 
 
@@ -74,7 +74,6 @@ def ticket_create(request):
     )
 
     def render_form(form, service_error=None):
-        form.files_dropped = form.is_bound and bool(request.FILES)
         follows = form.cleaned_data.get("follows") if form.is_bound and hasattr(form, "cleaned_data") else followed
         return render(request, "support/ticket_create.html", {"form": form, "followed": follows})
 
@@ -93,7 +92,7 @@ def ticket_create(request):
             files=data["files"],
             follows=data["follows"],
         )
-        message = _("Votre DI %(number)s a été enregistrée.") % {"number": ticket.number}
+        message = _("Votre %(number)s a été enregistrée.") % {"number": ticket.number}
         return message, reverse("support:detail", args=[ticket.number])
 
     return perform_action(
@@ -240,7 +239,6 @@ def ticket_message(request, number):
         return _("Votre message a été envoyé au support.")
 
     form = MessageForm(request.POST, request.FILES)
-    form.files_dropped = bool(request.FILES)
     return _act(request, number, "owner_message", perform, form=form, form_name="message_form", error_field="files")
 
 
@@ -251,7 +249,7 @@ def ticket_validate_closure(request, number):
         services.ticket_validate_closure(
             ticket, acting_user=request.user, ratings=survey.ratings(), comment=data["comment"]
         )
-        return _("La clôture de la DI %(number)s est validée. Merci pour vos réponses.") % {"number": ticket.number}
+        return _("La clôture de la %(number)s est validée. Merci pour vos réponses.") % {"number": ticket.number}
 
     survey = SurveyForm(request.POST, questions=SurveyQuestion.objects.filter(is_active=True))
     return _act(request, number, "validate_closure", perform, form=survey, form_name="survey_form")
@@ -262,7 +260,7 @@ def ticket_validate_closure(request, number):
 def ticket_refuse_closure(request, number):
     def perform(ticket, data):
         services.ticket_refuse_closure(ticket, acting_user=request.user, body=data["body"])
-        return _("Clôture refusée : la DI %(number)s repasse « En cours ».") % {"number": ticket.number}
+        return _("Clôture refusée : la %(number)s repasse « En cours ».") % {"number": ticket.number}
 
     form = RefuseClosureForm(request.POST)
     return _act(request, number, "refuse_closure", perform, form=form, form_name="refuse_form", error_field="body")
@@ -278,7 +276,7 @@ def ticket_cancel(request, number):
 
     def perform(data):
         services.ticket_cancel(ticket, acting_user=request.user, reason=data["reason"])
-        return _("La DI %(number)s est annulée.") % {"number": ticket.number}
+        return _("La %(number)s est annulée.") % {"number": ticket.number}
 
     if request.method != "POST":
         if not workflow.can("cancel", request.user, ticket):
@@ -309,7 +307,7 @@ def ticket_reassign(request, number):
     def perform(ticket, data):
         new_owner = data["new_owner"]
         services.ticket_reassign(ticket, acting_user=request.user, new_owner=new_owner)
-        return _("La DI %(number)s est réaffectée à %(name)s.") % {"number": ticket.number, "name": new_owner.full_name}
+        return _("La %(number)s est réaffectée à %(name)s.") % {"number": ticket.number, "name": new_owner.full_name}
 
     return _act(
         request,
@@ -330,7 +328,7 @@ def ticket_hand_over(request, number):
     def perform(ticket, data):
         new_owner = data["new_owner"]
         services.ticket_hand_over(ticket, acting_user=request.user, new_owner=new_owner)
-        return _("La DI %(number)s est confiée à %(name)s, qui en est informé(e) par e-mail.") % {
+        return _("La %(number)s est confiée à %(name)s, qui en est informé(e) par mail.") % {
             "number": ticket.number,
             "name": new_owner.full_name,
         }

@@ -116,7 +116,7 @@ class TransitionRefused(PermissionDenied):
 
 def refusal_reason(action, ticket):
     """Why ``action`` is refused on ``ticket``, in French."""
-    return _("« %(action)s » n'est pas possible sur la DI %(number)s (%(status)s) pour votre compte.") % {
+    return _("« %(action)s » n'est pas possible sur la %(number)s (%(status)s) pour votre compte.") % {
         "action": TRANSITIONS[action].label,
         "number": ticket.number,
         "status": ticket.get_status_display(),

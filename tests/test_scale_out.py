@@ -137,7 +137,7 @@ def mail_fleet(tmp_path):
     try:
         fleet.manage("collectstatic", "--noinput")
         fleet.manage(*COMPOSE["services"]["migrate"]["command"][2:])
-        fleet.manage("load_demo")
+        fleet.load_demo()
         yield fleet
     finally:
         fleet.close()

@@ -25,17 +25,29 @@ class Enrolment(TOTPDevice):
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(admin.ModelAdmin):
-    list_display = ["user", "user_role", "created_at", "last_used_at"]
+    list_display = ["account", "user_role", "enrolled_at", "last_used"]
     list_select_related = ["user"]
     list_filter = ["user__role"]
     search_fields = ["user__email", "user__last_name", "user__first_name"]
     ordering = ["user__last_name", "user__first_name"]
     actions = ["disable"]
-    fields = ["user", "created_at", "last_used_at"]
+    fields = ["account", "enrolled_at", "last_used"]
     readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(confirmed=True)
+
+    @admin.display(description=_("compte"), ordering="user__last_name")
+    def account(self, obj):
+        return obj.user
+
+    @admin.display(description=_("activée le"), ordering="created_at")
+    def enrolled_at(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("dernière utilisation"), ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at
 
     @admin.display(description=_("profil"))
     def user_role(self, obj):
@@ -62,8 +74,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             ngettext(
-                "Double authentification désactivée pour %(count)d compte (prévenu par e-mail).",
-                "Double authentification désactivée pour %(count)d comptes (prévenus par e-mail).",
+                "Double authentification désactivée pour %(count)d compte (prévenu par mail).",
+                "Double authentification désactivée pour %(count)d comptes (prévenus par mail).",
                 done,
             )
             % {"count": done},

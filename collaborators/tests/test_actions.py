@@ -319,9 +319,7 @@ def test_a_crafted_di_number_of_another_owner_or_establishment_is_refused(
     client.force_login(est_admin)
     for crafted in (someone_elses, foreign):
         response = client.post(url("reassign", colleague), reassign_data(agent, own, crafted))
-        assert (
-            f"La DI {crafted.number} ne fait pas partie des DIs ouvertes de cette fiche." in response.content.decode()
-        )
+        assert f"La {crafted.number} ne fait pas partie des DIs ouvertes de cette fiche." in response.content.decode()
     assert dict(Ticket.objects.values_list("pk", "owner")) == {
         own.pk: colleague.pk,
         someone_elses.pk: referent.pk,
@@ -386,7 +384,7 @@ def test_another_establishments_administrator_cannot_reach_our_demande_a_reaffec
         reverse("collaborators:unassigned_reassign"), reassign_data(other_agent, ticket, scope="cochees")
     )
     assert response.status_code == 200
-    assert f"La DI {ticket.number} ne fait pas partie" in response.content.decode()
+    assert f"La {ticket.number} ne fait pas partie" in response.content.decode()
     assert ticket.number not in client.get(reverse("collaborators:unassigned")).content.decode()
     ticket.refresh_from_db()
     assert ticket.owner is None

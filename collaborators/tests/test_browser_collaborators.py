@@ -56,7 +56,7 @@ def test_deactivate_then_reassign_from_demande_a_reaffecter_then_reactivate(
     page.get_by_role("link", name="Demande A Reaffecter").click()
     expect(page).to_have_url(url(live_server, "collaborators:unassigned"))
     check_page(page)
-    page.get_by_label(f"Réaffecter la DI {second.number}").check()
+    page.get_by_label(f"Réaffecter la {second.number}").check()
     page.get_by_label("Nouveau propriétaire").select_option(label="Alice Agent (Agent d'établissement)")
     page.get_by_role("button", name="Réaffecter").click()
     expect(page.locator(".messages")).to_contain_text("1 DI a été réaffectée à Alice Agent")
@@ -87,11 +87,11 @@ def test_the_reassign_form_errors_are_announced(page, live_server, client, est_a
     ticket = file_di(colleague)
     sign_in_with_cookie(page, live_server, client, est_admin)
     page.goto(url(live_server, "collaborators:detail", colleague.pk))
-    page.get_by_label(f"Réaffecter la DI {ticket.number}").check()
+    page.get_by_label(f"Réaffecter la {ticket.number}").check()
     page.get_by_role("button", name="Réaffecter").click()
     expect(page.locator(".form-errors")).to_contain_text("Le formulaire contient une erreur")
     expect(page.locator("#reassign-form")).to_contain_text("Choisissez le collaborateur à qui confier les DIs.")
-    expect(page.get_by_label(f"Réaffecter la DI {ticket.number}")).to_be_checked()
+    expect(page.get_by_label(f"Réaffecter la {ticket.number}")).to_be_checked()
     check_page(page)
 
 

@@ -71,7 +71,7 @@ def test_retry_reads_the_mail_again_from_the_error_folder_and_adds_it_once(
     client.force_login(vendor_admin)
     response = client.post(reverse(CHANGELIST), {"action": "retry", "_selected_action": [failed_once.pk]}, follow=True)
     assert response.status_code == 200
-    assert "1 message(s) en erreur seront relus" in response.content.decode()
+    assert "1 message en erreur sera relu" in response.content.decode()
     failed_once.refresh_from_db()
     assert failed_once.status == InboundMail.Status.RETRY
     event = Event.objects.get(action="inbound_mail_retried")

@@ -208,7 +208,7 @@ def test_a_reply_to_a_closed_di_is_answered_with_the_way_to_a_follow_up(
     (told,) = mail.outbox
     assert (
         told.to == [agent.email]
-        and told.subject == f"[{ticket.number}] Votre réponse par e-mail n'a pas été ajoutée à la DI"
+        and told.subject == f"[{ticket.number}] Votre réponse par mail n'a pas été ajoutée à la DI"
     )
     assert f"déposez une nouvelle DI sur l'Espace Clients en citant le numéro {ticket.number}" in told.body
     assert "/support/deposer/" in told.body
@@ -357,7 +357,7 @@ def test_a_25_mb_mail_is_set_aside_without_being_downloaded(reply_mailbox, fetch
     assert fetch() == {"failed": 1}
 
     assert downloaded == [] and thread(ticket) == before and mail.outbox == []
-    assert re.fullmatch(r"Message trop volumineux : 34,\d\xa0Mio \(au plus 20,0\xa0Mio\)\.", outcome(reply).reason)
+    assert re.fullmatch(r"Message trop volumineux : 34,\d\xa0Mo \(au plus 20,0\xa0Mo\)\.", outcome(reply).reason)
     assert reply_mailbox.message_ids(FAILED) == [reply["Message-ID"]]
 
 

@@ -89,5 +89,5 @@ def test_when_off_the_job_connects_to_nothing_and_the_command_says_so(settings, 
     monkeypatch.setattr(mailbox, "open_mailbox", never)
     monkeypatch.setattr(services, "open_mailbox", never)
     assert tasks.fetch_replies_task.apply().get() == {}
-    with pytest.raises(CommandError, match="Les réponses par e-mail sont désactivées"):
+    with pytest.raises(CommandError, match="Les réponses par mail sont désactivées"):
         call_command("fetch_replies")

@@ -175,7 +175,7 @@ def test_the_send_pending_emails_command_prints_how_many_went_out(agent, capsys)
     """M9"""
     queue(agent)
     call_command("send_pending_emails")
-    assert "1 e-mail(s) envoyé(s)." in capsys.readouterr().out
+    assert "1 mail(s) envoyé(s)." in capsys.readouterr().out
     assert len(mail.outbox) == 1
 
 

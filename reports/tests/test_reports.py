@@ -147,7 +147,7 @@ def test_the_report_page_shows_months_products_and_charts(client, vendor_admin, 
         "23 h",
         "60\u202f%",
         "2",
-        "3,5\u202f/\u202f5",
+        "3,5\xa0sur\xa05",
     ]
     assert '<svg class="chart"' in body and body.count('role="img"') == 2
     assert '<title id="chart-filed-title">DIs déposées par mois</title>' in body

@@ -126,7 +126,7 @@ def client_ticket_row(context, ticket):
         f'<tr data-href="{url}"{ROW_AWAITING if ticket.awaiting_owner else ""}>\n'
         f'      <th scope="row"><a href="{url}">{number}</a>{awaiting}</th>\n'
         f"      <td>{_time(ticket.created_at, '%d/%m/%Y', kit.tz)}</td>\n"
-        f"      <td>{escape(ticket.subject)}</td>\n"
+        f'      <td class="subject">{escape(ticket.subject)}</td>\n'
         f'      <td>{escape(contract.product.name)} <span class="meta">{escape(contract.reference)}</span></td>\n'
         f'      <td><span class="badge status-{escape(status)}{BADGE_EXTRA.get(status, "")}">'
         f"{kit.status_labels.get(status, escape(status))}</span></td>\n"
@@ -150,7 +150,7 @@ def desk_ticket_row(context, ticket):
         f'<tr data-href="{url}"{DESK_ROW_AWAITING if ticket.awaiting_owner else ""}>\n'
         f'      <th scope="row"><a href="{url}">{number}</a></th>\n'
         f"      <td>{escape(ticket.establishment.name)}</td>\n"
-        f"      <td>{escape(ticket.subject)}</td>\n"
+        f'      <td class="subject">{escape(ticket.subject)}</td>\n'
         f'      <td>{escape(contract.product.name)} <span class="meta">{escape(contract.reference)}</span></td>\n'
         "      <td>\n"
         f'        <span class="badge status-{escape(ticket.status)}">'

@@ -88,13 +88,13 @@ def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, li
     )
     agent_page.get_by_role("button", name="Soumettre la DI").click()
 
-    expect(agent_page.get_by_role("status")).to_contain_text(re.compile(r"Votre DI \S+ a été enregistrée"))
+    expect(agent_page.get_by_role("status")).to_contain_text(re.compile(r"Votre DI-\S+ a été enregistrée"))
     ticket = Ticket.objects.get()
     number = ticket.number
     detail_url = live_server.url + reverse("support:detail", args=[number])
     desk_url = live_server.url + reverse("desk:detail", args=[number])
     expect(agent_page).to_have_url(detail_url)
-    expect(agent_page.get_by_role("status")).to_have_text(f"Votre DI {number} a été enregistrée.")
+    expect(agent_page.get_by_role("status")).to_have_text(f"Votre {number} a été enregistrée.")
     expect(agent_page.get_by_role("heading", level=1)).to_have_text(f"{number} — {SUBJECT}")
     expect(sheet_value(agent_page, "Numéro")).to_have_text(number)
     expect(sheet_value(agent_page, "Statut")).to_have_text("A traiter")
@@ -211,7 +211,7 @@ def test_complete_story_of_a_di_from_filing_to_validated_closure(new_context, li
     survey.get_by_label("Commentaire").fill("Réponse rapide et claire, merci.")
     agent_page.get_by_role("button", name="Valider la clôture").click()
     expect(agent_page.get_by_role("status")).to_have_text(
-        f"La clôture de la DI {number} est validée. Merci pour vos réponses."
+        f"La clôture de la {number} est validée. Merci pour vos réponses."
     )
     expect(sheet_value(agent_page, "Statut")).to_have_text("Clôturée")
     expect(agent_page.get_by_role("button", name="Valider la clôture")).to_have_count(0)

@@ -34,7 +34,7 @@ def test_filing_a_di_shows_the_software_fieldset_only_for_software(
     page.get_by_label("Pièces jointes").set_input_files(str(capture))
     page.get_by_role("button", name="Soumettre la DI").click()
     ticket = Ticket.objects.get()
-    expect(page.get_by_role("status")).to_contain_text(f"Votre DI {ticket.number} a été enregistrée")
+    expect(page.get_by_role("status")).to_contain_text(f"Votre {ticket.number} a été enregistrée")
     expect(page.get_by_role("link", name="capture.pdf")).to_be_visible()
     assert ticket.module == "Paie"
     assert browser_problems == NO_PROBLEMS

@@ -69,7 +69,7 @@ def test_filing_creates_the_di_and_redirects_to_it_with_its_number(client, agent
     assert (ticket.status, ticket.owner, ticket.author, ticket.team) == (Status.TO_PROCESS, agent, agent, "software")
     assert (ticket.module, ticket.version, ticket.environment) == ("Paie", "2026.4", "production")
     page = client.get(response.url).content.decode()
-    assert f"Votre DI {ticket.number} a été enregistrée" in page
+    assert f"Votre {ticket.number} a été enregistrée" in page
 
 
 def test_a_legal_contract_routes_to_the_legal_team_without_software_complement(client, agent, est_a):
@@ -125,7 +125,7 @@ def test_a_refused_attachment_is_reported_next_to_the_file_field_keeping_the_tex
     assert response.status_code == 200
     assert 'id="id_files_error"' in body and "programme.exe" in body
     assert 'value="Texte conservé"' in body
-    assert "joignez-les à nouveau" in body
+    assert "choisissez-les à nouveau" in body
     assert not Ticket.objects.exists() and not Attachment.objects.exists()
     assert _media_files(settings) == []
 

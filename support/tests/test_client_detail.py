@@ -199,7 +199,7 @@ def test_a_bad_attachment_on_a_message_is_refused_keeping_the_text(client, agent
     body = response.content.decode()
     assert response.status_code == 200
     assert 'id="id_message-files_error"' in body and "page.pdf" in body and "Mon texte" in body
-    assert "joignez-les à nouveau" in body
+    assert "choisissez-le à nouveau" in body and "<li>page.pdf</li>" in body
     assert not ticket.messages.exists() and ticket.attachments.count() == 1
 
 
@@ -327,7 +327,7 @@ def test_cancelling_with_a_reason_cancels_the_di(client, agent, ticket):
     assert response.status_code == 302 and response.url == detail(ticket)
     ticket.refresh_from_db()
     assert ticket.status == Status.CANCELLED
-    assert f"La DI {ticket.number} est annulée." in client.get(detail(ticket)).content.decode()
+    assert f"La {ticket.number} est annulée." in client.get(detail(ticket)).content.decode()
 
 
 def test_cancelling_without_a_reason_is_refused(client, agent, ticket):

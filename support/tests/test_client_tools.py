@@ -101,7 +101,7 @@ def test_a_closed_di_offers_a_follow_up_that_opens_the_form_prefilled(client, co
     assert f'value="Suite de {closed.number} : Bulletins bloqués"' in form
     assert f'name="follows" value="{closed.number}"' in form
     assert f'<option value="{closed.contract_id}" selected data-product-kind="software">' in form
-    assert f"Cette DI sera la suite de la DI {closed.number}" in form
+    assert f"Cette DI sera la suite de la {closed.number}" in form
 
 
 def test_the_follow_up_is_linked_to_the_closed_di_and_both_show_the_link(client, colleague, agent, closed):

@@ -162,7 +162,7 @@ def test_a_duplicate_is_merged_from_its_page(page, live_server, client, support,
     page.get_by_label("Numéro de la DI à conserver").fill(kept.number)
     page.get_by_role("button", name="Fusionner dans cette DI").click()
     expect(page).to_have_url(live_server.url + reverse("desk:detail", args=[kept.number]))
-    expect(page.get_by_text(f"La DI {duplicate.number} est fusionnée dans la DI {kept.number}")).to_be_visible()
+    expect(page.get_by_text(f"La {duplicate.number} est fusionnée dans la {kept.number}")).to_be_visible()
     expect(page.locator(".linked-tickets")).to_contain_text(duplicate.number)
     duplicate.refresh_from_db()
     assert duplicate.status == Status.CANCELLED and duplicate.merged_into_id == kept.pk

@@ -85,7 +85,7 @@ def test_the_command_sends_the_digest(lead, late, capsys, django_capture_on_comm
     """M13.4: ``send_late_digests`` (also run every morning by Celery beat) sends the e-mails"""
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_late_digests")
-    assert "1 e-mail(s)" in capsys.readouterr().out
+    assert "1 mail(s)" in capsys.readouterr().out
     assert [m.to for m in mail.outbox] == [[lead.email]]
 
 

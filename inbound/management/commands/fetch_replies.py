@@ -4,7 +4,7 @@ from inbound import services, tokens
 
 
 class Command(BaseCommand):
-    help = "Lit la boîte des réponses par e-mail (INBOUND_IMAP_URL) et ajoute chaque réponse à sa DI."
+    help = "Lit la boîte des réponses par mail (INBOUND_IMAP_URL) et ajoute chaque réponse à sa DI."
 
     def add_arguments(self, parser):
         parser.add_argument("--limit", type=int, default=None, help="Nombre de messages lus au plus.")
@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def handle(self, *args, limit=None, **options):
         if not tokens.enabled():
             raise CommandError(
-                "Les réponses par e-mail sont désactivées : définissez INBOUND_IMAP_URL et INBOUND_REPLY_ADDRESS."
+                "Les réponses par mail sont désactivées : définissez INBOUND_IMAP_URL et INBOUND_REPLY_ADDRESS."
             )
         try:
             counts = services.fetch_replies(limit=limit)

@@ -4,8 +4,8 @@ from notifications.services import email_deliver_pending
 
 
 class Command(BaseCommand):
-    help = "Envoie les e-mails en attente dont la prochaine tentative est échue (à lancer périodiquement)."
+    help = "Envoie les mails en attente dont la prochaine tentative est échue (à lancer périodiquement)."
 
     def handle(self, *args, **options):
         sent = email_deliver_pending()
-        self.stdout.write(f"{sent} e-mail(s) envoyé(s).")
+        self.stdout.write(f"{sent} mail(s) envoyé(s).")

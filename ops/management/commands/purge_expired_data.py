@@ -4,7 +4,7 @@ from ops.maintenance import purge_expired_data
 
 
 class Command(BaseCommand):
-    help = "Supprime les données arrivées au terme de leur durée de conservation (sessions, e-mails, journal)."
+    help = "Supprime les données arrivées au terme de leur durée de conservation (sessions, mails, journal)."
 
     def handle(self, *args, **options):
         counts = purge_expired_data()

@@ -11,4 +11,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         sent = late_digest_send()
-        self.stdout.write(f"{sent} e-mail(s) de DIs en retard envoyé(s) aux responsables d'équipe.")
+        self.stdout.write(f"{sent} mail(s) de DIs en retard envoyé(s) aux responsables d'équipe.")

@@ -11,4 +11,5 @@ pytest_plugins = [
     "testing.clients",
     "testing.browser",
     "testing.imap",
+    "testing.webhooks",
 ]

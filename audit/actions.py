@@ -44,6 +44,9 @@ LABELS = {
     "download_file_withdrawn": _("Fichier retiré"),
     "download_file_deleted": _("Fichier supprimé"),
     "access_refused": _("Accès refusé"),
+    "api_token_created": _("Jeton d'API créé"),
+    "api_token_revoked": _("Jeton d'API révoqué"),
+    "referential_imported": _("Référentiel importé"),
     "backup_created": _("Sauvegarde créée"),
     "backup_restored": _("Sauvegarde restaurée"),
 }

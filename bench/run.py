@@ -297,6 +297,8 @@ def endpoints(facts):
             "ticket-list",
         ),
         ("detail", "DI de 30 messages avec pièces jointes", "agent", f"/support/dis/{number}/", 200, number),
+        ("api_list", "API : liste des DIs (curseur)", "agent", "/api/v1/dis/?clotures=true", 200, "resultats"),
+        ("api_detail", "API : DI de 30 messages", "agent", f"/api/v1/dis/{number}/", 200, number),
         ("create", "Dépôt d'une DI + PJ de 100 Ko (POST)", "agent", "/support/deposer/", 302, None),
         (
             "kb_search",
@@ -550,6 +552,7 @@ def main(argv=None):
     raw = None
     results = []
     download = None
+    export = None
     cleanup_since = datetime.now(UTC).isoformat()
     try:
         server.wait("/sante/pret/")
@@ -607,6 +610,20 @@ def main(argv=None):
                 f"  SQL {row['queries']}  erreurs {row['errors']}  (charge {load})"
             )
 
+        # 4. « Exporter »: the desk's export of 100,000 DIs, time and memory growth (bench.export).
+        if not only or "export" in only:
+            exported = subprocess.run(
+                [sys.executable, "-m", "bench.export", str(scale)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+            )
+            if exported.returncode != 0:
+                raise SystemExit("La mesure de l'export a échoué.")
+            export = json.loads(exported.stdout.strip().splitlines()[-1])
+            for fmt in ("csv", "xlsx"):
+                log(
+                    f"  Export {fmt.upper()} de {export['rows']} DIs : {export[fmt]['seconds']} s, "
+                    f"{export[fmt]['bytes'] / 2**20:.1f} Mio, mémoire +{export[fmt]['rss_growth_mb']} Mo"
+                )
+
         # 5. The download, against gunicorn + wsgi.file_wrapper without Django.
         if not args.no_download and (not only or "download" in only):
             url = server.url(f"/telechargements/{facts['download_uuid']}/")
@@ -661,6 +678,7 @@ def main(argv=None):
         "search_matches": queries.get("matches"),
         "results": results,
         "download": download,
+        "export": export,
         "goals": goals(results, ceiling, download),
     }
     markdown = table(results, ceiling)
@@ -670,6 +688,16 @@ def main(argv=None):
             f"\n\nDownload of a {download['size'] / 2**20:.0f} MiB package: Django {d['mb_per_s']} MB/s, "
             f"gunicorn + wsgi.file_wrapper alone {r['mb_per_s']} MB/s "
             f"({d['mb_per_s'] / r['mb_per_s']:.0%}); worker RSS growth {d['rss_growth_mb']} MB."
+        )
+    if export:
+        markdown += (
+            "\n\n"
+            + "; ".join(
+                f"Export {fmt.upper()} of {export['rows']} DIs: {export[fmt]['seconds']} s, "
+                f"{export[fmt]['bytes'] / 2**20:.1f} MiB, memory growth {export[fmt]['rss_growth_mb']} MB"
+                for fmt in ("csv", "xlsx")
+            )
+            + "."
         )
     stamp = started_at.strftime("%Y%m%d-%H%M%S")
     for name in (f"results-{stamp}-scale{scale:g}.json", "latest.json"):

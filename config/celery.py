@@ -13,6 +13,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "deliver-pending-emails": {"task": "notifications.deliver_pending_emails", "schedule": 60.0},
+    # Webhooks whose retry is due, and any delivery a worker lost.
+    "deliver-due-webhooks": {"task": "webhooks.deliver_due", "schedule": 60.0, "options": {"expires": 300}},
     # Does nothing unless INBOUND_IMAP_URL is set (replies by e-mail are off by default).
     "fetch-replies": {
         "task": "inbound.fetch_replies",

@@ -109,6 +109,12 @@ INSTALLED_APPS = [
     "twofactor",  # after django_otp's plugins: replaces their back-office pages
     "ops",
     "demo",
+    "webhooks",
+    "referential",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # the API's documentation page, served from the portal (no CDN)
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -442,6 +448,62 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- The REST API (SPEC M15.1, M15.2) -------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.PortalSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Paths whose early refusals (core.middleware) answer in the API's JSON shape, not as a page.
+JSON_ERROR_PATHS = ["/api/"]
+# Requests per token (or per signed-in person) and per minute; beyond: 429 with Retry-After.
+API_RATE_PER_MINUTE = _env("API_RATE_PER_MINUTE", int, 300)
+# How long a response stays replayable under its Idempotency-Key (hours).
+API_IDEMPOTENCY_HOURS = _env("API_IDEMPOTENCY_HOURS", int, 24)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Espace Clients — API",
+    "DESCRIPTION": (
+        "L'API REST de l'Espace Clients : les mêmes règles que les pages (mêmes droits, mêmes actions). "
+        "Authentification : « Authorization: Bearer <jeton> » (jetons créés dans « Mon profil »)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
+# --- Webhooks (SPEC M15.4) -----------------------------------------------------------------
+# Sent by the Celery worker in production, right after the commit in the embedded default.
+WEBHOOKS_DELIVERY = _env("WEBHOOKS_DELIVERY", str, "celery" if PRODUCTION else "inline")
+if WEBHOOKS_DELIVERY not in ("celery", "inline"):
+    raise ImproperlyConfigured("La variable d'environnement WEBHOOKS_DELIVERY vaut « celery » ou « inline ».")
+WEBHOOKS_TIMEOUT = _env("WEBHOOKS_TIMEOUT", int, 10)  # seconds, to connect and to read
+# Networks that webhooks may reach although not public (loopback, private, link-local…): none by
+# default. Example: WEBHOOKS_ALLOWED_NETWORKS=10.0.5.0/24 for a receiver inside the vendor's network.
+WEBHOOKS_ALLOWED_NETWORKS = _env("WEBHOOKS_ALLOWED_NETWORKS", list, [])
+for _network in WEBHOOKS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"La variable d'environnement WEBHOOKS_ALLOWED_NETWORKS est invalide : {_network!r} n'est pas un réseau."
+        ) from None
 
 # --- Support (DI) ------------------------------------------------------------------------
 ATTACHMENT_MAX_SIZE = _env("ATTACHMENT_MAX_SIZE", int, 10 * 1024 * 1024)

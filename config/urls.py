@@ -19,6 +19,10 @@ urlpatterns = [
     path("base-de-connaissances/", include("knowledge.urls")),
     path("journal/", include("audit.urls")),
     path("double-authentification/", include("twofactor.urls")),
+    path("webhooks/", include("webhooks.urls")),
+    path("referentiel/", include("referential.urls")),
+    path("api/v1/", include("api.urls")),
+    path("", include("api.page_urls")),
     # The back office has no login form of its own: the portal's (captcha, lockout, code) serves.
     path("back-office/login/", back_office_login, name="back_office_login"),
     path("back-office/", admin.site.urls),

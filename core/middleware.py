@@ -1,5 +1,8 @@
+from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import gettext as _
 
 
 class NoStoreForAuthenticatedMiddleware:
@@ -29,8 +32,13 @@ class RejectNulBytesMiddleware:
     def __call__(self, request):
         query = (text for key, values in request.GET.lists() for text in (key, *values))
         if "\x00" in request.path or any("\x00" in text for text in query):
-            # The shell's 400 page (templates/errors/), answered before the session is read: never stored.
-            response = render(request, "errors/400.html", status=400)
+            if request.path.startswith(tuple(settings.JSON_ERROR_PATHS)):
+                # The REST API answers in its own JSON shape (api/errors.py).
+                message = _("Requête invalide : l'adresse contient un caractère nul.")
+                response = JsonResponse({"erreur": {"code": "requete_invalide", "message": message}}, status=400)
+            else:
+                # The shell's 400 page (templates/errors/), answered before the session is read: never stored.
+                response = render(request, "errors/400.html", status=400)
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
             return response

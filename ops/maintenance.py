@@ -11,9 +11,11 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from api.models import IdempotentRequest
 from audit.models import Event
 from inbound.models import InboundMail
 from notifications.models import OutgoingEmail
+from webhooks.models import Delivery
 
 
 def purge_expired_data(now=None):
@@ -42,4 +44,12 @@ def purge_expired_data(now=None):
         AccessLog.objects.filter(attempt_time__lt=log_cutoff).delete()[0]
         + AccessFailureLog.objects.filter(attempt_time__lt=log_cutoff).delete()[0]
     )
+    # The API's replayable answers, past the time their Idempotency-Key is honoured.
+    counts["idempotency_keys"] = IdempotentRequest.objects.filter(
+        created_at__lt=now - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    ).delete()[0]
+    # The webhooks' delivery log goes with the e-mails; deliveries still due stay.
+    counts["webhook_deliveries"] = Delivery.objects.filter(
+        state__in=[Delivery.State.SUCCEEDED, Delivery.State.FAILED], created_at__lt=email_cutoff
+    ).delete()[0]
     return counts

@@ -50,6 +50,9 @@ def menu_for(user, path):
         )
     )
     if user.is_vendor_admin:
+        entries.append(Entry(_("Jetons d'intégration"), reverse("tokens:integration")))
+        entries.append(Entry(_("Webhooks"), reverse("webhooks:list")))
+        entries.append(Entry(_("Import du référentiel"), reverse("referential:import")))
         entries.append(Entry(_("Back office"), reverse("admin:index")))
     entries.append(
         Entry(_("Site de %(vendor)s") % {"vendor": settings.VENDOR_NAME}, settings.VENDOR_SITE_URL, external=True)

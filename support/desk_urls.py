@@ -6,6 +6,8 @@ app_name = "desk"
 
 urlpatterns = [
     path("", desk_views.desk_list, name="list"),
+    path("exporter/csv/", desk_views.desk_export, {"fmt": "csv"}, name="export_csv"),
+    path("exporter/xlsx/", desk_views.desk_export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("dis/<str:number>/", desk_views.desk_detail, name="detail"),
     path("dis/<str:number>/prendre/", desk_views.desk_take, name="take"),
     path("dis/<str:number>/repondre/", desk_views.desk_reply, name="reply"),

@@ -43,10 +43,13 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from api.models import ApiToken
+from api.tokens import token_create
 from support.models import Status, Ticket
 from testing.clients import CommitClient
-from testing.tickets import ratings_form
+from testing.tickets import ratings, ratings_form
 from testing.world import OTHER, PERSONAS, build_world
+from webhooks.models import Delivery, Endpoint
 
 TWO_FACTOR = ("on", "off")
 VENDOR_PERSONAS = [persona for persona in PERSONAS if persona.is_vendor]
@@ -119,6 +122,7 @@ class Probe:
     valid: Callable | None = None  # world -> the body the rightful user would POST
     write: tuple = (302, 200)  # an allowed POST: (with the valid body, with an empty body)
     headers: dict = field(default_factory=dict)
+    api: bool = False  # a route of the REST API: its refusals are JSON (api/errors.py), not pages
 
 
 def each_est(label, url, **kwargs):
@@ -170,6 +174,234 @@ def file_url(file):
 
 
 BOGUS_TOKEN = {"uidb64": "MQ", "token": "abc-0123456789abcdef"}
+
+# --- The REST API (M15.6): the same rules as the pages, refusals in JSON, 401 for the anonymous.
+API_JSON = {"content_type": "application/json"}
+API_READ = rule(anonymous=401, own=200, other=200, vendor=200)
+API_NO_POST = rule(anonymous=401, own=405, other=405, vendor=405)
+API_OWNER_WRITES = rule(anonymous=401, own={"agent": WRITE, "*": 403}, vendor=403)
+API_TEAM_WRITES = rule(anonymous=401, own=403, other=403, vendor={"legal_support": 403, "*": WRITE})
+API_DESK_GET = rule(anonymous=401, own=403, other=403, vendor=405)
+
+
+def api_each_est(label, url, **kwargs):
+    kwargs.setdefault("write", (200, 400))
+    kwargs.setdefault("headers", API_JSON)
+    return [
+        Probe(p.label, p.est, p.url, p.get, p.post, p.valid, p.write, p.headers, api=True)
+        for p in each_est(label, url, **kwargs)
+    ]
+
+
+def api_page(name, *, get, post):
+    return [Probe("api", None, lambda world: reverse(name), get=get, post=post, api=True)]
+
+
+def api_ticket_url(name, which):
+    return lambda world, est: reverse(name, kwargs={"number": ticket(world, est, which).number})
+
+
+def api_attachment_url(which):
+    def url(world, est):
+        attachment = world.est[est].attachments[which]
+        return reverse("api:attachment", kwargs={"number": attachment.ticket.number, "uuid": attachment.uuid})
+
+    return url
+
+
+def api_owner_action(name, which, body):
+    return api_each_est(
+        which,
+        api_ticket_url(name, which),
+        get=rule(anonymous=401, own=405, other=405, vendor=405),
+        post=API_OWNER_WRITES,
+        valid=lambda world, est: body,
+    )
+
+
+def api_desk_action(name, which, valid=None, write=(200, 400)):
+    return api_each_est(
+        which, api_ticket_url(name, which), get=API_DESK_GET, post=API_TEAM_WRITES, valid=valid, write=write
+    )
+
+
+def personal_token_url(world, est):
+    """A personal token of the establishment's agent (made on first use)."""
+    owner = world.est[est].users["agent"]
+    token = (
+        ApiToken.objects.filter(user=owner).first()
+        or token_create(acting_user=owner, name="Matrice", can_write=True, days=30)[0]
+    )
+    return reverse("tokens:revoke", kwargs={"pk": token.pk})
+
+
+VENDOR_ADMIN_ONLY = rule(own=403, other=403, vendor={"vendor_admin": 200, "*": 403})
+VENDOR_ADMIN_405 = rule(own=403, other=403, vendor={"vendor_admin": 405, "*": 403})
+VENDOR_ADMIN_WRITES = rule(own=403, other=403, vendor={"vendor_admin": WRITE, "*": 403})
+
+
+def webhook_delivery(world):
+    """An endpoint (on an address the guard refuses: nothing leaves the test) and one delivery."""
+    delivery = Delivery.objects.select_related("endpoint").first()
+    if delivery is None:
+        endpoint = Endpoint.objects.create(url="http://127.0.0.1:9/hooks", events=["ticket.created"])
+        delivery = Delivery.objects.create(
+            endpoint=endpoint, event="ticket.created", payload={"type": "ticket.created"}
+        )
+    return delivery
+
+
+def webhook_url(name):
+    def url(world):
+        delivery = webhook_delivery(world)
+        if name == "webhooks:resend":
+            return reverse(name, kwargs={"endpoint_pk": delivery.endpoint_id, "pk": delivery.pk})
+        return reverse(name, kwargs={"pk": delivery.endpoint_id})
+
+    return url
+
+
+API_ENTRIES = {
+    "webhooks:list": page("webhooks:list", get=VENDOR_ADMIN_ONLY, post=VENDOR_ADMIN_ONLY),
+    "webhooks:detail": [Probe("endpoint", None, webhook_url("webhooks:detail"), VENDOR_ADMIN_ONLY, VENDOR_ADMIN_405)],
+    "webhooks:toggle": [
+        Probe("endpoint", None, webhook_url("webhooks:toggle"), VENDOR_ADMIN_405, VENDOR_ADMIN_WRITES, write=(302, 302))
+    ],
+    "webhooks:resend": [
+        Probe("delivery", None, webhook_url("webhooks:resend"), VENDOR_ADMIN_405, VENDOR_ADMIN_WRITES, write=(302, 302))
+    ],
+    "tokens:personal": page(
+        "tokens:personal",
+        get=ANY_USER,
+        post=rule(own=WRITE, vendor=WRITE),
+        valid=lambda world: {"name": "Outil", "days": "30"},
+        write=(200, 200),
+    ),
+    "tokens:integration": page(
+        "tokens:integration",
+        get=MANAGERS,
+        post=rule(own=403, other=403, vendor={"vendor_admin": WRITE, "*": 403}),
+        valid=lambda world: {"name": "ERP", "owner": world.vendor["support2"].pk, "days": "365"},
+        write=(200, 200),
+    ),
+    "tokens:revoke": each_est(
+        "agent",
+        personal_token_url,
+        get=rule(own=405, other=405, vendor=405),
+        post=rule(own={"agent": WRITE, "*": 404}, vendor=404),
+        write=(302, 302),
+    ),
+    "api:schema": [Probe("schema", None, lambda world: reverse("api:schema"), everyone(200), everyone(405))],
+    "api:docs": [Probe("docs", None, lambda world: reverse("api:docs"), everyone(200), everyone(405))],
+    "api:tickets": [
+        *api_page(
+            "api:tickets", get=rule(anonymous=401, own=200, vendor=403), post=rule(anonymous=401, own=400, vendor=403)
+        ),
+        *(
+            Probe(
+                f"contract[{est}]",
+                est,
+                lambda world: reverse("api:tickets"),
+                get=rule(anonymous=401, own=200, other=200, vendor=403),
+                # Another establishment's contract is refused on its field.
+                post=rule(anonymous=401, own=WRITE, other=400, vendor=403),
+                valid=lambda world, est=est: {
+                    "contract": world.est[est].contracts["SW"].pk,
+                    "subject": "Nouvelle demande",
+                    "description": "Rien ne va plus",
+                },
+                write=(201, 400),
+                headers=API_JSON,
+                api=True,
+            )
+            for est in "AB"
+        ),
+    ],
+    "api:ticket": [
+        *api_each_est(
+            "main", api_ticket_url("api:ticket", "main"), get=rule(anonymous=401, vendor=200), post=API_NO_POST
+        ),
+        *api_each_est(
+            "orphan", api_ticket_url("api:ticket", "orphan"), get=rule(anonymous=401, vendor=200), post=API_NO_POST
+        ),
+    ],
+    "api:attachment": [
+        *api_each_est("public", api_attachment_url("public"), get=rule(anonymous=401, vendor=200), post=API_NO_POST),
+        *api_each_est(
+            "creation", api_attachment_url("creation"), get=rule(anonymous=401, vendor=200), post=API_NO_POST
+        ),
+        *api_each_est(
+            "internal", api_attachment_url("internal"), get=rule(anonymous=401, own=404, vendor=200), post=API_NO_POST
+        ),
+    ],
+    "api:owner_message": api_owner_action("api:owner_message", "main", {"body": "Toujours en panne"}),
+    "api:validate_closure": api_each_est(
+        "pending",
+        api_ticket_url("api:validate_closure", "pending"),
+        get=rule(anonymous=401, own=405, other=405, vendor=405),
+        post=API_OWNER_WRITES,
+        valid=lambda world, est: {"ratings": {str(k): v for k, v in ratings().items()}},
+    ),
+    "api:refuse_closure": api_owner_action("api:refuse_closure", "pending", {"body": "Pas résolu"}),
+    "api:cancel": api_owner_action("api:cancel", "main", {"reason": "Doublon"}),
+    "api:desk": [
+        *api_page(
+            "api:desk", get=rule(anonymous=401, own=403, vendor=200), post=rule(anonymous=401, own=403, vendor=400)
+        ),
+        *api_each_est(
+            "establishment",
+            lambda world, est: reverse("api:desk"),
+            get=rule(anonymous=401, own=403, other=403, vendor=200),
+            post=rule(anonymous=401, own=403, other=403, vendor=WRITE),
+            valid=lambda world, est: {
+                "owner": world.est[est].users["agent"].pk,
+                "contract": world.est[est].contracts["SW"].pk,
+                "subject": "Appel du client",
+                "description": "Le client a appelé",
+            },
+            write=(201, 400),
+        ),
+    ],
+    "api:take": api_desk_action("api:take", "fresh", write=(200, 200)),
+    "api:reply": api_desk_action("api:reply", "main", lambda world, est: {"body": "Voici la solution"}),
+    "api:internal_note": api_desk_action("api:internal_note", "main", lambda world, est: {"body": "Vu avec l'équipe"}),
+    "api:propose_closure": api_desk_action("api:propose_closure", "main", lambda world, est: {"body": "Corrigé"}),
+    "api:change_assignee": api_desk_action(
+        "api:change_assignee", "main", lambda world, est: {"assignee": world.vendor["support2"].pk}
+    ),
+    "api:reroute": api_desk_action(
+        "api:reroute", "main", lambda world, est: {"contract": world.est[est].contracts["EXCL"].pk, "team": ""}
+    ),
+    "api:merge": api_desk_action(
+        "api:merge", "fresh", lambda world, est: {"target": ticket(world, est, "main").number}
+    ),
+    "api:referential": [
+        Probe(
+            "produits",
+            None,
+            lambda world: reverse("api:referential", kwargs={"kind": "produits"}),
+            get=rule(anonymous=401, own=403, vendor={"vendor_admin": 405, "*": 403}),
+            post=rule(anonymous=401, own=403, vendor={"vendor_admin": WRITE, "*": 403}),
+            valid=lambda world: {"lignes": [{"reference": "MATRICE-P", "nom": "Matrice", "nature": "software"}]},
+            write=(200, 400),
+            headers=API_JSON,
+            api=True,
+        )
+    ],
+    "api:unknown": [
+        Probe(
+            "unknown",
+            None,
+            lambda world: "/api/v1/inconnue/",
+            rule(anonymous=401, own=404, vendor=404),
+            rule(anonymous=401, own=404, vendor=404),
+            api=True,
+        ),
+    ],
+    "referential:import": page("referential:import", get=VENDOR_ADMIN_ONLY, post=VENDOR_ADMIN_ONLY),
+    "api:contracts": api_page("api:contracts", get=rule(anonymous=401, own=200, vendor=200), post=API_NO_POST),
+    "api:survey": api_page("api:survey", get=rule(anonymous=401, own=200, vendor=200), post=API_NO_POST),
+}
 
 ENTRIES = {
     # --- portal
@@ -249,6 +481,8 @@ ENTRIES = {
         for est in "AB"
     ],
     "support:list": page("support:list", get=CLIENTS, post=GET_ONLY_CLIENTS),
+    "support:export_csv": page("support:export_csv", get=CLIENTS, post=GET_ONLY_CLIENTS),
+    "support:export_xlsx": page("support:export_xlsx", get=CLIENTS, post=GET_ONLY_CLIENTS),
     "support:dashboard": [
         Probe("plain", None, lambda world: reverse("support:dashboard"), get=everyone(HOME), post=everyone(405)),
         Probe(
@@ -326,6 +560,8 @@ ENTRIES = {
     ],
     # --- the vendor's support desk
     "desk:list": page("desk:list", get=DESK, post=everyone(405)),
+    "desk:export_csv": page("desk:export_csv", get=DESK, post=everyone(405)),
+    "desk:export_xlsx": page("desk:export_xlsx", get=DESK, post=everyone(405)),
     "desk:satisfaction": page("desk:satisfaction", get=DESK, post=everyone(405)),
     # --- the service-level reports: the vendor's administrators and the team leads (none here)
     "reports:report": page("reports:report", get=MANAGERS, post=everyone(405)),
@@ -622,6 +858,7 @@ ENTRIES = {
     ),
     "knowledge:report": page("knowledge:report", get=DESK, post=rule(own=403, other=403, vendor=405)),
 }
+ENTRIES.update(API_ENTRIES)
 
 
 # --- The back office: one class of entries, probes generated from the admin site --------------
@@ -805,7 +1042,7 @@ ADMIN_PATTERNS = [p for p in ALL_PATTERNS if p.is_admin]
 
 
 def test_every_url_pattern_has_an_entry_in_the_matrix():
-    """M10: a new URL without an entry in the access matrix fails the suite."""
+    """M10, M15.6: a new URL (of a page or of the API) without an entry in the access matrix fails the suite."""
     keys = [p.key for p in PORTAL_PATTERNS]
     assert len(keys) == len(set(keys)), "two portal patterns share a name: name each one"
     missing = sorted(set(keys) - set(ENTRIES))
@@ -881,6 +1118,8 @@ UNTRACKED_TABLES = (
     "axes_",
     "knowledge_articleviewday",
 )
+# A token's « last use », written by any call that presents it: bookkeeping, not an action.
+UNTRACKED_WRITES = re.compile(r'^\s*UPDATE\s+"api_apitoken"\s+SET\s+"last_used_at"\s*=[^,]*\sWHERE', re.IGNORECASE)
 WRITE_SQL = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 
@@ -889,16 +1128,49 @@ def written_tables(queries):
     tables = set()
     for query in queries:
         match = WRITE_SQL.match(query["sql"])
-        if match and not match.group(1).startswith(UNTRACKED_TABLES):
+        if match and not match.group(1).startswith(UNTRACKED_TABLES) and not UNTRACKED_WRITES.match(query["sql"]):
             tables.add(match.group(1))
     return tables
 
 
+# The API's probes run once more with each kind of token instead of the session (M15.6).
+TOKEN_KINDS = ("personal", "personal-read-only", "integration")
+TOKENS = {"kind": None, "secrets": {}}
+
+
+def token_secret(world, persona):
+    """The persona's token of the current kind (an integration token: made by the vendor's
+    administrator for the persona's account)."""
+    kind = TOKENS["kind"]
+    if persona.key not in TOKENS["secrets"]:
+        user = world.user(persona.key)
+        integration = kind == "integration"
+        TOKENS["secrets"][persona.key] = token_create(
+            acting_user=world.vendor["vendor_admin"] if integration else user,
+            owner=user,
+            name=f"Matrice {kind}",
+            can_write=kind != "personal-read-only",
+            days=30,
+            kind=ApiToken.Kind.INTEGRATION if integration else ApiToken.Kind.PERSONAL,
+        )[1]
+    return TOKENS["secrets"][persona.key]
+
+
+@pytest.fixture
+def token_kind(request):
+    TOKENS["kind"], TOKENS["secrets"] = request.param, {}
+    yield request.param
+    TOKENS["kind"], TOKENS["secrets"] = None, {}
+
+
 def client_for(world, persona, *, two_factor=None):
     """A client holding the persona's session: the one opened for the current state of 2FA (or the
-    given one)."""
+    given one); the persona's token instead while a token kind is being probed."""
     client = CommitClient()
     client.raise_request_exception = True
+    if TOKENS["kind"] and not persona.is_anonymous:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token_secret(world, persona)}"
+        return client
     if not persona.is_anonymous:
         mode = two_factor or ("on" if settings.TWO_FACTOR_ENFORCED else "off")
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[mode][persona.key]
@@ -993,6 +1265,8 @@ def check(world, persona, probe, method, body=None, *, htmx=False):
         expected = expected(world)
     if htmx:
         expected = NOT_5XX
+    if TOKENS["kind"] == "personal-read-only" and method == "POST" and not persona.is_anonymous:
+        expected = 403  # a token without « écriture » only reads
     data = probe.valid(world) if body == "valid" else {}
     where = f"{method}{f'({body})' if body else ''}{' htmx' if htmx else ''} {probe.label} as {persona.key}"
     headers = {**probe.headers, "HTTP_HX_REQUEST": "true"} if htmx else probe.headers
@@ -1021,7 +1295,9 @@ def check(world, persona, probe, method, body=None, *, htmx=False):
             problems.append(f"{where}: wrote to {sorted(outcome.written)} although not allowed ({outcome.status})")
         if allowed and body == "valid" and not outcome.written:
             problems.append(f"{where}: an allowed action with a valid body changed nothing")
-    if outcome.status in (403, 404) and '<html lang="fr"' not in outcome.text:
+    if probe.api and outcome.status in (401, 403, 404, 405) and '{"erreur":{"code":' not in outcome.text:
+        problems.append(f"{where}: the {outcome.status} answer is not the API's JSON error")
+    elif not probe.api and outcome.status in (403, 404) and '<html lang="fr"' not in outcome.text:
         problems.append(f"{where}: the {outcome.status} page is not the portal's French page")
     asked = unquote(probe.url(world)) + " " + " ".join(str(value) for value in data.values())
     hits = leaked(foreign_identifiers(world, persona), outcome.text, asked)
@@ -1052,11 +1328,24 @@ def run_probes(world, probes, *, htmx=True, personas=PERSONAS):
 @pytest.mark.parametrize("two_factor", TWO_FACTOR, indirect=True)
 @pytest.mark.parametrize("pattern", PORTAL_PATTERNS, ids=lambda p: p.key)
 def test_portal_url_answers_each_persona_as_the_matrix_says(world, db, pattern, two_factor):
-    """M10, M3.4, M4, M5, M6, M8.1: status per persona on A's and B's objects, no data of the other
+    """M10, M3.4, M4, M5, M6, M8.1, M15.6: status per persona on A's and B's objects, no data of the other
     establishment in any response or e-mail, nothing changed by a refused POST, never a 500."""
     probes = ENTRIES.get(pattern.key)
     assert probes is not None, f"no entry in ENTRIES for {pattern.key}"
     problems = run_probes(world, probes, personas=PERSONAS if two_factor == "on" else VENDOR_PERSONAS)
+    assert not problems, "\n".join(problems)
+
+
+API_PATTERNS = [p for p in PORTAL_PATTERNS if any(probe.api for probe in ENTRIES.get(p.key, ()))]
+
+
+@pytest.mark.parametrize("token_kind", TOKEN_KINDS, indirect=True)
+@pytest.mark.parametrize("pattern", API_PATTERNS, ids=lambda p: p.key)
+def test_api_route_answers_each_token_kind_as_the_matrix_says(world, db, pattern, token_kind):
+    """M15.6, M15.2: every API route called with a personal token, a read-only one (its writes
+    refused) and an integration token (the vendor's staff only) answers as with the session."""
+    personas = PERSONAS if token_kind != "integration" else [p for p in PERSONAS if p.is_anonymous or p.is_vendor]
+    problems = run_probes(world, ENTRIES[pattern.key], htmx=False, personas=personas)
     assert not problems, "\n".join(problems)
 
 

@@ -28,9 +28,12 @@ LAYERS = [
     # replies by e-mail (read the mailbox, post through support's services, refuse through
     # notifications); the knowledge base (articles gated like downloads, suggested while a DI is
     # typed, linked from the desk's replies, drafted from closed DIs: it reads DIs and messages, so
-    # it sits above support, whose templates name its URLs only).
-    ("downloads", "trainings", "reports", "inbound", "knowledge"),
+    # it sits above support, whose templates name its URLs only); the webhooks (their events come
+    # from support's TicketEvent rows and the accounts, read by signal receivers).
+    # The vendor's master data upserted by its own references (referential).
+    ("downloads", "trainings", "reports", "inbound", "knowledge", "webhooks", "referential"),
     ("collaborators",),  # an establishment's sheet and accounts, the reassignment of their DIs
+    ("api",),  # the REST API and its tokens: calls the apps' access functions and services
     ("ops", "demo"),  # backup, restore, purges; the demo data
     ("portal",),  # the page shell: layout, home, menu, errors, help
     ("config",),  # settings, URLs, Celery

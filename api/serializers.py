@@ -1,0 +1,267 @@
+"""What the API reads and writes (SPEC M15.1). Output: the DI as the pages show it to this person
+(a client never sees an internal note). Input: the fields of the pages' forms; every check that
+matters is the service's (``support.services``)."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from support.models import Message, Status, Team, Ticket
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    champs = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every refusal."""
+
+    erreur = ErrorDetailSerializer()
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+
+
+class ContractBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    product = serializers.CharField(source="product.name")
+
+
+class EstablishmentBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TicketRowSerializer(serializers.ModelSerializer):
+    """A row of a list (the client's DIs)."""
+
+    status_label = serializers.CharField(source="get_status_display")
+    contract = ContractBriefSerializer()
+    owner = PersonSerializer(allow_null=True)
+    assignee = PersonSerializer(allow_null=True)
+
+    class Meta:
+        model = Ticket
+        fields = (
+            "number",
+            "subject",
+            "status",
+            "status_label",
+            "awaiting_owner",
+            "contract",
+            "owner",
+            "assignee",
+            "created_at",
+            "last_activity_at",
+            "due_at",
+        )
+
+
+class DeskRowSerializer(TicketRowSerializer):
+    """A row of the desk's list: with its establishment."""
+
+    establishment = EstablishmentBriefSerializer()
+
+    class Meta(TicketRowSerializer.Meta):
+        fields = (*TicketRowSerializer.Meta.fields, "establishment")
+
+
+class AttachmentSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    name = serializers.CharField(source="original_name")
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField())
+    def get_url(self, attachment):
+        return reverse("api:attachment", args=[self.context["number"], attachment.uuid])
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Message.Kind.choices)
+    author = PersonSerializer(allow_null=True)
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    attachments = AttachmentSerializer(many=True)
+
+
+class TicketDetailSerializer(serializers.ModelSerializer):
+    """One DI with its thread and the actions this person may take on it (the workflow table's
+    names: ``take``, ``reply``, ``owner_message``, ``propose_closure``, ``validate_closure``…)."""
+
+    status_label = serializers.CharField(source="get_status_display")
+    contract = ContractBriefSerializer()
+    establishment = EstablishmentBriefSerializer()
+    owner = PersonSerializer(allow_null=True)
+    author = PersonSerializer(allow_null=True)
+    assignee = PersonSerializer(allow_null=True)
+    follows = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    attachments = serializers.SerializerMethodField()
+    messages = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = (
+            "number",
+            "subject",
+            "description",
+            "status",
+            "status_label",
+            "team",
+            "module",
+            "version",
+            "environment",
+            "awaiting_owner",
+            "contract",
+            "establishment",
+            "owner",
+            "author",
+            "assignee",
+            "follows",
+            "created_at",
+            "last_activity_at",
+            "closure_proposed_at",
+            "closed_at",
+            "due_at",
+            "attachments",
+            "messages",
+            "actions",
+        )
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, ticket):
+        files = ticket.attachments.filter(message__isnull=True).order_by("created_at", "pk")
+        return AttachmentSerializer(files, many=True, context={"number": ticket.number}).data
+
+    @extend_schema_field(MessageSerializer(many=True))
+    def get_messages(self, ticket):
+        return MessageSerializer(self.context["thread"], many=True, context={"number": ticket.number}).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_actions(self, ticket):
+        return sorted(self.context["actions"])
+
+
+class ContractSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    product = serializers.CharField(source="product.name")
+    product_kind = serializers.CharField(source="product.kind")
+    establishment_id = serializers.IntegerField()
+    in_force = serializers.BooleanField()
+
+
+class SurveyQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+# --- Input ---------------------------------------------------------------------------------
+
+TEXT = {"trim_whitespace": False}
+
+
+def files_field():
+    return serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=settings.ATTACHMENT_MAX_COUNT,
+        help_text=_("Pièces jointes (multipart, champ « files » répété)."),
+    )
+
+
+class TicketCreateInput(serializers.Serializer):
+    contract = serializers.IntegerField(help_text=_("L'identifiant d'un contrat actif (GET /api/v1/contrats/)."))
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    module = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    version = serializers.CharField(max_length=50, required=False, default="", allow_blank=True)
+    environment = serializers.ChoiceField(
+        choices=Ticket.Environment.choices, required=False, default="", allow_blank=True
+    )
+    follows = serializers.CharField(max_length=20, required=False, default="", allow_blank=True)
+    files = files_field()
+
+
+class OnBehalfInput(TicketCreateInput):
+    owner = serializers.IntegerField(help_text=_("L'identifiant du compte client propriétaire de la DI."))
+    follows = None
+
+
+class BodyInput(serializers.Serializer):
+    body = serializers.CharField()
+
+
+class MessageInput(BodyInput):
+    files = files_field()
+
+
+class ReplyInput(MessageInput):
+    question = serializers.BooleanField(required=False, default=False)
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ValidateClosureInput(serializers.Serializer):
+    ratings = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=5),
+        help_text=_("Une note de 1 à 5 par question du questionnaire (GET /api/v1/questionnaire/)."),
+    )
+    comment = serializers.CharField(required=False, default="", allow_blank=True)
+
+    def validate_ratings(self, ratings):
+        try:
+            return {int(key): value for key, value in ratings.items()}
+        except ValueError:
+            raise serializers.ValidationError(_("Les clés sont les identifiants des questions.")) from None
+
+
+class AssigneeInput(serializers.Serializer):
+    assignee = serializers.IntegerField()
+
+
+class RerouteInput(serializers.Serializer):
+    contract = serializers.IntegerField()
+    team = serializers.ChoiceField(choices=Team.choices, required=False, default="", allow_blank=True)
+
+
+class MergeInput(serializers.Serializer):
+    target = serializers.CharField(max_length=20, help_text=_("Le numéro de la DI à conserver."))
+
+
+STATUS_CHOICES = Status.choices
+
+
+class ReferentialInput(serializers.Serializer):
+    lignes = serializers.ListField(
+        child=serializers.DictField(), max_length=50_000, help_text=_("Les lignes : les colonnes du type, par nom.")
+    )
+    simulation = serializers.BooleanField(required=False, default=False, help_text=_("Vérifier sans rien enregistrer."))
+
+
+class ReferentialErrorSerializer(serializers.Serializer):
+    ligne = serializers.IntegerField()
+    colonne = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ReferentialReportSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    simulation = serializers.BooleanField()
+    enregistre = serializers.BooleanField()
+    crees = serializers.IntegerField()
+    modifies = serializers.IntegerField()
+    inchanges = serializers.IntegerField()
+    erreurs = ReferentialErrorSerializer(many=True)

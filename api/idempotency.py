@@ -21,10 +21,9 @@ MAX_LENGTH = 255
 
 
 def _fingerprint(request):
-    data = {
-        key: request.data.getlist(key) if hasattr(request.data, "getlist") else request.data[key]
-        for key in request.data
-    }
+    data = request.data  # a form's fields, or whatever JSON was sent (an object, a list, a number…)
+    if hasattr(data, "getlist"):
+        data = {key: data.getlist(key) for key in data}
     files = sorted((name, f.name, f.size) for name, f in request.FILES.items()) if request.FILES else []
     text = json.dumps([request.path, _plain(data), files], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()

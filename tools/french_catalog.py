@@ -15,6 +15,7 @@ Needs GNU gettext (xgettext, msgcat, msgfmt).
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,8 @@ IGNORED = [
     "var/*",
     "media/*",
 ]
+# What makemessages reads for the « django » domain.
+EXTRACTED_SUFFIXES = (".py", ".html", ".txt")
 HEADER = (
     'msgid ""\nmsgstr ""\n"Project-Id-Version: espace-clients\\n"\n"Language: fr\\n"\n'
     '"MIME-Version: 1.0\\n"\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
@@ -55,22 +58,35 @@ def _extract(workdir):
     from django.test import override_settings
 
     django.setup()
-    # makemessages writes beside the first ``locale`` folder above a file: it reads the sources
-    # through links from a folder without one, and writes to the temporary folder.
+    # makemessages writes beside the first ``locale`` folder above a file, and writes each template
+    # it reads as a « .html.py » beside it: it works on a copy of the sources (Python files and
+    # templates) in a folder without ``locale``, so nothing is ever written into the project (a
+    # test reading the project's modules at the same time would find those files come and go).
     sources = workdir / "sources"
     sources.mkdir()
+    skipped = {"locale", "__pycache__", "node_modules", "staticfiles", "var", "media"}
     for entry in ROOT.iterdir():
-        if entry.name not in {"locale", ".venv", ".git"} and not entry.name.startswith("."):
-            (sources / entry.name).symlink_to(entry)
+        if entry.name in skipped or entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            shutil.copytree(
+                entry,
+                sources / entry.name,
+                ignore=lambda folder, names: [
+                    name
+                    for name in names
+                    if name in skipped or (not Path(folder, name).is_dir() and not name.endswith(EXTRACTED_SUFFIXES))
+                ],
+            )
+        elif entry.name.endswith(EXTRACTED_SUFFIXES):
+            shutil.copy2(entry, sources / entry.name)
     out = workdir / "out"
     (out / "fr" / "LC_MESSAGES").mkdir(parents=True)
     cwd = os.getcwd()
     os.chdir(sources)
     try:
         with override_settings(LOCALE_PATHS=[str(out)]):
-            call_command(
-                "makemessages", locale=["fr"], ignore_patterns=IGNORED, no_obsolete=True, symlinks=True, verbosity=0
-            )
+            call_command("makemessages", locale=["fr"], ignore_patterns=IGNORED, no_obsolete=True, verbosity=0)
     finally:
         os.chdir(cwd)
     extracted = (out / "fr" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")

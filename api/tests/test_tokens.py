@@ -145,6 +145,16 @@ def test_an_idempotency_key_files_once_and_replays_the_answer(agent):
     assert client.post("/api/v1/dis/", body, "application/json").status_code == 201  # no key: files again
 
 
+def test_an_idempotency_key_on_a_body_that_is_not_an_object_gets_a_french_400(agent):
+    """M15.2 M15.6: a number, a list or a string sent as the body is refused as such, never a 500"""
+    client = api_client(agent)
+    for number, body in enumerate(("3.5", "[1, 2]", '"texte"')):
+        response = client.post("/api/v1/dis/", body, "application/json", HTTP_IDEMPOTENCY_KEY=f"cle-{number}")
+        assert response.status_code == 400, body
+        assert response.json()["erreur"]["message"]
+    assert Ticket.objects.count() == 0
+
+
 def test_an_account_moved_to_the_vendor_loses_the_client_routes_on_the_next_call(est_admin):
     """M15.2"""
     client = api_client(est_admin)

@@ -5,6 +5,11 @@ that two versions of the rows can be compared on both (docs/performance.md). ``-
 the markup.
 
     DJANGO_SETTINGS_MODULE=config.settings_test .venv/bin/python -m bench.rows_micro [N]
+
+``--against FILE``: another version of ``support/templatetags/support_rows.py`` (the f-strings of
+before issue 18: ``git show 7fbd743:support/templatetags/support_rows.py > /tmp/rows_before.py``),
+loaded beside the current one, its tags called directly; both timed in turn five times, and their
+markup asserted equal (the old tags render one row each: joined as the list templates joined them).
 """
 
 import hashlib
@@ -77,8 +82,45 @@ def build():
     return agent, tickets, tickets[0], messages
 
 
+def against(path, n, user, tickets, ticket, thread):
+    """Both versions of the tags, alternated; the minimum per page of five turns each."""
+    import importlib.util
+
+    from django.template import Context
+
+    from support.templatetags import support_rows as current
+
+    spec = importlib.util.spec_from_file_location("support.templatetags._rows_against", path)
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+
+    def page(module, name):
+        def render():
+            context = Context({"user": user, "vendor_name": "CEGAPE"})
+            if name == "thread":
+                return module.ticket_thread(context, ticket, thread)
+            if hasattr(module, f"{name}_rows"):
+                rows = getattr(module, f"{name}_rows")
+                return rows(context, tickets) if name == "client_ticket" else rows(tickets)
+            row = getattr(module, f"{name}_row")
+            return "".join("\n    " + row(context, t) for t in tickets)
+
+        return render
+
+    results = {}
+    for name in ("client_ticket", "desk_ticket", "thread"):
+        theirs, ours = page(other, name), page(current, name)
+        assert theirs() == ours(), f"{name}: the markup differs"
+        times = {"against_ms": [], "current_ms": []}
+        for _ in range(5):
+            times["against_ms"].append(min(timeit.repeat(theirs, number=n, repeat=3)) / n * 1000)
+            times["current_ms"].append(min(timeit.repeat(ours, number=n, repeat=3)) / n * 1000)
+        results[name] = {key: round(min(values), 3) for key, values in times.items()} | {"same_markup": True}
+    return results
+
+
 def main():
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    n = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 200
     django.setup()
     from django.template import Context, engines
     from django.utils import timezone, translation
@@ -106,6 +148,8 @@ def main():
                 "ms_per_page": round(best * 1000, 3),
                 "sha256": hashlib.sha256(html.encode()).hexdigest()[:16],
             }
+        if "--against" in sys.argv:
+            results["against"] = against(sys.argv[sys.argv.index("--against") + 1], n, user, tickets, ticket, thread)
     print(json.dumps({"n": n, **results}, indent=1))
     if "--dump" in sys.argv:
         for name, template in pages.items():

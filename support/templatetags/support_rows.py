@@ -76,8 +76,9 @@ class _Kit:
 @register.simple_tag(takes_context=True)
 def client_ticket_rows(context, tickets):
     """The rows of the client DI list (``support/jinja2/support/rows/client_rows.html``)."""
+    kit = _Kit("support:detail")
     html = _fragment("support/rows/client_rows.html").render(
-        tickets=tickets, kit=_Kit("support:detail"), user_id=context["user"].pk
+        rows=[(ticket, kit.due(ticket)) for ticket in tickets], kit=kit, user_id=context["user"].pk
     )
     return mark_safe(html)  # noqa: S308 (the template escapes every value: core.jinja_env)
 
@@ -85,8 +86,9 @@ def client_ticket_rows(context, tickets):
 @register.simple_tag
 def desk_ticket_rows(tickets):
     """The rows of the support desk (``support/jinja2/support/rows/desk_rows.html``)."""
+    kit = _Kit("desk:detail")
     html = _fragment("support/rows/desk_rows.html").render(
-        tickets=tickets, kit=_Kit("desk:detail"), age=age_in_days, duration=due.duration_text
+        rows=[(ticket, kit.due(ticket)) for ticket in tickets], kit=kit, age=age_in_days, duration=due.duration_text
     )
     return mark_safe(html)  # noqa: S308 (the template escapes every value: core.jinja_env)
 

@@ -7,7 +7,9 @@
 3. Each user logs in through the real login form (captcha solved here, TOTP code for the
    vendor's staff); wrk then loads each endpoint (``-t2 -c16 -d20s --latency``) with that
    session, the two ceilings (a fixed 2 KB page, one row by primary key in a small template)
-   in the same run.
+   in the same run, served twice: by the portal (its whole middleware, the session read) and by
+   a bare Django project (``bench/bare/``: Django's default middleware, same database, same
+   gunicorn settings).
 4. SQL queries per request: each endpoint once more through Django's test client against the
    same database (bench.queries).
 5. The package download against gunicorn serving the same file through wsgi.file_wrapper
@@ -258,6 +260,22 @@ def run_wrk(url, *, cookie, duration, connections, threads, script=None, env=Non
 # --- The endpoints ------------------------------------------------------------------------------------
 
 
+BARE_ENDPOINTS = (
+    ("bare_fixed", "Django nu : page fixe de 2 Ko", "/banc-essai/fixe/", "banc"),
+    ("bare_row", "Django nu : une ligne par clé primaire + gabarit", "/banc-essai/une-ligne/{pk}/", "DI-"),
+)
+CEILINGS = ("bare_fixed", "bare_row", "ceiling_fixed", "ceiling_row")
+
+
+def bare_endpoints(facts):
+    """The bare Django project's two pages (bench/bare/), in the shape of ``endpoints``; persona
+    « bare »: the agent's cookie is sent, and never read."""
+    return [
+        (key, label, "bare", path.format(pk=facts["ceiling_pk"]), 200, marker)
+        for key, label, path, marker in BARE_ENDPOINTS
+    ]
+
+
 def endpoints(facts):
     """(key, label, persona, path, expected status, a text the page must hold)."""
     number = facts["detail_number"]
@@ -445,38 +463,65 @@ def combine_downloads(runs):
 # --- Report -------------------------------------------------------------------------------------------------
 
 
-def table(results, ceiling_rps):
-    header = "| endpoint | req/s | p50 (ms) | p99 (ms) | SQL/req | × one-row ceiling | errors | load |"
-    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+def ceilings_of(results):
+    """The req/s of the four ceilings measured in this run (None where not measured)."""
+    rps = {r["key"]: r["rps"] for r in results}
+    return {key: rps.get(key) for key in CEILINGS}
+
+
+def _ratio(rps, ceiling):
+    return rps / ceiling if ceiling else None
+
+
+def table(results, ceilings):
+    """Every endpoint against both ceilings of both servers: the bare Django project's and the
+    portal's own (docs/performance.md, « Two pairs of ceilings »)."""
+    header = (
+        "| endpoint | req/s | p50 (ms) | p99 (ms) | SQL/req | × bare fixed | × bare one-row "
+        "| × portal fixed | × portal one-row | errors | load |"
+    )
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        ratio = f"{r['rps'] / ceiling_rps:.2f}" if ceiling_rps else "—"
+        ratios = []
+        for key in CEILINGS:
+            ratio = _ratio(r["rps"], ceilings.get(key))
+            ratios.append("—" if ratio is None else f"{ratio:.2f}")
         queries = "—" if r.get("queries") is None else str(r["queries"])
         lines.append(
-            f"| {r['label']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {queries} | {ratio} "
-            f"| {r['errors']} | {r['load_before']:.1f} |"
+            f"| {r['label']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {queries} | "
+            + " | ".join(ratios)
+            + f" | {r['errors']} | {r['load_before']:.1f} |"
         )
     return "\n".join(lines)
 
 
-def goals(results, ceiling_rps, download):
-    """Each goal of the issue, met or missed and by how much."""
+def goals(results, ceilings, download):
+    """Each goal of issue 18, met or missed and by how much: the portal's fixed page at least 0.5×
+    the bare one; every page at least 0.15× the bare one-row page and 0.30× the portal's; p99."""
     checks = []
+    fixed = next((r for r in results if r["key"] == "ceiling_fixed"), None)
+    if fixed and ceilings.get("bare_fixed"):
+        share = fixed["rps"] / ceilings["bare_fixed"]
+        checks.append({"endpoint": fixed["label"], "share_of_bare_fixed": round(share, 2), "fixed_ok": share >= 0.5})
     for r in results:
-        if r["key"].startswith("ceiling"):
+        if r["key"] in CEILINGS:
             continue
-        ratio = r["rps"] / ceiling_rps if ceiling_rps else 0
+        ratio = _ratio(r["rps"], ceilings.get("ceiling_row")) or 0
+        bare_ratio = _ratio(r["rps"], ceilings.get("bare_row"))
         p99_goal = 150 if "search" in r["key"] else 100
-        checks.append(
-            {
-                "endpoint": r["label"],
-                "ratio": round(ratio, 2),
-                "ratio_ok": ratio >= 0.30,
-                "p99_ms": r["p99_ms"],
-                "p99_goal_ms": p99_goal,
-                "p99_ok": r["p99_ms"] <= p99_goal,
-                "queries_ok": r.get("queries") is None or r["queries"] <= 10,
-            }
-        )
+        check = {
+            "endpoint": r["label"],
+            "ratio": round(ratio, 2),
+            "ratio_ok": ratio >= 0.30,
+            "p99_ms": r["p99_ms"],
+            "p99_goal_ms": p99_goal,
+            "p99_ok": r["p99_ms"] <= p99_goal,
+            "queries_ok": r.get("queries") is None or r["queries"] <= 10,
+        }
+        if bare_ratio is not None:
+            check["bare_ratio"] = round(bare_ratio, 2)
+            check["bare_ratio_ok"] = bare_ratio >= 0.15
+        checks.append(check)
     if download:
         share = download["django"]["mb_per_s"] / download["raw"]["mb_per_s"] if download["raw"]["mb_per_s"] else 0
         checks.append(
@@ -549,6 +594,13 @@ def main(argv=None):
 
     # 2. The server.
     server = Server("gunicorn", "config.wsgi", env, run_dir / "gunicorn.log")
+    # The bare Django project (bench/bare/): same gunicorn settings, same database.
+    bare = Server(
+        "gunicorn (Django nu)",
+        "bench.bare.wsgi",
+        {**env, "DJANGO_SETTINGS_MODULE": "bench.bare.settings"},
+        run_dir / "gunicorn-bare.log",
+    )
     raw = None
     results = []
     download = None
@@ -556,10 +608,14 @@ def main(argv=None):
     cleanup_since = datetime.now(UTC).isoformat()
     try:
         server.wait("/sante/pret/")
+        bare.wait("/banc-essai/fixe/")
         sessions = {
             "agent": login(server, facts["agent"], facts["password"]),
             "support": login(server, facts["support"], facts["password"], facts.get("totp_key")),
         }
+        # The bare pages get the same request as the portal's ceilings, the agent's cookie included.
+        sessions["bare"] = Browser(bare)
+        sessions["bare"].cookies = dict(sessions["agent"].cookies)
         # 3. SQL queries per request (and the search terms' match counts), through the test client.
         counted = subprocess.run(
             [sys.executable, "-m", "bench.queries", str(scale)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
@@ -569,8 +625,8 @@ def main(argv=None):
         queries = json.loads(counted.stdout.strip().splitlines()[-1])
         only = {k for k in args.only.split(",") if k}
         if only:
-            only.add("ceiling_row")  # every figure is also a ratio to it
-        for key, label, persona, path, expected, marker in endpoints(facts):
+            only.update(CEILINGS)  # every figure is also a ratio to them
+        for key, label, persona, path, expected, marker in bare_endpoints(facts) + endpoints(facts):
             if only and key not in only:
                 continue
             session = sessions[persona]
@@ -594,7 +650,7 @@ def main(argv=None):
                 )
             load = load_average()
             measured, _output = run_wrk(
-                server.url(path),
+                session.server.url(path),
                 cookie=cookie,
                 duration=args.duration,
                 connections=args.connections,
@@ -652,6 +708,7 @@ def main(argv=None):
             )
     finally:
         server.stop()
+        bare.stop()
         if raw is not None:
             raw.stop()
         subprocess.run(
@@ -661,7 +718,7 @@ def main(argv=None):
             stdout=subprocess.DEVNULL,
         )
 
-    ceiling = next((r["rps"] for r in results if r["key"] == "ceiling_row"), None)
+    ceilings = ceilings_of(results)
     report = {
         "date": started_at.isoformat(timespec="seconds"),
         "scale": scale,
@@ -672,6 +729,7 @@ def main(argv=None):
             "connections": args.connections,
             "threads": args.threads,
             "workers": WORKERS,
+            "bare_project": "bench.bare.settings",
         },
         "data_set": facts,
         "prepare_seconds": prepare_seconds,
@@ -679,9 +737,9 @@ def main(argv=None):
         "results": results,
         "download": download,
         "export": export,
-        "goals": goals(results, ceiling, download),
+        "goals": goals(results, ceilings, download),
     }
-    markdown = table(results, ceiling)
+    markdown = table(results, ceilings)
     if download:
         d, r = download["django"], download["raw"]
         markdown += (

@@ -1,7 +1,8 @@
 """The framework's own ceilings, measured by the benchmark in the same run on the same server.
 
 Served only by the benchmark's own URLconf (``bench.urls``, through ``bench.server_settings``);
-the portal's URLconf (``config/urls.py``) never includes them.
+the portal's URLconf (``config/urls.py``) never includes them. The bare Django project
+(``bench/bare/``) serves the same two pages without the portal (docs/performance.md).
 """
 
 from django.http import HttpResponse
@@ -10,18 +11,9 @@ from django.template import engines
 
 from support.models import Ticket
 
-FIXED_PAGE = (
-    "<!doctype html><html lang=fr><head><meta charset=utf-8><title>Banc d'essai</title></head><body><main>"
-    + "<p>Page fixe du banc d'essai : ce texte ne change jamais.</p>" * 34
-    + "</main></body></html>"
-).encode()[:2048]
+from .pages import FIXED_PAGE, ONE_ROW_TEMPLATE
 
-ONE_ROW = engines["django"].from_string(
-    """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{{ ticket.number }}</title></head>
-<body><main><h1>{{ ticket.number }}</h1><p>{{ ticket.subject }}</p>
-<dl><dt>Statut</dt><dd>{{ ticket.get_status_display }}</dd><dt>Déposée le</dt><dd>{{ ticket.created_at|date:"d/m/Y H:i" }}</dd>
-<dt>Dernière activité</dt><dd>{{ ticket.last_activity_at|date:"d/m/Y H:i" }}</dd></dl></main></body></html>"""
-)
+ONE_ROW = engines["django"].from_string(ONE_ROW_TEMPLATE)
 
 
 def fixed(request):

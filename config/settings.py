@@ -162,6 +162,14 @@ TEMPLATES = [
             ],
         },
     },
+    # Jinja2, for the hot fragments only (the DI lists' rows, a DI's thread: docs/performance.md):
+    # its templates live in the apps' own ``jinja2/`` folders, apart from the Django templates.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "core.jinja_env.environment", "autoescape": True},
+    },
 ]
 
 # --- Database and cache ----------------------------------------------------------------

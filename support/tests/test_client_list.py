@@ -190,3 +190,14 @@ def test_the_side_menu_unfolds_support_for_clients_only(client, agent, support):
     assert "Voir les DIs de mon établissement" in body and "Déposer une DI" in body
     client.force_login(support)
     assert "Voir les DIs de mon établissement" not in client.get(reverse("portal:home")).content.decode()
+
+
+def test_an_empty_list_says_so_in_one_row(client, agent):
+    """M3.2: the rows come from a Jinja2 template (support/jinja2/support/rows/), the empty row from the page"""
+    client.force_login(agent)
+    body = client.get(URL).content.decode()
+    assert "Aucune DI à afficher." in body and "<tr data-href" not in body
+    file_di(agent, subject="L'unique DI")
+    body = client.get(URL).content.decode()
+    assert "Aucune DI à afficher." not in body and body.count("<tr data-href") == 1
+    assert '<td class="subject">L&#x27;unique DI</td>' in body

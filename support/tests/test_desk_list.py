@@ -294,3 +294,13 @@ def test_with_only_team_and_status_the_total_is_the_sum_of_the_counters(client, 
     assert response.status_code == 200
     assert "2 DIs correspondent" in response.content.decode()
     assert [q for q in filtered.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_an_empty_desk_says_so_in_one_row(client, support, dis):
+    """M8.1: the rows come from a Jinja2 template (support/jinja2/support/rows/), the empty row from the page"""
+    client.force_login(support)
+    body = client.get(URL, {"statut": Status.CANCELLED}).content.decode()
+    assert "Aucune DI ne correspond à ces critères." in body and "<tr data-href" not in body
+    body = client.get(URL, {"statut": Status.IN_PROGRESS}).content.decode()
+    assert "Aucune DI ne correspond à ces critères." not in body and body.count("<tr data-href") == 1
+    assert '<td class="subject">Lenteurs à l&#x27;ouverture</td>' in body

@@ -1,0 +1,33 @@
+"""The Jinja2 engine of the hot fragments escapes exactly as Django's templates do (core.jinja_env)."""
+
+import pytest
+from django.template import engines
+from django.utils.html import escape, format_html
+from django.utils.translation import gettext_lazy
+from jinja2 import UndefinedError
+
+TEXT = 'L\'édition <b>"bloquée"</b> & co'
+
+
+def render(source, **context):
+    return engines["jinja2"].env.from_string(source).render(**context)
+
+
+def test_values_are_escaped_as_django_escapes_them():
+    """M10"""
+    assert render("{{ v }}", v=TEXT) == escape(TEXT)
+    assert "&#x27;" in render("{{ v }}", v=TEXT) and "&quot;" in render("{{ v }}", v=TEXT)
+    assert render("{{ v }}", v="a < b & c") == "a &lt; b &amp; c"
+    assert render("{{ v }}", v=gettext_lazy("Aujourd'hui")) == "Aujourd&#x27;hui"
+    assert render("{{ n }}", n=42) == "42"
+
+
+def test_django_safe_strings_are_printed_as_they_are():
+    """M10"""
+    assert render("{{ v }}", v=format_html("<em>{}</em>", TEXT)) == f"<em>{escape(TEXT)}</em>"
+
+
+def test_an_undefined_attribute_is_an_error():
+    """M10"""
+    with pytest.raises(UndefinedError):
+        render("{{ v.missing }}", v=object())

@@ -13,14 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import accounts_of_establishment
-from audit.services import record
-from core.serving import PrivateFile, serve
 from establishments.access import contracts_for
 from referential.models import Kind as ReferentialKind
 from referential.services import columns as referential_columns
 from referential.services import referential_upsert
 from support import selectors, services, workflow
 from support.access import get_attachment_for_user, get_ticket_for_user, tickets_for, visible_messages
+from support.attachments import serve_attachment
 from support.models import OPEN_STATUSES, SurveyQuestion, Team
 from support.search import number_candidates
 
@@ -174,24 +173,7 @@ class AttachmentDownload(APIView):
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **READ_ERRORS},
     )
     def get(self, request, number, uuid):
-        attachment = get_attachment_for_user(request.user, number, uuid)
-        return serve(
-            request,
-            PrivateFile(
-                file=attachment.file,
-                name=attachment.original_name,
-                content_type=attachment.content_type,
-                size=attachment.size,
-                etag=attachment.sha256,
-            ),
-            on_served=lambda byte_range: record(
-                "attachment_download",
-                actor=request.user,
-                request=request,
-                establishment=attachment.ticket.establishment,
-                target=f"{number} · {attachment.original_name}",
-            ),
-        )
+        return serve_attachment(request, get_attachment_for_user(request.user, number, uuid))
 
 
 class TicketAction(APIView):

@@ -8,6 +8,9 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from audit.services import record
+from core.serving import PrivateFile, serve
+
 # extension -> (content type sent on download, content check)
 ZIP = b"PK\x03\x04"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -111,3 +114,25 @@ def sha256_of(upload):
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
+
+
+def serve_attachment(request, attachment):
+    """The response that sends ``attachment`` (already read through ``get_attachment_for_user``),
+    with Range and ETag, and records its download: the page's and the API's one way."""
+    return serve(
+        request,
+        PrivateFile(
+            file=attachment.file,
+            name=attachment.original_name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            etag=attachment.sha256,
+        ),
+        on_served=lambda byte_range: record(
+            "attachment_download",
+            actor=request.user,
+            request=request,
+            establishment=attachment.ticket.establishment,
+            target=f"{attachment.ticket.number} · {attachment.original_name}",
+        ),
+    )

@@ -14,15 +14,14 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from audit.services import record
 from core import sorting
 from core.actions import perform_action
 from core.guards import CLIENTS_ONLY, client_required
 from core.refusals import refuse
-from core.serving import PrivateFile, serve
 
 from . import exports, selectors, services, workflow
 from .access import get_attachment_for_user, get_ticket_for_user, visible_messages
+from .attachments import serve_attachment
 from .forms import CancelForm, MessageForm, ReassignForm, RefuseClosureForm, SurveyForm, TicketCreateForm
 from .models import Attachment, Status, SurveyQuestion
 
@@ -351,21 +350,4 @@ def ticket_hand_over(request, number):
 @require_GET
 def attachment_download(request, number, uuid):
     """A file is streamed only through this view, which checks the right at each request."""
-    attachment = get_attachment_for_user(request.user, number, uuid)
-    return serve(
-        request,
-        PrivateFile(
-            file=attachment.file,
-            name=attachment.original_name,
-            content_type=attachment.content_type,
-            size=attachment.size,
-            etag=attachment.sha256,
-        ),
-        on_served=lambda byte_range: record(
-            "attachment_download",
-            actor=request.user,
-            request=request,
-            establishment=attachment.ticket.establishment,
-            target=f"{number} · {attachment.original_name}",
-        ),
-    )
+    return serve_attachment(request, get_attachment_for_user(request.user, number, uuid))

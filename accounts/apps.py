@@ -7,4 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Comptes")
 
     def ready(self):
-        from . import auth  # noqa: F401 - connects the login-budget reset to user_logged_in
+        from . import (
+            auth,  # noqa: F401 - connects the login-budget reset to user_logged_in
+            signed_in,  # noqa: F401 - forgets a cached user when their rows change
+        )

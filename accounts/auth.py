@@ -14,7 +14,7 @@ import logging
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from core.network import client_address
 
+from . import signed_in
 from .models import normalize_email
 
 logger = logging.getLogger(__name__)
@@ -88,13 +89,10 @@ class LoginBudgetBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        """The signed-in user and their establishment in one query: every page's header shows it."""
-        UserModel = get_user_model()
-        try:
-            user = UserModel._default_manager.select_related("establishment").get(pk=user_id)
-        except UserModel.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        """The signed-in user and their establishment, from the shared cache (accounts.signed_in):
+        every page's header shows them."""
+        user = signed_in.load(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.auth.clear_login_budget")

@@ -125,16 +125,16 @@ MIDDLEWARE = [
     # Outside everything that may answer early (a 400 for a foreign host from CommonMiddleware,
     # a static file): every response carries the CSP and the frame refusal.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.middleware.CSPMiddleware",  # django-csp's, the policy built once (core/middleware.py)
     "core.middleware.AllowedMethodsMiddleware",
     "core.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.LegacyCookieNamesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, the user read with the session in one round trip to the cache (accounts/sessions.py).
+    "accounts.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -197,7 +197,7 @@ if "CACHE_URL" in env:
 elif REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # A Redis that does not answer fails fast (pages then degrade, see core/resilience.py).
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -235,6 +235,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = _env("SESSION_COOKIE_AGE", int, 60 * 60 * 10)
+# The signed-in user, their establishment and their two-factor enrolment are kept this many
+# seconds at most in the shared cache (accounts/signed_in.py: forgotten at each change of those rows).
+SIGNED_IN_USER_CACHE_SECONDS = _env("SIGNED_IN_USER_CACHE_SECONDS", int, 300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -306,6 +309,8 @@ ALTCHA_JS_URL = "altcha/altcha.min.js"
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "fr"
+# French only: no LocaleMiddleware (nothing to negotiate; it cost every request a path and header
+# parse and a « Vary: Accept-Language »), every request is served in LANGUAGE_CODE.
 LANGUAGES = [("fr", _("Français"))]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
@@ -432,8 +437,9 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = _env("SECURE_HSTS_SECONDS", int, 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = _env("SECURE_HSTS_PRELOAD", bool, True)
-    # cached_db that falls back to the database when Redis is down (core/sessions.py).
-    SESSION_ENGINE = "core.sessions"
+    # cached_db that falls back to the database when Redis is down (core/sessions.py), bringing
+    # the signed-in user's cached copy in the same round trip (accounts/sessions.py).
+    SESSION_ENGINE = "accounts.sessions"
 
 # --- Logging ---------------------------------------------------------------------------
 # Production: one JSON line per request and per background job (request id, user and

@@ -1,7 +1,14 @@
+import time
+
+import csp.middleware
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject
+from csp.utils import build_policy
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 
 
@@ -15,9 +22,25 @@ class NoStoreForAuthenticatedMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith("/static/"):
-            add_never_cache_headers(response)
-            patch_cache_control(response, private=True)
+            if "Cache-Control" in response or "Expires" in response:
+                add_never_cache_headers(response)
+                patch_cache_control(response, private=True)
+            else:  # what the two calls above write, without parsing headers that are not there
+                response.headers["Expires"] = _http_date_now()
+                response.headers["Cache-Control"] = NO_STORE
         return response
+
+
+NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"
+_date_of_second = (0, "")
+
+
+def _http_date_now():
+    global _date_of_second
+    second = int(time.time())
+    if _date_of_second[0] != second:
+        _date_of_second = (second, http_date(second))
+    return _date_of_second[1]
 
 
 class RejectNulBytesMiddleware:
@@ -114,4 +137,53 @@ class LegacyCookieNamesMiddleware:
                 )
         for name in carried.get("legacy", []):
             response.delete_cookie(name, samesite="Lax")
+        return response
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's middleware, with the policy built once per settings rather than per response.
+
+    The portal uses no nonce and almost every response carries the settings' policy unchanged:
+    django-csp rebuilt both headers (policy and report-only) from the settings' dictionaries on
+    every response (about 4 % of the portal's fixed page). A response that asks for its own
+    policy (``csp_update``, the files' ``sandbox``, an exemption) or a request that used a nonce
+    still goes through django-csp's own path."""
+
+    _OWN_POLICY_ATTRIBUTES = tuple(
+        f"_csp_{part}{suffix}" for part in ("config", "update", "replace", "exempt") for suffix in ("", "_ro")
+    )
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self._built = (None, None)
+
+    def _settings_policies(self):
+        key = (
+            repr(getattr(settings, "CONTENT_SECURITY_POLICY", None)),
+            repr(getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)),
+        )
+        built_for, policies = self._built
+        if built_for != key:
+            policies = (build_policy(), build_policy(report_only=True))
+            self._built = (key, policies)
+        return policies
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in self._OWN_POLICY_ATTRIBUTES
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        for header, policy, setting in zip(
+            (HEADER, HEADER_REPORT_ONLY),
+            self._settings_policies(),
+            ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+            strict=True,
+        ):
+            prefixes = tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
+            if policy and header not in response and not request.path_info.startswith(prefixes):
+                response[header] = policy
+        if getattr(request, "_csp_nonce", None) is None:
+            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response

@@ -458,3 +458,30 @@ def test_production_mounts_no_debug_documentation_or_media_endpoint(probe):
         assert status == 404, url
         assert '<html lang="fr"' in body and "Page introuvable" in body, url
         assert "Traceback" not in body and "Using the URLconf" not in body, url
+
+
+def test_the_policy_is_the_one_django_csp_builds_and_follows_the_settings(agent, settings):
+    """M10: the policy built once per settings (core.middleware.CSPMiddleware) is django-csp's"""
+    from csp.utils import build_policy
+
+    client = signed_in(agent)
+    assert client.get(reverse("portal:home"))["Content-Security-Policy"] == build_policy()
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"img-src": ["'self'"]}}
+    response = client.get(reverse("portal:home"))
+    assert response["Content-Security-Policy"] == "default-src 'none'"
+    assert response["Content-Security-Policy-Report-Only"] == build_policy(report_only=True)
+    assert "img-src 'self'" in response["Content-Security-Policy-Report-Only"]
+
+
+def test_a_signed_in_page_carries_django_s_never_cache_headers_exactly(agent):
+    """M10: the headers written directly are the ones add_never_cache_headers writes"""
+    from django.http import HttpResponse
+    from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+    expected = HttpResponse()
+    add_never_cache_headers(expected)
+    patch_cache_control(expected, private=True)
+    response = signed_in(agent).get(reverse("portal:home"))
+    assert response["Cache-Control"] == expected["Cache-Control"]
+    assert response["Expires"][-3:] == "GMT" and len(response["Expires"]) == len(expected["Expires"])

@@ -40,7 +40,7 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in ALWAYS_REACHABLE:
             return None
-        if policy.is_enrolled(user):
+        if policy.enrolled_when_loaded(user):
             logout(request)
             messages.info(request, _("Reconnectez-vous : votre code de vérification vous sera demandé."))
             return self._go(request, redirect_to_login(request.get_full_path()).url)

@@ -21,5 +21,12 @@ def is_enrolled(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def enrolled_when_loaded(user):
+    """``is_enrolled`` as read with the signed-in user (accounts.signed_in keeps the answer with
+    them, forgotten whenever a device changes): the middleware's check costs no query."""
+    known = getattr(user, "enrolled_when_loaded", None)
+    return is_enrolled(user) if known is None else known
+
+
 def recovery_codes_left(user):
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()

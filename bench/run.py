@@ -534,7 +534,7 @@ def goals(results, ceilings, download):
             {
                 "endpoint": "download",
                 "share_of_raw": round(share, 2),
-                "share_ok": share >= 0.80,
+                "share_ok": share >= 0.85,
                 "rss_growth_mb": download["django"]["rss_growth_mb"],
                 "rss_ok": download["django"]["rss_growth_mb"] < 50,
             }

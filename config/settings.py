@@ -135,7 +135,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, the user read with the session in one round trip to the cache (accounts/sessions.py).
     "accounts.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, the verifying device taken from those cached with the user (twofactor/middleware.py).
+    "twofactor.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "twofactor.middleware.TwoFactorMiddleware",

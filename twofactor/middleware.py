@@ -17,6 +17,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware as DjangoOTPMiddleware
 
 from . import policy
 
@@ -56,3 +58,22 @@ class TwoFactorMiddleware:
         if getattr(request, "htmx", False):
             return HttpResponseClientRedirect(url)
         return redirect(url)
+
+
+class OTPMiddleware(DjangoOTPMiddleware):
+    """django-otp's middleware, taking the device that verified the session from those loaded with
+    the signed-in user (accounts.signed_in, forgotten whenever a device changes) rather than
+    from one query per request; a device not among them is read from the database as before."""
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        if user.is_authenticated:
+            persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+            device = None
+            if persistent_id:
+                persistent_id = self._normalize_persistent_id(persistent_id)
+                device = policy.device_loaded_with(user, persistent_id) or self._device_from_persistent_id(
+                    persistent_id
+                )
+            user.otp_device = self._finalize_device(request, user, device)
+        return user

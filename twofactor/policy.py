@@ -21,6 +21,21 @@ def is_enrolled(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def confirmed_devices_to_cache(user):
+    """The user's confirmed authenticator apps, without their keys (kept with the signed-in user in
+    the cache by accounts.signed_in: no secret leaves the database)."""
+    return list(TOTPDevice.objects.filter(user=user, confirmed=True).only("id", "user_id", "name", "confirmed"))
+
+
+def device_loaded_with(user, persistent_id):
+    """The confirmed device of this persistent id among those loaded with the signed-in user, or None
+    (then django-otp reads it from the database). Its key is read from the database if ever used."""
+    for device in getattr(user, "confirmed_devices", ()):
+        if device.persistent_id == persistent_id:
+            return device
+    return None
+
+
 def enrolled_when_loaded(user):
     """``is_enrolled`` as read with the signed-in user (accounts.signed_in keeps the answer with
     them, forgotten whenever a device changes): the middleware's check costs no query."""

@@ -6,11 +6,12 @@ from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import sessions as session_engine
 from accounts import signed_in
 from accounts.models import Role
-from testing.twofactor import enrol
+from testing.twofactor import enrol, log_in_with_code
 
 HOME = reverse("portal:home")
 HELP = reverse("portal:help")
@@ -165,3 +166,29 @@ def test_with_the_production_engine_a_change_still_shows_at_the_next_request(cli
     agent.save()
     response = client.get(HOME)
     assert response.status_code == 302 and response.url.startswith(LOGIN)
+
+
+def test_a_session_verified_by_a_code_takes_its_device_from_the_cache(client, support, captcha, settings):
+    """M1.4 M10: the device that verified the session is among those cached with the user"""
+    settings.TWO_FACTOR_ENFORCED = True
+    enrol(support)
+    assert log_in_with_code(client, captcha, support).status_code == 302
+    cache.delete(signed_in.key(support.pk))
+    assert client.get(HELP).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(HELP)
+    assert response.status_code == 200 and response.wsgi_request.user.is_verified()
+    assert "otp_totp_totpdevice" not in tables_read(queries.captured_queries)
+    assert "key" not in response.wsgi_request.user.otp_device.__dict__  # no secret in the cache
+
+
+def test_a_removed_device_no_longer_verifies_the_session(client, support, captcha, settings):
+    """M1.4 M10: the cached devices are forgotten when one is deleted"""
+    settings.TWO_FACTOR_ENFORCED = True
+    enrol(support)
+    assert log_in_with_code(client, captcha, support).status_code == 302
+    assert client.get(HELP).status_code == 200
+    for device in TOTPDevice.objects.filter(user=support):
+        device.delete()
+    response = client.get(HELP)
+    assert response.status_code == 302 and response.url == reverse("twofactor:setup")

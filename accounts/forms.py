@@ -2,12 +2,15 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.widgets import PlainSelect
+
 from . import throttle
 from .captcha import CaptchaField, cost_of
-from .models import AccountRequest, User, normalize_email
+from .models import AccountRequest, Role, User, normalize_email
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -212,3 +215,25 @@ class ProfileForm(forms.ModelForm):
             elif not self.instance.check_password(current):
                 self.add_error("current_password", _("Le mot de passe actuel est incorrect."))
         return cleaned
+
+
+class _Collaborators(ModelChoiceIterator):
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        roles = {value: str(label) for value, label in Role.choices}
+        for user in self.queryset.only("pk", "first_name", "last_name", "role").iterator():
+            label = f"{user.full_name} ({roles.get(user.role, user.role)})"
+            yield (ModelChoiceIteratorValue(self.field.prepare_value(user), user), label)
+
+
+class CollaboratorChoiceField(forms.ModelChoiceField):
+    """A colleague chosen in a list: « Prénom Nom (Profil) ». An establishment may have hundreds:
+    the options read only the columns they show, each profile is translated once per list rather
+    than once per person, and the options are written in Python (core.widgets.PlainSelect)."""
+
+    iterator = _Collaborators
+    widget = PlainSelect
+
+    def label_from_instance(self, user):
+        return f"{user.full_name} ({user.get_role_display()})"

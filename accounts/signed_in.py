@@ -63,9 +63,10 @@ def key(user_id):
 
 def _read(user_id):
     user = get_user_model()._default_manager.select_related("establishment").filter(pk=user_id).first()
-    if user is not None:
+    if user is not None and settings.TWO_FACTOR_ENFORCED:
         # Read on every request by the two-factor middlewares (twofactor.policy.enrolled_when_loaded
-        # for a session not verified by a code, device_loaded_with for one that is).
+        # for a session not verified by a code, device_loaded_with for one that is). Where the
+        # policy is off (the test settings) both ask the database, as django-otp does.
         user.confirmed_devices = policy.confirmed_devices_to_cache(user)
         user.enrolled_when_loaded = bool(user.confirmed_devices)
     return user

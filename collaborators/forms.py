@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import CollaboratorChoiceField
 from accounts.models import CLIENT_ROLES
 
 
@@ -23,11 +24,6 @@ class RoleForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "profil")
         super().__init__(*args, **kwargs)
-
-
-class CollaboratorChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return f"{user.full_name} ({user.get_role_display()})"
 
 
 class ReassignForm(forms.Form):

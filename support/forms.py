@@ -3,6 +3,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import CollaboratorChoiceField
 from accounts.models import CLIENT_ROLES, User
 from establishments.models import Contract
 
@@ -220,11 +221,6 @@ class CancelForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "cancel")
         super().__init__(*args, **kwargs)
-
-
-class CollaboratorChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return f"{user.full_name} ({user.get_role_display()})"
 
 
 class ReassignForm(forms.Form):

@@ -1,0 +1,40 @@
+"""core.widgets.PlainSelect writes what Django's Select writes."""
+
+import pytest
+from django import forms
+
+from core.widgets import PlainSelect
+
+CHOICES = [("", "Choisissez"), (1, "Alice Agent (Agent)"), (2, 'Léa <b>"L\'ami"</b> & co'), (3, "Zoé")]
+
+
+@pytest.mark.parametrize("value", [None, "", 2, "3", 99])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"id": "id_owner", "required": True, "aria-describedby": "owner_help", "aria-invalid": "true"}],
+)
+def test_the_plain_select_writes_django_s_markup_byte_for_byte(value, attrs):
+    """M10 M11.5: same markup, selected option and escaping as Django's templates"""
+    django_s = forms.Select(choices=CHOICES, attrs={"class": "x", "disabled": False})
+    plain = PlainSelect(choices=CHOICES, attrs={"class": "x", "disabled": False})
+    assert plain.render("owner", value, attrs) == django_s.render("owner", value, attrs)
+
+
+def test_groups_of_options_are_left_to_django():
+    """M10"""
+    grouped = [("Équipe", [(1, "Un"), (2, "Deux")]), (3, "Trois")]
+    assert PlainSelect(choices=grouped).render("x", 2) == forms.Select(choices=grouped).render("x", 2)
+
+
+def test_a_model_choice_field_renders_the_same_through_a_bound_form(agent, colleague):
+    """M10 M11.5: the form's field, required and with an empty label, as a page shows it"""
+    from accounts.models import User
+
+    class Plain(forms.Form):
+        owner = forms.ModelChoiceField(User.objects.order_by("pk"), widget=PlainSelect, empty_label="Choisissez")
+
+    class Django(forms.Form):
+        owner = forms.ModelChoiceField(User.objects.order_by("pk"), empty_label="Choisissez")
+
+    for data in (None, {"owner": str(colleague.pk)}, {"owner": "nope"}):
+        assert str(Plain(data)["owner"]) == str(Django(data)["owner"])

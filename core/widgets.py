@@ -1,0 +1,40 @@
+"""Form widgets the portal renders often enough for their cost to show (docs/performance.md)."""
+
+from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+
+def _attributes(attrs):
+    """What django/forms/widgets/attrs.html writes, in the same order."""
+    parts = []
+    for name, value in attrs.items():
+        if value is False:
+            continue
+        if value is True:
+            parts.append(f" {conditional_escape(name)}")
+        else:
+            parts.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
+    return "".join(parts)
+
+
+class PlainSelect(forms.Select):
+    """``forms.Select`` writing its options in Python, byte for byte the markup of Django's
+    templates (``select.html``, ``select_option.html``): a select of 500 colleagues took two
+    template renders per option. Groups of options and multiple selection use Django's own."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        choices = list(self.choices)
+        if self.allow_multiple_selected or any(isinstance(label, (list, tuple)) for _value, label in choices):
+            return super().render(name, value, attrs, renderer)
+        wanted = self.format_value(value)
+        parts = [format_html('<select name="{}"', name), _attributes(self.build_attrs(self.attrs, attrs)), ">"]
+        has_selected = False
+        for option_value, label in choices:
+            text = str("" if option_value is None else option_value)
+            selected = not has_selected and text in wanted
+            has_selected |= selected
+            flag = " selected" if selected else ""
+            parts.append(format_html('\n  <option value="{}"{}>{}</option>\n', text, flag, label))
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every name, value and label escaped above)

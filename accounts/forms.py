@@ -222,9 +222,12 @@ class _Collaborators(ModelChoiceIterator):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         roles = {value: str(label) for value, label in Role.choices}
-        for user in self.queryset.only("pk", "first_name", "last_name", "role").iterator():
-            label = f"{user.full_name} ({roles.get(user.role, user.role)})"
-            yield (ModelChoiceIteratorValue(self.field.prepare_value(user), user), label)
+        # Rows, not accounts: the list shows four columns of each (the chosen one is read again,
+        # as an account, when the form is validated).
+        key = self.field.to_field_name or "pk"
+        for value, first_name, last_name, role in self.queryset.values_list(key, "first_name", "last_name", "role"):
+            label = f"{first_name} {last_name}".strip() + f" ({roles.get(role, role)})"
+            yield (ModelChoiceIteratorValue(value, None), label)
 
 
 class CollaboratorChoiceField(forms.ModelChoiceField):

@@ -414,6 +414,9 @@ def status_counts(tickets):
 DESK_COUNTS_TTL = 5
 
 
+DUE_COUNTS_KEY = "desk:due-counts"
+
+
 def _desk_counts_key(team):
     return f"desk:status-counts:{team}"
 
@@ -432,7 +435,7 @@ def desk_status_counts(user, team):
 
 def forget_desk_counts(team):
     """After the transaction that filed a DI of ``team`` or changed its status commits."""
-    transaction.on_commit(lambda: forget(_desk_counts_key(team), _desk_counts_key(ALL)))
+    transaction.on_commit(lambda: forget(_desk_counts_key(team), _desk_counts_key(ALL), DUE_COUNTS_KEY))
 
 
 # --- Service levels on the desk (SPEC M13.4) ------------------------------------------------
@@ -447,15 +450,21 @@ def end_of_today(now=None):
 def due_counts_by_team(now=None):
     """Per team, the DIs due later today and the DIs already late (their clock runs and its
     deadline has passed): [{"team", "label", "today", "late"}, ...], both teams always listed. One
-    query on the (team, due_at) index: only running clocks have a due date."""
-    now = now or timezone.now()
-    rows = (
-        Ticket.objects.filter(due_at__lt=end_of_today(now))
-        .values("team")
-        .annotate(late=Count("pk", filter=Q(due_at__lt=now)), today=Count("pk", filter=Q(due_at__gte=now)))
-        .order_by()
-    )
-    found = {row["team"]: row for row in rows}
+    query on the (team, due_at) index (only running clocks have a due date), its answer shared
+    for DESK_COUNTS_TTL seconds."""
+
+    def count(now):
+        rows = (
+            Ticket.objects.filter(due_at__lt=end_of_today(now))
+            .values("team")
+            .annotate(late=Count("pk", filter=Q(due_at__lt=now)), today=Count("pk", filter=Q(due_at__gte=now)))
+            .order_by()
+        )
+        return {row["team"]: {"late": row["late"], "today": row["today"]} for row in rows}
+
+    # Shared by every page that shows them for a few seconds, as the desk's counters are, and
+    # forgotten with them when a DI is filed or changes status (forget_desk_counts).
+    found = count(now) if now is not None else remember(DUE_COUNTS_KEY, DESK_COUNTS_TTL, lambda: count(timezone.now()))
     return [
         {
             "team": team.value,

@@ -1,13 +1,16 @@
 """The support desk's list of DIs (SPEC M8.1): every establishment, by team, status and age."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from support import services
-from support.models import Status
+from support.models import Status, Ticket
 from testing.personas import make_user
 from testing.tickets import age, close_with_survey, file_di, numbers, propose_closure, take
 
@@ -304,3 +307,32 @@ def test_an_empty_desk_says_so_in_one_row(client, support, dis):
     body = client.get(URL, {"statut": Status.IN_PROGRESS}).content.decode()
     assert "Aucune DI ne correspond à ces critères." not in body and body.count("<tr data-href") == 1
     assert '<td class="subject">Lenteurs à l&#x27;ouverture</td>' in body
+
+
+def test_the_due_counts_are_read_once_for_every_support_person(client, support, dis):
+    """M13.4 M10: « dues aujourd'hui » and « en retard » per team are one query, shared a few seconds"""
+
+    def due_count_queries(user):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("portal:home")).status_code == 200
+        return sum('"due_at" <' in query["sql"] and "COUNT" in query["sql"] for query in page.captured_queries)
+
+    assert due_count_queries(support) == 1
+    assert due_count_queries(make_user("support2@vendor.example", None, Role.SUPPORT_LEGAL)) == 0
+
+
+def test_a_status_change_shows_at_once_in_the_due_counts(support, dis, django_capture_on_commit_callbacks):
+    """M13.4: shared a few seconds, but forgotten as soon as a DI changes status"""
+    from support.selectors import due_counts_by_team
+
+    def late(team="software"):
+        return next(row["late"] for row in due_counts_by_team() if row["team"] == team)
+
+    before = late()
+    # Changed behind the services' back: the shared counts do not know yet.
+    Ticket.objects.filter(team="software").update(due_at=timezone.now() - timedelta(hours=1))
+    assert late() == before
+    with django_capture_on_commit_callbacks(execute=True):
+        take(Ticket.objects.filter(team="software", status=Status.TO_PROCESS).first(), support)
+    assert late() == Ticket.objects.filter(team="software", due_at__lt=timezone.now()).count() > before

@@ -1,11 +1,9 @@
 """Forms of the vendor's support desk (SPEC M8.1): the list filters and the actions on a DI."""
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import PlainSelect
 from establishments.models import Contract
 
 from .access import tickets_for
@@ -38,39 +36,23 @@ SORT_LABELS = {
 }
 
 
-class FastSelect(forms.Select):
-    """A plain select rendered in Python, same markup as Django's: the desk's filters hold dozens
-    of options, and a template per option cost more than the rest of the page (docs/performance.md)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        selected = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((str(v), mark_safe(" selected") if str(v) in selected else "", label) for v, label in self.choices),
-        )
-        return format_html(
-            '<select name="{}"{}>\n{}\n</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
-        )
-
-
 class DeskFilterForm(forms.Form):
     """The filters of the desk list. Missing or invalid values fall back to the user's defaults."""
 
     equipe = forms.ChoiceField(
-        label=_("Équipe"), required=False, choices=[(ALL, _("Toutes les équipes")), *Team.choices], widget=FastSelect
+        label=_("Équipe"), required=False, choices=[(ALL, _("Toutes les équipes")), *Team.choices], widget=PlainSelect
     )
     statut = forms.ChoiceField(
         label=_("Statut"),
         required=False,
         choices=[(OPEN, _("DIs ouvertes")), *Status.choices, (ALL, _("Toutes"))],
-        widget=FastSelect,
+        widget=PlainSelect,
     )
     etablissement = forms.CharField(
         label=_("Établissement"), required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search"})
     )
-    support = forms.ChoiceField(label=_("Support"), required=False, widget=FastSelect)
-    age = forms.ChoiceField(label=_("Âge"), required=False, choices=AGES, widget=FastSelect)
+    support = forms.ChoiceField(label=_("Support"), required=False, widget=PlainSelect)
+    age = forms.ChoiceField(label=_("Âge"), required=False, choices=AGES, widget=PlainSelect)
     suivi = forms.ChoiceField(
         label=_("Suivi"),
         required=False,
@@ -80,7 +62,7 @@ class DeskFilterForm(forms.Form):
             (ANSWERED, _("Le demandeur a répondu")),
             (AWAITING_CLIENT, _("En attente du demandeur")),
         ],
-        widget=FastSelect,
+        widget=PlainSelect,
     )
     q = forms.CharField(
         label=_("Rechercher (numéro, objet, description ou messages)"),
@@ -89,7 +71,7 @@ class DeskFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     tri = forms.ChoiceField(
-        label=_("Trier par"), required=False, choices=[(key, SORT_LABELS[key]) for key in SORTS], widget=FastSelect
+        label=_("Trier par"), required=False, choices=[(key, SORT_LABELS[key]) for key in SORTS], widget=PlainSelect
     )
 
     def __init__(self, params, *, user):

@@ -435,7 +435,16 @@ def desk_status_counts(user, team):
 
 def forget_desk_counts(team):
     """After the transaction that filed a DI of ``team`` or changed its status commits."""
-    transaction.on_commit(lambda: forget(_desk_counts_key(team), _desk_counts_key(ALL), DUE_COUNTS_KEY))
+    transaction.on_commit(
+        lambda: forget(
+            _desk_counts_key(team), _desk_counts_key(ALL), DUE_COUNTS_KEY, _work_counts_key(team), _work_counts_key(ALL)
+        )
+    )
+
+
+def forget_work_counts(team):
+    """After the transaction that changed who a DI of ``team`` waits for (no change of status)."""
+    transaction.on_commit(lambda: forget(_work_counts_key(team), _work_counts_key(ALL)))
 
 
 # --- Service levels on the desk (SPEC M13.4) ------------------------------------------------
@@ -574,6 +583,29 @@ def _work_intro(user):
     return _("Le travail de chaque équipe : chaque nombre ouvre le guichet filtré sur ces DIs.")
 
 
+def _work_counts_key(team):
+    return f"desk:work-counts:{team}"
+
+
+def _team_work_counts(team):
+    """{row key: BoundedCount} of a team's rows that are not one status (those are the desk's
+    counters), among all DIs: the same for every vendor staff, so shared for DESK_COUNTS_TTL
+    seconds and forgotten when a DI of the team changes status or follow-up (support.services)."""
+
+    def count():
+        scope = Ticket.objects.all() if team == ALL else Ticket.objects.filter(team=team)
+        counted = {
+            key: scope.filter(condition).order_by() for key, *_rest, condition in WORK_ROWS if key not in STATUS_ROWS
+        }
+        # A capped count is kept as cap + 1 so that it reads back as « more than the cap ».
+        return {key: int(n) + n.capped for key, n in bounded_counts(counted).items()}
+
+    return {
+        key: BoundedCount(value, COUNT_CAP)
+        for key, value in remember(_work_counts_key(team), DESK_COUNTS_TTL, count).items()
+    }
+
+
 def vendor_worklist(user):
     """The home of the vendor's staff: for each kind of work, how many DIs are theirs and their
     team's (or each team's), each a link to the desk so filtered; and the DIs that wait longest
@@ -581,16 +613,16 @@ def vendor_worklist(user):
     cached); every other count is bounded and read in one query, each on an index of its own."""
     columns = _work_columns(user)
     base = tickets_for(user)
-    counted = {}
+    counted, counts = {}, {}
     for column, (_header, team, mine) in enumerate(columns):
-        scope = base if team == ALL else base.filter(team=team)
-        if mine:
-            scope = scope.filter(assignee=user)
+        if not mine:  # a team's counts are every vendor staff's: shared a few seconds
+            counts.update({(key, column): n for key, n in _team_work_counts(team).items()})
+            continue
+        scope = base.filter(assignee=user) if team == ALL else base.filter(team=team, assignee=user)
         for key, _label, _help, _params, condition in WORK_ROWS:
-            if not mine and key in STATUS_ROWS:
-                continue
             counted[(key, column)] = scope.filter(condition).order_by()
-    counts = bounded_counts(counted) if counted else {}
+    if counted:
+        counts.update(bounded_counts(counted))
     desk_counts = {team: desk_status_counts(user, team) for _h, team, mine in columns if not mine}
     rows = []
     for key, label, help_text, params, _condition in WORK_ROWS:

@@ -34,7 +34,7 @@ from .models import (
     TicketCounter,
     TicketEvent,
 )
-from .selectors import forget_desk_counts
+from .selectors import forget_desk_counts, forget_work_counts
 from .workflow import TEAM_OF_ROLE, TransitionRefused  # noqa: F401  (re-exported)
 
 _check = workflow.ensure
@@ -113,6 +113,8 @@ def _touch(ticket, now, **fields):
     fields["last_activity_at"] = now
     if "status" in fields:
         forget_desk_counts(ticket.team)
+    elif fields.keys() & FOLLOW_UP_FIELDS:
+        forget_work_counts(ticket.team)
     for name, value in fields.items():
         setattr(ticket, name, value)
     ticket.save(update_fields=list(fields))
@@ -146,6 +148,8 @@ def _notify(name, recipients, ticket, **context):
 
 # Who owes whom an answer (the vendor's home, M11.1): the client wrote, or the support answered.
 NOBODY_WAITS = {"client_answered": False, "waiting_since": None}
+# What the vendor's home counts besides the status (support.selectors.FOLLOW_UPS).
+FOLLOW_UP_FIELDS = {"client_answered", "waiting_since", "awaiting_owner"}
 
 
 def _client_wrote(ticket, when):

@@ -191,3 +191,33 @@ def test_the_desk_filters_who_owes_an_answer_and_sorts_by_the_longest_wait(clien
     assert waiting[0] == work["to_take"][0].number and work["asked"].number not in waiting
     body = client.get(desk).content.decode()
     assert 'name="suivi"' in body and "Le demandeur a répondu" in body
+
+
+def _bounded_subqueries(client, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(HOME).status_code == 200
+    return sum(query["sql"].count("AS bounded_") for query in page.captured_queries)
+
+
+def test_a_teams_counts_are_read_once_for_the_whole_team(client, support, work):
+    """M11.1 M10: the team's column is every vendor staff's, shared a few seconds; « Moi » is each one's"""
+    # Their five rows, the team's two follow-ups, the team's five status counters (the desk's).
+    assert _bounded_subqueries(client, support) == 5 + 2 + 5
+    assert _bounded_subqueries(client, work["teammate"]) == 5
+
+
+def test_a_client_answer_shows_at_once_in_the_teams_counts(
+    client, support, agent, work, django_capture_on_commit_callbacks
+):
+    """M11.1: a change of follow-up forgets the team's shared counts"""
+    client.force_login(support)
+    before = _cells(client.get(HOME).content.decode())
+    assert before[("answered", 1)][0] == 1 and before[("awaiting_client", 1)][0] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ticket_post_message(work["asked"], acting_user=agent, body="Matricule 4521.")
+    after = _cells(client.get(HOME).content.decode())
+    assert after[("answered", 1)][0] == 2 and after[("awaiting_client", 1)][0] == 0

@@ -60,7 +60,7 @@ def test_a_renamed_establishment_shows_at_the_next_request(client, agent, est_a)
 
 
 def test_an_enrolment_from_elsewhere_ends_a_session_not_verified_by_a_code(client, agent, settings):
-    """M1.4 M10: the enrolment cached with the user is forgotten when a device is saved"""
+    """M1.1 M10: the enrolment cached with the user is forgotten when a device is saved"""
     settings.TWO_FACTOR_ENFORCED = True
     client.force_login(agent)
     assert client.get(HOME).status_code == 200
@@ -145,7 +145,7 @@ def test_the_session_and_its_user_come_in_one_cache_lookup(client, agent, produc
 
 
 def test_a_wrong_guess_of_the_session_owner_is_not_used(client, agent, colleague, production_sessions):
-    """M10 M1: what the engine brought for another user is never taken for the session's"""
+    """M10 M1.1: what the engine brought for another user is never taken for the session's"""
     client.force_login(agent)
     assert client.get(HELP).status_code == 200
     signed_in.load(colleague.pk)  # the colleague's copy is in the cache
@@ -155,7 +155,7 @@ def test_a_wrong_guess_of_the_session_owner_is_not_used(client, agent, colleague
 
 
 def test_with_the_production_engine_a_change_still_shows_at_the_next_request(client, agent, production_sessions):
-    """M10 M1: deactivation ends the session, a rename shows at once"""
+    """M10 M1.1: deactivation ends the session, a rename shows at once"""
     client.force_login(agent)
     assert client.get(HOME).status_code == 200
     assert client.get(HOME).status_code == 200
@@ -169,7 +169,7 @@ def test_with_the_production_engine_a_change_still_shows_at_the_next_request(cli
 
 
 def test_a_session_verified_by_a_code_takes_its_device_from_the_cache(client, support, captcha, settings):
-    """M1.4 M10: the device that verified the session is among those cached with the user"""
+    """M1.1 M10: the device that verified the session is among those cached with the user"""
     settings.TWO_FACTOR_ENFORCED = True
     enrol(support)
     assert log_in_with_code(client, captcha, support).status_code == 302
@@ -183,7 +183,7 @@ def test_a_session_verified_by_a_code_takes_its_device_from_the_cache(client, su
 
 
 def test_a_removed_device_no_longer_verifies_the_session(client, support, captcha, settings):
-    """M1.4 M10: the cached devices are forgotten when one is deleted"""
+    """M1.1 M10: the cached devices are forgotten when one is deleted"""
     settings.TWO_FACTOR_ENFORCED = True
     enrol(support)
     assert log_in_with_code(client, captcha, support).status_code == 302

@@ -33,3 +33,11 @@ def test_the_reused_client_reads_and_writes_like_django_s(redis_cache):
     assert redis_cache.incr("a") == 2
     redis_cache.delete("session")
     assert redis_cache.get("session") is None
+
+
+def test_a_key_memcached_would_refuse_is_stored_without_a_warning(redis_cache, recwarn):
+    """M10: Redis takes any key; Django's memcached check is skipped"""
+    key = "liste des DIs : « étiquette » " + "x" * 300
+    redis_cache.set(key, 1, 30)
+    assert redis_cache.get(key) == 1
+    assert not [w for w in recwarn if "memcached" in str(w.message).lower()]

@@ -451,7 +451,7 @@ def measure_download(server, url, cookie, repeats=3):
     }
 
 
-DOWNLOAD_PAIRS = 5
+DOWNLOAD_PAIRS = 9
 
 
 def combine_downloads(runs):

@@ -202,15 +202,16 @@ def closed_port():
 
 @contextmanager
 def redis_unreachable():
-    """Production's cache (Redis) and session engine, with Redis unreachable."""
+    """Production's cache (Redis) and session engine (the signed-in user read with the session),
+    with Redis unreachable."""
     dead = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    with override_settings(CACHES=dead, SESSION_ENGINE="core.sessions"):
+    with override_settings(CACHES=dead, SESSION_ENGINE="accounts.sessions"):
         from django.core.cache import cache
 
         with pytest.raises(RedisConnectionError):

@@ -452,6 +452,9 @@ def measure_download(server, url, cookie, repeats=3):
 
 
 DOWNLOAD_PAIRS = 9
+# Each member of a pair: the median of this many transfers in a row (one transfer of 1 GiB takes
+# 0.25–0.4 s and varies by ±40 % on a shared machine).
+DOWNLOAD_REPEATS = 3
 
 
 def combine_downloads(runs):
@@ -719,10 +722,10 @@ def main(argv=None):
             # otherwise fall on whichever server goes first. Then each pair in turn starts with
             # the other server, and each pair gives its own ratio.
             def django_run():
-                return measure_download(server, url, sessions["agent"].cookie_header(), repeats=1)
+                return measure_download(server, url, sessions["agent"].cookie_header(), repeats=DOWNLOAD_REPEATS)
 
             def raw_run():
-                return measure_download(raw, raw.url("/fichier"), None, repeats=1)
+                return measure_download(raw, raw.url("/fichier"), None, repeats=DOWNLOAD_REPEATS)
 
             django_run(), raw_run()
             django_runs, raw_runs = [], []

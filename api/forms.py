@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import VENDOR_ROLES, User
+from core.widgets import ListedModelChoiceField
 
 from .tokens import EXPIRY_CHOICES
 
@@ -24,7 +25,7 @@ class TokenForm(forms.Form):
 
 
 class IntegrationTokenForm(TokenForm):
-    owner = forms.ModelChoiceField(
+    owner = ListedModelChoiceField(
         label=_("Compte utilisé par l'intégration"),
         queryset=User.objects.none(),
         help_text=_("L'intégration agit avec les droits de ce compte du personnel de l'éditeur."),

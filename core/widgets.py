@@ -1,8 +1,10 @@
-"""Form widgets the portal renders often enough for their cost to show (docs/performance.md)."""
+"""Form widgets and choice fields the portal renders often enough for their cost to show
+(docs/performance.md)."""
 
 import html
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -51,3 +53,21 @@ class PlainSelect(forms.Select):
             parts.append(f'\n  <option value="{_escaped(text)}"{flag}>{_escaped(label)}</option>\n')
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every name, value and label escaped above)
+
+
+class ListedChoices(ModelChoiceIterator):
+    """The choices of a ``ModelChoiceField`` read in one query. Django's own iterate with
+    ``QuerySet.iterator()``, which on PostgreSQL opens a server-side cursor (DECLARE, FETCH,
+    CLOSE: three round trips) to spare memory on lists far longer than a select can show."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` whose list (a few dozen contracts or people) is read in one query."""
+
+    iterator = ListedChoices

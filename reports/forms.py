@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import ListedModelChoiceField
 from establishments.models import Product
 from support.models import Team
 
@@ -36,7 +37,7 @@ class ReportFilterForm(forms.Form):
     equipe = forms.ChoiceField(
         label=_("Équipe"), required=False, choices=[(ALL_TEAMS, _("Toutes les équipes")), *Team.choices]
     )
-    produit = forms.ModelChoiceField(
+    produit = ListedModelChoiceField(
         label=_("Produit"),
         required=False,
         queryset=Product.objects.order_by("name"),

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.widgets import PlainSelect
+from core.widgets import ListedModelChoiceField, PlainSelect
 from establishments.models import Contract
 
 from .access import tickets_for
@@ -151,7 +151,7 @@ class ProposeClosureForm(TicketActionForm):
 
 
 class AssigneeForm(TicketActionForm):
-    assignee = forms.ModelChoiceField(
+    assignee = ListedModelChoiceField(
         label=_("Personne en charge"), queryset=None, empty_label=None, widget=FirstOptionChosenSelect
     )
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import CollaboratorChoiceField
 from accounts.models import CLIENT_ROLES, User
+from core.widgets import ListedModelChoiceField
 from establishments.models import Contract
 
 from .attachments import allowed_extensions
@@ -83,7 +84,7 @@ class ChosenContractSelect(FirstOptionChosenSelect, ContractSelect):
     pass
 
 
-class ContractChoiceField(forms.ModelChoiceField):
+class ContractChoiceField(ListedModelChoiceField):
     widget = ContractSelect
 
     def label_from_instance(self, contract):

@@ -38,3 +38,19 @@ def test_a_model_choice_field_renders_the_same_through_a_bound_form(agent, colle
 
     for data in (None, {"owner": str(colleague.pk)}, {"owner": "nope"}):
         assert str(Plain(data)["owner"]) == str(Django(data)["owner"])
+
+
+def test_listed_choices_are_django_s_read_in_one_query_without_a_server_side_cursor(agent, colleague):
+    """M10: on PostgreSQL, Django's iterator() opened a cursor (DECLARE, FETCH, CLOSE) for a short list"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from core.widgets import ListedModelChoiceField
+
+    listed = ListedModelChoiceField(User.objects.order_by("pk"), empty_label="Choisissez")
+    django_s = forms.ModelChoiceField(User.objects.order_by("pk"), empty_label="Choisissez")
+    with CaptureQueriesContext(connection) as queries:
+        choices = [(str(value), label) for value, label in listed.choices]
+    assert choices == [(str(value), label) for value, label in django_s.choices]
+    assert len(queries.captured_queries) == 1 and "DECLARE" not in queries.captured_queries[0]["sql"]

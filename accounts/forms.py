@@ -235,8 +235,5 @@ class CollaboratorChoiceField(forms.ModelChoiceField):
     the options read only the columns they show, each profile is translated once per list rather
     than once per person, and the options are written in Python (core.widgets.PlainSelect)."""
 
-    iterator = _Collaborators
+    iterator = _Collaborators  # writes each option's label itself
     widget = PlainSelect
-
-    def label_from_instance(self, user):
-        return f"{user.full_name} ({user.get_role_display()})"

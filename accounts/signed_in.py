@@ -8,8 +8,9 @@ production) under the user's id, and a page reads them in one cache lookup.
 
 Kept exact rather than merely recent:
 
-- Every change that could alter what they hold forgets them, once the change is committed: a
-  saved or deleted user, establishment (all its users) or authenticator device (signals below).
+- Every change that could alter what they hold forgets them, at once and again once the change
+  is committed: a saved or deleted user, establishment (all its users) or authenticator device
+  (signals below).
   Code that changes those rows with ``QuerySet.update()`` calls ``forget`` itself.
 - Forgetting writes a short tombstone instead of deleting, and a reader that found nothing only
   *adds* what it read: a request that read the row just before a change cannot put the old row
@@ -21,6 +22,7 @@ A deactivated account is not only forgotten here: its sessions are ended (``acco
 """
 
 import contextlib
+import functools
 import hashlib
 import logging
 from contextvars import ContextVar
@@ -38,27 +40,22 @@ from twofactor import policy
 
 logger = logging.getLogger(__name__)
 
-# The snapshot's shape: a new field on the user or the establishment gives new keys, so that a
-# deployment never reads the previous code's pickles.
 TOMBSTONE = "forgotten"
 _TOMBSTONE_SECONDS = 2
 
 
+@functools.cache
 def _shape():
+    """The copies' shape: a new field on the user or the establishment gives new keys, so that a
+    deployment never reads the previous code's pickles."""
     User = get_user_model()
     establishment = User._meta.get_field("establishment").related_model
     fields = [f.attname for f in User._meta.concrete_fields] + [f.attname for f in establishment._meta.concrete_fields]
     return hashlib.sha256(" ".join(fields).encode()).hexdigest()[:12]
 
 
-_shape_of_this_code = None
-
-
 def key(user_id):
-    global _shape_of_this_code
-    if _shape_of_this_code is None:
-        _shape_of_this_code = _shape()
-    return f"signed-in-user:{_shape_of_this_code}:{user_id}"
+    return f"signed-in-user:{_shape()}:{user_id}"
 
 
 def _read(user_id):
@@ -141,7 +138,9 @@ def _user_changed(sender, instance, **kwargs):
 
 @receiver(post_save, sender=Establishment, dispatch_uid="accounts.signed_in.establishment_saved")
 @receiver(post_delete, sender=Establishment, dispatch_uid="accounts.signed_in.establishment_deleted")
-def _establishment_changed(sender, instance, **kwargs):
+def _establishment_changed(sender, instance, created=False, **kwargs):
+    if created:  # nobody belongs to it yet
+        return
     forget(*get_user_model()._default_manager.filter(establishment_id=instance.pk).values_list("pk", flat=True))
 
 

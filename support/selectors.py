@@ -421,16 +421,16 @@ def _desk_counts_key(team):
     return f"desk:status-counts:{team}"
 
 
+def _shared_counts(key, count):
+    """{key: BoundedCount} that ``count()`` gives, shared DESK_COUNTS_TTL seconds through the cache.
+    A capped count is kept as cap + 1 so that it reads back as « more than the cap »."""
+    raw = remember(key, DESK_COUNTS_TTL, lambda: {k: int(n) + n.capped for k, n in count().items()})
+    return {k: BoundedCount(value, COUNT_CAP) for k, value in raw.items()}
+
+
 def desk_status_counts(user, team):
     """{status: BoundedCount} of the desk's counters for ``team`` (« toutes »: every team)."""
-
-    def count():
-        counts = status_counts(desk_tickets(user, team=team))
-        # A capped count is kept as cap + 1 so that it reads back as « more than the cap ».
-        return {status: int(n) + n.capped for status, n in counts.items()}
-
-    raw = remember(_desk_counts_key(team), DESK_COUNTS_TTL, count)
-    return {status: BoundedCount(value, COUNT_CAP) for status, value in raw.items()}
+    return _shared_counts(_desk_counts_key(team), lambda: status_counts(desk_tickets(user, team=team)))
 
 
 def forget_desk_counts(team):
@@ -594,16 +594,11 @@ def _team_work_counts(team):
 
     def count():
         scope = Ticket.objects.all() if team == ALL else Ticket.objects.filter(team=team)
-        counted = {
-            key: scope.filter(condition).order_by() for key, *_rest, condition in WORK_ROWS if key not in STATUS_ROWS
-        }
-        # A capped count is kept as cap + 1 so that it reads back as « more than the cap ».
-        return {key: int(n) + n.capped for key, n in bounded_counts(counted).items()}
+        return bounded_counts(
+            {key: scope.filter(condition).order_by() for key, *_rest, condition in WORK_ROWS if key not in STATUS_ROWS}
+        )
 
-    return {
-        key: BoundedCount(value, COUNT_CAP)
-        for key, value in remember(_work_counts_key(team), DESK_COUNTS_TTL, count).items()
-    }
+    return _shared_counts(_work_counts_key(team), count)
 
 
 def vendor_worklist(user):

@@ -137,7 +137,7 @@ MIDDLEWARE = [
     "accounts.middleware.AuthenticationMiddleware",
     # django-otp's, the verifying device taken from those cached with the user (twofactor/middleware.py).
     "twofactor.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.MessageMiddleware",  # Django's, the storage made when first used
     "django_htmx.middleware.HtmxMiddleware",
     "twofactor.middleware.TwoFactorMiddleware",
     "core.middleware.NoStoreForAuthenticatedMiddleware",

@@ -1,5 +1,5 @@
-"""Django's Redis cache backend, with one client object per connection pool and no memcached
-key check.
+"""Django's Redis cache backend, with one client object per connection pool, reads sent straight
+on a connection of the thread's own, and no memcached key check.
 
 Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` object for every cache
 operation (about 50 µs of Python each on the benchmark's machine, for a GET whose round trip
@@ -7,18 +7,34 @@ costs about 70 µs): the session, the signed-in user, the news banner and every 
 every page. A ``redis.Redis`` object is thread-safe and holds no connection of its own (it takes
 one from the pool per command), so one per pool is enough. The pools are Django's own.
 
+The reads every page makes (``get``, ``get_many``: the session and the signed-in user in one
+``MGET``, the banner, the counters) go further: each thread keeps one connection of its own and
+sends the command on it, without redis-py's per-command machinery (taking a connection from the
+pool and checking it with a ``poll``, the retry wrapper, the metrics hooks): about a fifth of the
+portal's fixed page (issue 18, docs/performance.md). A read that fails there (Redis restarted,
+the connection dropped) drops that connection and is sent again through redis-py's own path,
+with its retries: a failure the portal sees is one redis-py would have raised too.
+
 Django also checks every key against memcached's rules (at most 250 characters, no space or
 control character), a Python loop over the key's characters, only to warn: Redis takes any key.
 """
 
+import os
+import threading
+
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+FAILED = object()
 
 
 class ReusedRedisCacheClient(RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
+        self._own = threading.local()
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -26,6 +42,47 @@ class ReusedRedisCacheClient(RedisCacheClient):
         if client is None:
             client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(index))
         return client
+
+    def _own_connection(self):
+        """This thread's connection to the server reads go to (made again after a fork)."""
+        connection = getattr(self._own, "connection", None)
+        if connection is None or self._own.pid != os.getpid():
+            pool = self._get_connection_pool(self._get_connection_pool_index(False))
+            connection = self._own.connection = pool.connection_class(**pool.connection_kwargs)
+            self._own.pid = os.getpid()
+        return connection
+
+    def _read(self, *command):
+        """The raw reply to a read command sent on this thread's connection; ``FAILED`` when that
+        connection failed (it is dropped: the caller goes through redis-py's own path)."""
+        connection = self._own_connection()
+        try:
+            connection.send_command(*command)
+            return connection.read_response()
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            connection.disconnect()
+            self._own.connection = None
+            return FAILED
+        except BaseException:
+            # Anything else (an interrupted read): the connection may hold half a reply.
+            connection.disconnect()
+            self._own.connection = None
+            raise
+
+    def get(self, key, default):
+        reply = self._read("GET", key)
+        if reply is FAILED:
+            return super().get(key, default)
+        return default if reply is None else self._serializer.loads(reply)
+
+    def get_many(self, keys):
+        keys = list(keys)
+        if not keys:
+            return {}
+        reply = self._read("MGET", *keys)
+        if reply is FAILED:
+            return super().get_many(keys)
+        return {key: self._serializer.loads(value) for key, value in zip(keys, reply, strict=True) if value is not None}
 
 
 class RedisCache(DjangoRedisCache):

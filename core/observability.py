@@ -28,9 +28,14 @@ SECRET_ROUTES = {"accounts:password_reset_confirm", "accounts:invitation_confirm
 
 
 class JsonFormatter(logging.Formatter):
+    _second = (None, "")  # the last second formatted, and its text (one strftime per second)
+
     def format(self, record):
+        second = int(record.created)
+        if self._second[0] != second:
+            self._second = (second, self.formatTime(record, "%Y-%m-%dT%H:%M:%S"))
         payload = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "time": self._second[1],
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -52,7 +57,7 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")  # not request.headers: it copies every header
         request_id = incoming if REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         start = time.monotonic()
@@ -72,12 +77,17 @@ class RequestLogMiddleware:
         path = request.path
         if match is not None and match.view_name in SECRET_ROUTES:
             path = "/" + match.route
-        if not path.startswith("/static/"):
-            logger.info(
+        if not path.startswith("/static/") and logger.isEnabledFor(logging.INFO):
+            # The record made and handled directly: ``logger.info`` would also look up its caller
+            # in the stack (``findCaller``), which no formatter of the portal prints.
+            record = logger.makeRecord(
+                logger.name,
+                logging.INFO,
+                "",
+                0,
                 "%s %s %s",
-                request.method,
-                path,
-                response.status_code,
+                (request.method, path, response.status_code),
+                None,
                 extra={
                     "method": request.method,
                     "path": path,
@@ -87,6 +97,7 @@ class RequestLogMiddleware:
                     "establishment_id": user.establishment_id if authenticated else None,
                 },
             )
+            logger.handle(record)
 
 
 @never_cache

@@ -9,6 +9,8 @@
 TWO_FACTOR_ENFORCED is False only in the test settings (tests open sessions with force_login).
 """
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -63,7 +65,19 @@ class TwoFactorMiddleware:
 class OTPMiddleware(DjangoOTPMiddleware):
     """django-otp's middleware, taking the device that verified the session from those loaded with
     the signed-in user (accounts.signed_in, forgotten whenever a device changes) rather than
-    from one query per request; a device not among them is read from the database as before."""
+    from one query per request; a device not among them is read from the database as before.
+
+    The user is verified at once, as accounts.middleware loads it: ``request.user`` stays the
+    user itself, not a lazy object wrapping another lazy object (two caught exceptions per
+    attribute read)."""
+
+    def _install_lazy_accessors(self, request):
+        user = getattr(request, "user", None)
+        if user is not None:
+            request.user = self._verify_user_sync(request, user)
+        auser = getattr(request, "auser", None)
+        if auser is not None:
+            request.auser = functools.partial(self._verify_user_async_via_auser, request, auser)
 
     def _verify_user_sync(self, request, user):
         self._init_user_fields(user)

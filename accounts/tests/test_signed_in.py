@@ -192,3 +192,70 @@ def test_a_removed_device_no_longer_verifies_the_session(client, support, captch
         device.delete()
     response = client.get(HELP)
     assert response.status_code == 302 and response.url == reverse("twofactor:setup")
+
+
+def test_the_copy_is_kept_as_plain_values_and_comes_back_as_the_same_rows(agent, settings):
+    """M10: the cached copy holds no model instance; read back, it equals the database's rows"""
+    import pickle
+
+    settings.TWO_FACTOR_ENFORCED = True
+    enrol(agent)
+    cache.delete(signed_in.key(agent.pk))
+    signed_in.load(agent.pk)
+    packed = cache.get(signed_in.key(agent.pk))
+    assert "django.db" not in repr(pickle.dumps(packed)) and "accounts" not in repr(pickle.dumps(packed))
+    with CaptureQueriesContext(connection) as queries:
+        copy = signed_in.load(agent.pk)
+        fields = {f.attname: getattr(copy, f.attname) for f in type(agent)._meta.concrete_fields}
+        establishment = copy.establishment
+        devices = copy.confirmed_devices
+    assert len(queries) == 0
+    fresh = type(agent).objects.select_related("establishment").get(pk=agent.pk)
+    assert fields == {f.attname: getattr(fresh, f.attname) for f in type(agent)._meta.concrete_fields}
+    assert establishment == fresh.establishment and establishment.name == fresh.establishment.name
+    assert [d.pk for d in devices] == list(TOTPDevice.objects.filter(user=agent, confirmed=True).values_list("pk", flat=True))
+    assert copy.enrolled_when_loaded is True
+    assert not copy._state.adding and copy._state.db == "default"
+    copy.first_name = "Renommée"
+    copy.save(update_fields=["first_name"])  # an instance like any other
+    assert type(agent).objects.get(pk=agent.pk).first_name == "Renommée"
+
+
+def test_a_vendor_s_copy_knows_they_belong_to_no_establishment(support):
+    """M10: no establishment read back as none, without a query"""
+    cache.delete(signed_in.key(support.pk))
+    signed_in.load(support.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert signed_in.load(support.pk).establishment is None
+    assert len(queries) == 0
+
+
+def test_the_request_s_user_is_the_user_itself_not_a_lazy_object(client, agent):
+    """M10: loaded at once by the middleware, verified by django-otp's, with no wrapper"""
+    from django.utils.functional import LazyObject
+
+    client.force_login(agent)
+    response = client.get(HELP)
+    user = response.wsgi_request.user
+    assert not isinstance(user, LazyObject) and type(user) is type(agent)
+    assert user.pk == agent.pk and user.is_verified() is False and user.otp_device is None
+
+
+def test_an_anonymous_request_without_a_cookie_reads_no_session(client, cache_calls):
+    """M10: the user loaded at once costs a visitor nothing"""
+    response = client.get(LOGIN)
+    assert response.status_code == 200 and not response.wsgi_request.user.is_authenticated
+    assert not [call for call in cache_calls if "session" in str(call[1])]
+
+
+def test_the_session_hash_is_django_s_and_follows_the_password(agent, settings):
+    """M10: the remembered session hash is Django's own HMAC, and a new password changes it"""
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    assert agent.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(agent)
+    before = agent.get_session_auth_hash()
+    agent.set_password("un autre mot de passe 2026!")
+    assert agent.get_session_auth_hash() != before
+    assert agent.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(agent)
+    settings.SECRET_KEY = "une autre clé " + "k" * 50
+    assert agent.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(agent)

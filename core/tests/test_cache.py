@@ -41,3 +41,57 @@ def test_a_key_memcached_would_refuse_is_stored_without_a_warning(redis_cache, r
     redis_cache.set(key, 1, 30)
     assert redis_cache.get(key) == 1
     assert not [w for w in recwarn if "memcached" in str(w.message).lower()]
+
+
+def _commands(redis_cache):
+    """The number of commands the Redis server has processed so far."""
+    info = redis_cache._cache.get_client().info("stats")
+    return info["total_commands_processed"]
+
+
+def test_reads_go_on_the_thread_s_own_connection_one_command_each(redis_cache):
+    """M10: a GET or an MGET is one command on the thread's connection, a missing key included"""
+    redis_cache.set_many({"a": 1, "b": "deux"}, 30)
+    redis_cache.get("a")  # the connection made
+    before = _commands(redis_cache)
+    assert redis_cache.get("missing", "défaut") == "défaut"
+    assert redis_cache.get("b") == "deux"
+    assert redis_cache.get_many(["a", "missing", "b"]) == {"a": 1, "b": "deux"}
+    assert redis_cache.get_many([]) == {}
+    # three reads, plus the INFO that counts them
+    assert _commands(redis_cache) - before == 3 + 1
+    assert redis_cache._cache._own.connection is not None
+
+
+def test_a_dropped_connection_is_read_again_through_redis_py_and_then_made_anew(redis_cache):
+    """M10: Redis closing the thread's connection (a restart, a timeout) costs no read"""
+    redis_cache.set("a", {"x": 1}, 30)
+    assert redis_cache.get("a") == {"x": 1}
+    own = redis_cache._cache._own.connection
+    client = redis_cache._cache.get_client()
+    client.client_kill_filter(_id=_client_id(own), skipme=True)
+    assert redis_cache.get("a") == {"x": 1}  # through redis-py's path
+    assert redis_cache._cache._own.connection is None
+    assert redis_cache.get_many(["a"]) == {"a": {"x": 1}}  # a new connection of the thread's
+    assert redis_cache._cache._own.connection is not own
+
+
+def _client_id(connection):
+    connection.send_command("CLIENT", "ID")
+    return connection.read_response()
+
+
+def test_with_redis_down_a_read_raises_as_django_s_does():
+    """M10: nothing listening: the error redis-py raises reaches the caller (the 503 page)"""
+    import socket
+
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    cache = RedisCache(f"redis://127.0.0.1:{port}/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
+    with pytest.raises(RedisConnectionError):
+        cache.get("a")
+    with pytest.raises(RedisConnectionError):
+        cache.get_many(["a", "b"])

@@ -8,6 +8,7 @@ Two modes:
 """
 
 import ipaddress
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -126,8 +127,7 @@ MIDDLEWARE = [
     # a static file): every response carries the CSP and the frame refusal.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.CSPMiddleware",  # django-csp's, the policy built once (core/middleware.py)
-    "core.middleware.AllowedMethodsMiddleware",
-    "core.middleware.RejectNulBytesMiddleware",
+    "core.middleware.RequestGuardMiddleware",  # the French 405 and 400 (NUL byte) answered early
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.LegacyCookieNamesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -135,11 +135,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, the user read with the session in one round trip to the cache (accounts/sessions.py).
     "accounts.middleware.AuthenticationMiddleware",
-    # django-otp's, the verifying device taken from those cached with the user (twofactor/middleware.py).
+    # django-otp's, the verifying device taken from those cached with the user, and the two-factor
+    # policy before each view (twofactor/middleware.py).
     "twofactor.middleware.OTPMiddleware",
     "core.middleware.MessageMiddleware",  # Django's, the storage made when first used
     "django_htmx.middleware.HtmxMiddleware",
-    "twofactor.middleware.TwoFactorMiddleware",
     "core.middleware.NoStoreForAuthenticatedMiddleware",
     "axes.middleware.AxesMiddleware",
     "audit.middleware.AuditMiddleware",
@@ -400,7 +400,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Every other method (TRACE, PUT, DELETE…) is answered 405 by core.middleware.AllowedMethodsMiddleware.
+# Every other method (TRACE, PUT, DELETE…) is answered 405 by core.middleware.RequestGuardMiddleware.
 ALLOWED_HTTP_METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 CSRF_COOKIE_HTTPONLY = False
 CSRF_FAILURE_VIEW = "portal.errors.csrf_failure"
@@ -446,6 +446,12 @@ if PRODUCTION:
 # Production: one JSON line per request and per background job (request id, user and
 # establishment ids, never a secret). The embedded default prints readable lines.
 LOG_FORMAT = _env("LOG_FORMAT", str, "json" if PRODUCTION else "text")
+# No log line of the portal prints the thread or the process (the JSON lines carry the request
+# id): the logging HOWTO's « Optimization » switches spare every record (one per request) looking
+# them up.
+logging.logThreads = False
+logging.logProcesses = False
+logging.logMultiprocessing = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

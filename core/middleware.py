@@ -49,16 +49,28 @@ def _http_date_now():
     return _date_of_second[1]
 
 
-class RejectNulBytesMiddleware:
-    """An address or query string carrying a NUL byte is a French 400 « Requête invalide ».
+class RequestGuardMiddleware:
+    """Requests the portal refuses before any view, session or log-in is read (one middleware for
+    both: every layer costs every request a little, docs/performance.md).
 
-    PostgreSQL refuses NUL in text: such a value reaching a filter (a DI number in the path, a
-    search term) would otherwise end in a 500. Form fields reject NUL themselves."""
+    - Methods the portal does not use (TRACE, PUT, DELETE, CONNECT…) are a French 405
+      everywhere: TRACE would otherwise reach views that answer any method (ASVS 14.5.1). The
+      methods kept are ``ALLOWED_HTTP_METHODS``.
+    - An address or query string carrying a NUL byte is a French 400 « Requête invalide ».
+      PostgreSQL refuses NUL in text: such a value reaching a filter (a DI number in the path, a
+      search term) would otherwise end in a 500. Form fields reject NUL themselves.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        allowed = settings.ALLOWED_HTTP_METHODS
+        if request.method not in allowed:
+            response = render(request, "errors/405.html", status=405)
+            response["Allow"] = ", ".join(allowed)
+            add_never_cache_headers(response)
+            return response
         if "\x00" in request.path or self._query_has_nul(request):
             if request.path.startswith(tuple(settings.JSON_ERROR_PATHS)):
                 # The REST API answers in its own JSON shape (api/errors.py).
@@ -78,26 +90,6 @@ class RejectNulBytesMiddleware:
         if "%00" not in raw and "\x00" not in raw:  # the only ways a NUL reaches a decoded value
             return False
         return any("\x00" in text for key, values in request.GET.lists() for text in (key, *values))
-
-
-class AllowedMethodsMiddleware:
-    """Methods the portal does not use (TRACE, PUT, DELETE, CONNECT…) are a French 405 everywhere,
-    before any view, session or log-in is read: TRACE would otherwise reach views that answer any
-    method (ASVS 14.5.1). The methods kept are ``ALLOWED_HTTP_METHODS``."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        from django.conf import settings
-
-        allowed = settings.ALLOWED_HTTP_METHODS
-        if request.method not in allowed:
-            response = render(request, "errors/405.html", status=405)
-            response["Allow"] = ", ".join(allowed)
-            add_never_cache_headers(response)
-            return response
-        return self.get_response(request)
 
 
 LEGACY_SESSION_COOKIE = "sessionid"

@@ -1,4 +1,4 @@
-"""The two-factor policy, on every request of a signed-in user (after django-otp's OTPMiddleware).
+"""django-otp's middleware and the two-factor policy, on every request of a signed-in user.
 
 - A session not verified by a code, of an account that has 2FA (opened before it was enabled, or
   through the back office's own login form), is ended: the user logs in again, with the code.
@@ -28,12 +28,38 @@ from . import policy
 ALWAYS_REACHABLE = {"accounts:logout", "portal:liveness", "portal:readiness"}
 
 
-class TwoFactorMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
+class OTPMiddleware(DjangoOTPMiddleware):
+    """django-otp's middleware, taking the device that verified the session from those loaded with
+    the signed-in user (accounts.signed_in, forgotten whenever a device changes) rather than
+    from one query per request; a device not among them is read from the database as before.
 
-    def __call__(self, request):
-        return self.get_response(request)
+    The user is verified at once, as accounts.middleware loads it: ``request.user`` stays the
+    user itself, not a lazy object wrapping another lazy object (two caught exceptions per
+    attribute read).
+
+    Then the two-factor policy (module docstring), in ``process_view``: after every middleware's
+    request part (the messages, HTMX), before the view, as django-otp's user is ready."""
+
+    def _install_lazy_accessors(self, request):
+        user = getattr(request, "user", None)
+        if user is not None:
+            request.user = self._verify_user_sync(request, user)
+        auser = getattr(request, "auser", None)
+        if auser is not None:
+            request.auser = functools.partial(self._verify_user_async_via_auser, request, auser)
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        if user.is_authenticated:
+            persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+            device = None
+            if persistent_id:
+                persistent_id = self._normalize_persistent_id(persistent_id)
+                device = policy.device_loaded_with(user, persistent_id) or self._device_from_persistent_id(
+                    persistent_id
+                )
+            user.otp_device = self._finalize_device(request, user, device)
+        return user
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not settings.TWO_FACTOR_ENFORCED:
@@ -60,34 +86,3 @@ class TwoFactorMiddleware:
         if getattr(request, "htmx", False):
             return HttpResponseClientRedirect(url)
         return redirect(url)
-
-
-class OTPMiddleware(DjangoOTPMiddleware):
-    """django-otp's middleware, taking the device that verified the session from those loaded with
-    the signed-in user (accounts.signed_in, forgotten whenever a device changes) rather than
-    from one query per request; a device not among them is read from the database as before.
-
-    The user is verified at once, as accounts.middleware loads it: ``request.user`` stays the
-    user itself, not a lazy object wrapping another lazy object (two caught exceptions per
-    attribute read)."""
-
-    def _install_lazy_accessors(self, request):
-        user = getattr(request, "user", None)
-        if user is not None:
-            request.user = self._verify_user_sync(request, user)
-        auser = getattr(request, "auser", None)
-        if auser is not None:
-            request.auser = functools.partial(self._verify_user_async_via_auser, request, auser)
-
-    def _verify_user_sync(self, request, user):
-        self._init_user_fields(user)
-        if user.is_authenticated:
-            persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
-            device = None
-            if persistent_id:
-                persistent_id = self._normalize_persistent_id(persistent_id)
-                device = policy.device_loaded_with(user, persistent_id) or self._device_from_persistent_id(
-                    persistent_id
-                )
-            user.otp_device = self._finalize_device(request, user, device)
-        return user

@@ -95,3 +95,19 @@ def test_with_redis_down_a_read_raises_as_django_s_does():
         cache.get("a")
     with pytest.raises(RedisConnectionError):
         cache.get_many(["a", "b"])
+
+
+def test_the_serializer_reads_integers_and_pickles_as_django_s_does(redis_cache):
+    """M10: integers stay digits (incr works), a pickle is read without trying it as an integer"""
+    from django.core.cache.backends.redis import RedisSerializer
+
+    from core.cache import PickleFirstSerializer
+
+    ours, django_s = PickleFirstSerializer(), RedisSerializer()
+    for value in (0, -7, 12345678901234567890, "12", b"\x80", {"user": ("default", {"id": 1})}, None, 1.5):
+        stored = django_s.dumps(value)
+        raw = stored if isinstance(stored, bytes) else str(stored).encode()
+        assert ours.loads(raw) == django_s.loads(raw) == value
+    assert type(redis_cache._cache._serializer) is PickleFirstSerializer
+    redis_cache.set("n", 41, 30)
+    assert redis_cache.incr("n") == 42 and redis_cache.get("n") == 42

@@ -25,6 +25,7 @@ import contextlib
 import functools
 import hashlib
 import logging
+import pickle
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -56,12 +57,16 @@ def _shape():
 
 
 # What a copy holds: (database, the user's values, their establishment's, their devices'), each
-# a plain dictionary of the instance's fields. Unpickling model instances went through Django's
-# model machinery for each of them (``model_unpickle``, ``Model.__setstate__``): about 8 % of the
-# portal's fixed page; plain values unpickle in C and are set back on bare instances, as
-# unpickling did (no ``__init__``, no signal).
-_PACKING = "values-1"
+# a plain dictionary of the instance's fields, pickled by this module (the cache stores bytes).
+# Unpickling model instances went through Django's model machinery for each of them
+# (``model_unpickle``, ``Model.__setstate__``): about 8 % of the portal's fixed page. Plain values
+# are set back on bare instances, as unpickling did (no ``__init__``, no signal), and a worker
+# unpickles the same bytes once: the values of the copies it has read are kept by their bytes
+# (a changed row is other bytes), so a page only looks the bytes up.
+_PACKING = "values-2"
 _NO_ESTABLISHMENT = "none"
+_unpickled = {}
+_UNPICKLED_BOUND = 5_000
 
 
 def _values(instance):
@@ -90,6 +95,21 @@ def _pack(user):
         establishment = _values(related["establishment"])
     devices = getattr(user, "confirmed_devices", None)
     return (user._state.db, _values(user), establishment, None if devices is None else [_values(d) for d in devices])
+
+
+def _encode(user):
+    return pickle.dumps(_pack(user), pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(raw):
+    """The user of these bytes: fresh instances (a page may change them) of values unpickled once
+    per worker (never changed: ``_instance`` copies them)."""
+    packed = _unpickled.get(raw)
+    if packed is None:
+        if len(_unpickled) >= _UNPICKLED_BOUND:
+            _unpickled.clear()
+        packed = _unpickled[raw] = pickle.loads(raw)  # noqa: S301 (written by _encode, in the portal's own cache)
+    return _unpack(packed)
 
 
 def _unpack(packed):
@@ -150,12 +170,12 @@ def load(user_id):
         except Exception:
             logger.warning("Signed-in user not read from the cache (cache error): read from the database.")
             return _read(user_id)
-    if cached is not None and cached != TOMBSTONE:
-        return _unpack(cached)
+    if isinstance(cached, bytes):
+        return _decode(cached)
     user = _read(user_id)
     if user is not None and cached is None:
         with contextlib.suppress(Exception):
-            cache.add(cache_key, _pack(user), settings.SIGNED_IN_USER_CACHE_SECONDS)
+            cache.add(cache_key, _encode(user), settings.SIGNED_IN_USER_CACHE_SECONDS)
     return user
 
 

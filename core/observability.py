@@ -28,6 +28,9 @@ REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 SECRET_ROUTES = {"accounts:password_reset_confirm", "accounts:invitation_confirm"}
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) built one per line
+
+
 class JsonFormatter(logging.Formatter):
     _second = (None, "")  # the last second formatted, and its text (one strftime per second)
 
@@ -50,7 +53,7 @@ class JsonFormatter(logging.Formatter):
                 payload[key] = value
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False)
+        return _JSON.encode(payload)
 
 
 class RequestLogMiddleware:

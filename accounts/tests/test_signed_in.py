@@ -202,8 +202,17 @@ def test_the_copy_is_kept_as_plain_values_and_comes_back_as_the_same_rows(agent,
     enrol(agent)
     cache.delete(signed_in.key(agent.pk))
     signed_in.load(agent.pk)
-    packed = cache.get(signed_in.key(agent.pk))
-    assert "django.db" not in repr(pickle.dumps(packed)) and "accounts" not in repr(pickle.dumps(packed))
+    raw = cache.get(signed_in.key(agent.pk))
+    assert isinstance(raw, bytes) and b"django" not in raw and b"accounts" not in raw and b"otp" not in raw
+    db, values, establishment_values, device_values = pickle.loads(raw)
+    assert values["email"] == agent.email and establishment_values["id"] == agent.establishment_id
+    assert {type(v) for d in (values, establishment_values, *device_values) for v in d.values()} <= {
+        int,
+        str,
+        bool,
+        type(None),
+        type(agent.date_joined),
+    }
     with CaptureQueriesContext(connection) as queries:
         copy = signed_in.load(agent.pk)
         fields = {f.attname: getattr(copy, f.attname) for f in type(agent)._meta.concrete_fields}
@@ -213,7 +222,9 @@ def test_the_copy_is_kept_as_plain_values_and_comes_back_as_the_same_rows(agent,
     fresh = type(agent).objects.select_related("establishment").get(pk=agent.pk)
     assert fields == {f.attname: getattr(fresh, f.attname) for f in type(agent)._meta.concrete_fields}
     assert establishment == fresh.establishment and establishment.name == fresh.establishment.name
-    assert [d.pk for d in devices] == list(TOTPDevice.objects.filter(user=agent, confirmed=True).values_list("pk", flat=True))
+    assert [d.pk for d in devices] == list(
+        TOTPDevice.objects.filter(user=agent, confirmed=True).values_list("pk", flat=True)
+    )
     assert copy.enrolled_when_loaded is True
     assert not copy._state.adding and copy._state.db == "default"
     copy.first_name = "Renommée"
@@ -259,3 +270,29 @@ def test_the_session_hash_is_django_s_and_follows_the_password(agent, settings):
     assert agent.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(agent)
     settings.SECRET_KEY = "une autre clé " + "k" * 50
     assert agent.get_session_auth_hash() == AbstractBaseUser._get_session_auth_hash(agent)
+
+
+def test_a_worker_unpickles_the_same_copy_once_and_each_page_gets_its_own_instances(agent, monkeypatch):
+    """M10: the copy's bytes unpickled once per worker; a page changing its user changes no other's"""
+    unpickled = []
+
+    class Kept(dict):
+        def __setitem__(self, raw, packed):
+            unpickled.append(raw)
+            super().__setitem__(raw, packed)
+
+    monkeypatch.setattr(signed_in, "_unpickled", Kept())
+    cache.delete(signed_in.key(agent.pk))
+    signed_in.load(agent.pk)  # read from the database, kept
+    first = signed_in.load(agent.pk)
+    first.first_name = "Changée par une page"
+    first.establishment.name = "Changé aussi"
+    second = signed_in.load(agent.pk)
+    assert len(unpickled) == 1
+    assert second is not first and second.first_name == agent.first_name
+    assert second.establishment.name == agent.establishment.name
+    agent.last_name = "Renommé"
+    agent.save()  # forgotten: new bytes next time
+    cache.delete(signed_in.key(agent.pk))
+    signed_in.load(agent.pk)
+    assert signed_in.load(agent.pk).last_name == "Renommé" and len(unpickled) == 2

@@ -46,6 +46,9 @@ TOMBSTONE = "forgotten"
 _TOMBSTONE_SECONDS = 2
 
 
+_user_model = functools.cache(get_user_model)  # Django's looks it up in the app registry each time
+
+
 @functools.cache
 def _shape():
     """The copies' shape: a new field on the user or the establishment gives new keys, so that a
@@ -114,7 +117,7 @@ def _decode(raw):
 
 def _unpack(packed):
     db, values, establishment, devices = packed
-    user = _instance(get_user_model(), db, values)
+    user = _instance(_user_model(), db, values)
     if establishment == _NO_ESTABLISHMENT:
         user._state.fields_cache["establishment"] = None
     elif establishment is not None:

@@ -23,6 +23,7 @@ loop over the key's characters, only to warn: Redis takes any key.
 import os
 import pickle
 import threading
+import weakref
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient, RedisSerializer
@@ -51,6 +52,7 @@ class ReusedRedisCacheClient(RedisCacheClient):
             self._serializer = PickleFirstSerializer(self._serializer.protocol)
         self._clients = {}
         self._own = threading.local()
+        _clients_with_connections.add(self)
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -60,13 +62,15 @@ class ReusedRedisCacheClient(RedisCacheClient):
         return client
 
     def _own_connection(self):
-        """This thread's connection to the server reads go to (made again after a fork)."""
+        """This thread's connection to the server reads go to (a forked child makes its own)."""
         connection = getattr(self._own, "connection", None)
-        if connection is None or self._own.pid != os.getpid():
+        if connection is None:
             pool = self._get_connection_pool(self._get_connection_pool_index(False))
             connection = self._own.connection = pool.connection_class(**pool.connection_kwargs)
-            self._own.pid = os.getpid()
         return connection
+
+    def _forget_connections(self):
+        self._own = threading.local()
 
     def _read(self, *command):
         """The raw reply to a read command sent on this thread's connection; ``FAILED`` when that
@@ -99,6 +103,18 @@ class ReusedRedisCacheClient(RedisCacheClient):
         if reply is FAILED:
             return super().get_many(keys)
         return {key: self._serializer.loads(value) for key, value in zip(keys, reply, strict=True) if value is not None}
+
+
+# A forked child (gunicorn's workers) makes its own connections: the parent's sockets are not its.
+_clients_with_connections = weakref.WeakSet()
+
+
+def _forget_connections_in_child():
+    for client in list(_clients_with_connections):
+        client._forget_connections()
+
+
+os.register_at_fork(after_in_child=_forget_connections_in_child)
 
 
 class RedisCache(DjangoRedisCache):

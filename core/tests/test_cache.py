@@ -111,3 +111,24 @@ def test_the_serializer_reads_integers_and_pickles_as_django_s_does(redis_cache)
     assert type(redis_cache._cache._serializer) is PickleFirstSerializer
     redis_cache.set("n", 41, 30)
     assert redis_cache.incr("n") == 42 and redis_cache.get("n") == 42
+
+
+def test_a_forked_child_makes_its_own_connection(redis_cache):
+    """M10: gunicorn forks its workers: a child never reads on its parent's socket"""
+    import os
+
+    redis_cache.set("a", "parent", 30)
+    assert redis_cache.get("a") == "parent"
+    parent_s = redis_cache._cache._own.connection
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            ok = getattr(redis_cache._cache._own, "connection", None) is None and redis_cache.get("a") == "parent"
+            ok = ok and redis_cache._cache._own.connection is not parent_s
+            os.write(write, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    assert redis_cache._cache._own.connection is parent_s and redis_cache.get("a") == "parent"

@@ -127,6 +127,7 @@ MIDDLEWARE = [
     # a static file): every response carries the CSP and the frame refusal.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.CSPMiddleware",  # django-csp's, the policy built once (core/middleware.py)
+    "core.middleware.FrenchMiddleware",  # LANGUAGE_CODE activated (no negotiation: French only)
     "core.middleware.RequestGuardMiddleware",  # the French 405 and 400 (NUL byte) answered early
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.LegacyCookieNamesMiddleware",
@@ -311,7 +312,8 @@ ALTCHA_JS_URL = "altcha/altcha.min.js"
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "fr"
 # French only: no LocaleMiddleware (nothing to negotiate; it cost every request a path and header
-# parse and a « Vary: Accept-Language »), every request is served in LANGUAGE_CODE.
+# parse and a « Vary: Accept-Language »), every request is served in LANGUAGE_CODE, activated by
+# core.middleware.FrenchMiddleware.
 LANGUAGES = [("fr", _("Français"))]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

@@ -204,6 +204,11 @@ class MessageMiddleware(DjangoMessageMiddleware):
         return super().process_response(request, response)
 
 
+# What django-csp puts on a request once its header is written: reading it raises (a nonce read
+# then would be in no header). It never holds a value, so one object serves every request.
+_NONCE_AFTER_RESPONSE = CheckableLazyObject(csp.middleware.CSPMiddleware._csp_nonce_post_response)
+
+
 class CSPMiddleware(csp.middleware.CSPMiddleware):
     """django-csp's middleware, with the policy built once per settings rather than per response.
 
@@ -229,5 +234,5 @@ class CSPMiddleware(csp.middleware.CSPMiddleware):
             if policy and header not in response and not request.path_info.startswith(excluded):
                 response[header] = policy
         if getattr(request, "_csp_nonce", None) is None:
-            request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+            request.csp_nonce = _NONCE_AFTER_RESPONSE
         return response

@@ -13,7 +13,9 @@ sends the command on it, without redis-py's per-command machinery (taking a conn
 pool and checking it with a ``poll``, the retry wrapper, the metrics hooks): about a fifth of the
 portal's fixed page (issue 18, docs/performance.md). A read that fails there (Redis restarted,
 the connection dropped) drops that connection and is sent again through redis-py's own path,
-with its retries: a failure the portal sees is one redis-py would have raised too.
+with its retries, as are the thread's reads of the next five seconds: a failure the portal sees
+is one redis-py would have raised too, and an unreachable Redis costs a read one connection
+timeout, not two.
 
 Its serializer reads a pickle as one (``PickleFirstSerializer``). Django also checks every key
 against memcached's rules (at most 250 characters, no space or control character), a Python
@@ -23,6 +25,7 @@ loop over the key's characters, only to warn: Redis takes any key.
 import os
 import pickle
 import threading
+import time
 import weakref
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -31,6 +34,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 FAILED = object()
+OWN_CONNECTION_PAUSE = 5  # seconds without the thread's own connection after it failed
 
 
 class PickleFirstSerializer(RedisSerializer):
@@ -62,9 +66,13 @@ class ReusedRedisCacheClient(RedisCacheClient):
         return client
 
     def _own_connection(self):
-        """This thread's connection to the server reads go to (a forked child makes its own)."""
+        """This thread's connection to the server reads go to (a forked child makes its own), or
+        None for a few seconds after it failed: while Redis is unreachable, reads go straight to
+        redis-py's path and wait for one connection timeout, not two."""
         connection = getattr(self._own, "connection", None)
         if connection is None:
+            if time.monotonic() - getattr(self._own, "failed_at", -OWN_CONNECTION_PAUSE) < OWN_CONNECTION_PAUSE:
+                return None
             pool = self._get_connection_pool(self._get_connection_pool_index(False))
             connection = self._own.connection = pool.connection_class(**pool.connection_kwargs)
         return connection
@@ -76,12 +84,15 @@ class ReusedRedisCacheClient(RedisCacheClient):
         """The raw reply to a read command sent on this thread's connection; ``FAILED`` when that
         connection failed (it is dropped: the caller goes through redis-py's own path)."""
         connection = self._own_connection()
+        if connection is None:
+            return FAILED
         try:
             connection.send_command(*command)
             return connection.read_response()
         except (RedisConnectionError, RedisTimeoutError, OSError):
             connection.disconnect()
             self._own.connection = None
+            self._own.failed_at = time.monotonic()
             return FAILED
         except BaseException:
             # Anything else (an interrupted read): the connection may hold half a reply.

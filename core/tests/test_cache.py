@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.core.cache.backends.redis import RedisCacheClient
 
-from core.cache import RedisCache
+from core.cache import OWN_CONNECTION_PAUSE, RedisCache
 
 
 @pytest.fixture
@@ -72,8 +72,11 @@ def test_a_dropped_connection_is_read_again_through_redis_py_and_then_made_anew(
     client.client_kill_filter(_id=_client_id(own), skipme=True)
     assert redis_cache.get("a") == {"x": 1}  # through redis-py's path
     assert redis_cache._cache._own.connection is None
-    assert redis_cache.get_many(["a"]) == {"a": {"x": 1}}  # a new connection of the thread's
-    assert redis_cache._cache._own.connection is not own
+    assert redis_cache.get_many(["a"]) == {"a": {"x": 1}}  # still redis-py's, for a few seconds
+    assert redis_cache._cache._own.connection is None
+    redis_cache._cache._own.failed_at -= OWN_CONNECTION_PAUSE
+    assert redis_cache.get_many(["a"]) == {"a": {"x": 1}}  # then a new connection of the thread's
+    assert redis_cache._cache._own.connection not in (None, own)
 
 
 def _client_id(connection):
@@ -91,10 +94,16 @@ def test_with_redis_down_a_read_raises_as_django_s_does():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     cache = RedisCache(f"redis://127.0.0.1:{port}/0", {"OPTIONS": {"socket_connect_timeout": 0.2}})
+    client = cache._cache
+    given = []
+    own_connection = client._own_connection
+    client._own_connection = lambda: given.append(own_connection()) or given[-1]
     with pytest.raises(RedisConnectionError):
         cache.get("a")
     with pytest.raises(RedisConnectionError):
         cache.get_many(["a", "b"])
+    # the thread's own connection tried once; the second read went straight to redis-py's path
+    assert given[0] is not None and given[1] is None
 
 
 def test_the_serializer_reads_integers_and_pickles_as_django_s_does(redis_cache):

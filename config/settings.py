@@ -162,6 +162,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # ``{% url %}`` with its reversals remembered per process (core/reversal.py).
+            "builtins": ["core.templatetags.reversal"],
         },
     },
     # Jinja2, for the hot fragments only (the DI lists' rows, a DI's thread: docs/performance.md):

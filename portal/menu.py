@@ -3,8 +3,9 @@
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from core.reversal import reverse
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 import pytest
 from django.template import Context, Template, TemplateSyntaxError
-from django.urls import NoReverseMatch, reverse as django_reverse, set_script_prefix
+from django.urls import NoReverseMatch, set_script_prefix
+from django.urls import reverse as django_reverse
 from django.utils.html import escape
 
 from core import reversal

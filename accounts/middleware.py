@@ -9,8 +9,11 @@ portal's fixed page (issue 18, docs/performance.md). A request without a session
 reads nothing: its session is empty without a cache lookup.
 """
 
+from functools import partial
+
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
+from django.contrib.auth.middleware import auser
 
 from . import signed_in
 
@@ -24,5 +27,7 @@ def get_user(request):
 
 class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
     def process_request(self, request):
-        super().process_request(request)
+        if not hasattr(request, "session"):
+            super().process_request(request)  # Django's ImproperlyConfigured: no SessionMiddleware
         request.user = get_user(request)
+        request.auser = partial(auser, request)

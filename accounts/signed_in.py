@@ -53,7 +53,7 @@ _user_model = functools.cache(get_user_model)  # Django's looks it up in the app
 def _shape():
     """The copies' shape: a new field on the user or the establishment gives new keys, so that a
     deployment never reads the previous code's pickles."""
-    User = get_user_model()
+    User = _user_model()
     establishment = User._meta.get_field("establishment").related_model
     fields = [f.attname for f in User._meta.concrete_fields] + [f.attname for f in establishment._meta.concrete_fields]
     return hashlib.sha256(" ".join([_PACKING, *fields]).encode()).hexdigest()[:12]
@@ -132,7 +132,7 @@ def key(user_id):
 
 
 def _read(user_id):
-    user = get_user_model()._default_manager.select_related("establishment").filter(pk=user_id).first()
+    user = _user_model()._default_manager.select_related("establishment").filter(pk=user_id).first()
     if user is not None and settings.TWO_FACTOR_ENFORCED:
         # Read on every request by the two-factor middlewares (twofactor.policy.enrolled_when_loaded
         # for a session not verified by a code, device_loaded_with for one that is). Where the
@@ -214,7 +214,7 @@ def _user_changed(sender, instance, **kwargs):
 def _establishment_changed(sender, instance, created=False, **kwargs):
     if created:  # nobody belongs to it yet
         return
-    forget(*get_user_model()._default_manager.filter(establishment_id=instance.pk).values_list("pk", flat=True))
+    forget(*_user_model()._default_manager.filter(establishment_id=instance.pk).values_list("pk", flat=True))
 
 
 @receiver(post_save, sender=TOTPDevice, dispatch_uid="accounts.signed_in.device_saved")

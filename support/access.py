@@ -9,20 +9,47 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from accounts.models import User
+from core.prepared import Prepared
 from establishments.models import Contract, Establishment
 
 from .models import Attachment, Message, StatusCount, Ticket
 
+# A user's scope: ``EVERY_ESTABLISHMENT`` (the vendor's staff), one establishment's id (its
+# clients), or ``None`` (nothing: signed out, deactivated, a client without an establishment).
+# A boolean, so that a prepared query (core.prepared) learns it as part of its shape, never as a
+# value to replace: an establishment's id is never confused with it (compared with ``is``).
+EVERY_ESTABLISHMENT = True
+
+
+def ticket_scope(user):
+    """What a user may see, as ``scoped_tickets`` takes it."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_vendor:
+        return EVERY_ESTABLISHMENT
+    return user.establishment_id
+
+
+def scoped_tickets(scope):
+    """The DIs of a scope (``ticket_scope``): the one place that says which DIs a user sees."""
+    if scope is None:
+        return Ticket.objects.none()
+    if scope is EVERY_ESTABLISHMENT:
+        return Ticket.objects.all()
+    return Ticket.objects.filter(establishment_id=scope)
+
 
 def tickets_for(user):
     """The DIs a user may see (a queryset: lists, counts and details all start here)."""
-    if not user.is_authenticated or not user.is_active:
-        return Ticket.objects.none()
-    if user.is_vendor:
-        return Ticket.objects.all()
-    if user.establishment_id is None:
-        return Ticket.objects.none()
-    return Ticket.objects.filter(establishment_id=user.establishment_id)
+    return scoped_tickets(ticket_scope(user))
+
+
+# The establishment's counters (migration 0006), prepared: read on every page of the list.
+_STATUS_COUNTS = Prepared(
+    lambda establishment: StatusCount.objects.filter(establishment_id=establishment, count__gt=0).values_list(
+        "status", "count"
+    )
+)
 
 
 def status_counts_for(user):
@@ -33,8 +60,7 @@ def status_counts_for(user):
     if connection.vendor == "postgresql" and user.is_authenticated and user.is_active and user.is_client:
         if user.establishment_id is None:
             return {}
-        rows = StatusCount.objects.filter(establishment_id=user.establishment_id, count__gt=0)
-        return dict(rows.values_list("status", "count"))
+        return dict(_STATUS_COUNTS.run(establishment=user.establishment_id))
     return dict(tickets_for(user).order_by().values_list("status").annotate(n=Count("pk")))
 
 
@@ -47,29 +73,39 @@ def visible_messages(user):
     return messages
 
 
+_TICKET_BY_NUMBER = Prepared(lambda scope, number: scoped_tickets(scope).filter(number=number))
+_CONTRACT = Prepared(lambda pk: Contract.objects.select_related("product").filter(pk=pk))
+_PEOPLE = Prepared(lambda ids: User.objects.filter(pk__in=ids))
+_ESTABLISHMENT = Prepared(lambda pk: Establishment.objects.filter(pk=pk))
+
+
 def get_ticket_for_user(user, number, *, for_update=False):
     """The DI with its establishment, contract and product, and the people it names.
 
     The DI is read from its own table (locked for an action), then its contract with the product
     and its people in one query each: a single query joining six tables cost PostgreSQL more to
-    plan than these three to run (docs/performance.md). A client's establishment is their own."""
-    queryset = tickets_for(user)
+    plan than these three to run (docs/performance.md). A client's establishment is their own.
+    Read through prepared queries (core.prepared), except the locking read of an action."""
     if for_update:
-        queryset = queryset.select_for_update()
-    try:
-        ticket = queryset.get(number=number)
-    except Ticket.DoesNotExist:
-        raise Http404("DI introuvable") from None
-    ticket.contract = Contract.objects.select_related("product").get(pk=ticket.contract_id)
-    people = {ticket.owner_id, ticket.assignee_id, ticket.author_id} - {None}
-    people = {person.pk: person for person in User.objects.filter(pk__in=people)}
+        try:
+            ticket = tickets_for(user).select_for_update().get(number=number)
+        except Ticket.DoesNotExist:
+            raise Http404("DI introuvable") from None
+    else:
+        found = _TICKET_BY_NUMBER.run(scope=ticket_scope(user), number=str(number))
+        if not found:
+            raise Http404("DI introuvable")
+        ticket = found[0]  # the number is unique
+    ticket.contract = _CONTRACT.run(pk=ticket.contract_id)[0]
+    people = sorted({ticket.owner_id, ticket.assignee_id, ticket.author_id} - {None})
+    people = {person.pk: person for person in _PEOPLE.run(ids=people)}
     ticket.owner = people.get(ticket.owner_id)
     ticket.assignee = people.get(ticket.assignee_id)
     ticket.author = people.get(ticket.author_id)
     if user.establishment_id == ticket.establishment_id and user.establishment_id is not None:
         ticket.establishment = user.establishment
     else:
-        ticket.establishment = Establishment.objects.get(pk=ticket.establishment_id)
+        ticket.establishment = _ESTABLISHMENT.run(pk=ticket.establishment_id)[0]
     return ticket
 
 

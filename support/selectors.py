@@ -27,9 +27,10 @@ from accounts.models import Role, User
 from core import sorting
 from core.caching import forget, remember
 from core.pagination import CountedPaginator, SinglePassPaginator
+from core.prepared import Prepared
 from establishments.models import Contract, Establishment
 
-from .access import status_counts_for, tickets_for
+from .access import scoped_tickets, status_counts_for, ticket_scope, tickets_for
 from .models import (
     OPEN_STATUSES,
     CannedReply,
@@ -71,19 +72,28 @@ def only_row_columns(tickets, *, with_establishment=False):
     return tickets.only(*TICKET_COLUMNS, *(("establishment",) if with_establishment else ()))
 
 
+# The rows' relations, by primary key (prepared: compiled once per number of keys).
+ROW_CONTRACTS = Prepared(
+    lambda ids: (
+        Contract.objects.filter(pk__in=ids).select_related("product").only("reference", "product__name").order_by()
+    )
+)
+ROW_PEOPLE = Prepared(lambda ids: User.objects.filter(pk__in=ids).only("first_name", "last_name").order_by())
+ROW_ESTABLISHMENTS = Prepared(lambda ids: Establishment.objects.filter(pk__in=ids).only("name").order_by())
+
+
 def attach_row_relations(tickets, *, with_establishment=False):
     """Give the page's DIs (a list) their contract and product, owner, person in charge and, on
     the desk, establishment: one query each, by primary key. Returns the list."""
     if not tickets:
         return tickets
-    contracts = Contract.objects.filter(pk__in={t.contract_id for t in tickets}).select_related("product")
-    contracts = {c.pk: c for c in contracts.only("reference", "product__name")}
+    contracts = {c.pk: c for c in ROW_CONTRACTS.run(ids=sorted({t.contract_id for t in tickets}))}
     people_ids = {t.owner_id for t in tickets} | {t.assignee_id for t in tickets}
     people_ids.discard(None)
-    people = {u.pk: u for u in User.objects.filter(pk__in=people_ids).only("first_name", "last_name")}
+    people = {u.pk: u for u in ROW_PEOPLE.run(ids=sorted(people_ids))}
     establishments = {}
     if with_establishment:
-        establishments = Establishment.objects.filter(pk__in={t.establishment_id for t in tickets}).only("name")
+        establishments = ROW_ESTABLISHMENTS.run(ids=sorted({t.establishment_id for t in tickets}))
         establishments = {e.pk: e for e in establishments}
     for ticket in tickets:
         ticket.contract = contracts[ticket.contract_id]
@@ -193,17 +203,29 @@ class ClientTodo:
         return not (self.questions or self.closures)
 
 
+TODO_COLUMNS = ("number", "subject", "status", "awaiting_owner", "last_activity_at", "closure_proposed_at")
+
+
+def _todo_questions(tickets, owner):
+    waiting = tickets.filter(owner_id=owner, status__in=(Status.TO_PROCESS, Status.IN_PROGRESS), awaiting_owner=True)
+    return waiting.only(*TODO_COLUMNS).order_by("last_activity_at", "pk")[: TODO_SHOWN + 1]
+
+
+def _todo_closures(tickets, owner):
+    pending = tickets.filter(owner_id=owner, status=Status.CLOSURE_PENDING)
+    return pending.only(*TODO_COLUMNS).order_by("closure_proposed_at", "pk")[: TODO_SHOWN + 1]
+
+
+_TODO_QUESTIONS = Prepared(lambda scope, owner: _todo_questions(scoped_tickets(scope), owner))
+_TODO_CLOSURES = Prepared(lambda scope, owner: _todo_closures(scoped_tickets(scope), owner))
+
+
 def client_todo(user):
     """The user's own DIs that wait for them: a question of the support, a closure to validate
-    (with its automatic closure date). Two queries on the owner's index, at most TODO_SHOWN each."""
-    columns = ("number", "subject", "status", "awaiting_owner", "last_activity_at", "closure_proposed_at")
-    mine = tickets_for(user).filter(owner=user).only(*columns)
-    questions = list(
-        mine.filter(status__in=(Status.TO_PROCESS, Status.IN_PROGRESS), awaiting_owner=True).order_by(
-            "last_activity_at", "pk"
-        )[: TODO_SHOWN + 1]
-    )
-    closures = list(mine.filter(status=Status.CLOSURE_PENDING).order_by("closure_proposed_at", "pk")[: TODO_SHOWN + 1])
+    (with its automatic closure date). Two queries on the owner's index, at most TODO_SHOWN each
+    (prepared: the home page of nearly everyone)."""
+    questions = _TODO_QUESTIONS.run(scope=ticket_scope(user), owner=user.pk)
+    closures = _TODO_CLOSURES.run(scope=ticket_scope(user), owner=user.pk)
     return ClientTodo(
         questions=questions[:TODO_SHOWN],
         closures=closures[:TODO_SHOWN],

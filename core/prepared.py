@@ -1,0 +1,242 @@
+"""Querysets compiled once per process, run again with new values (the hot pages' small queries).
+
+Building and compiling a small queryset costs Django 150–350 µs of Python (``filter``, ``only``,
+``as_sql``), often more than PostgreSQL takes to run it: a page of the list makes four such
+queries. ``Prepared`` keeps the SQL a queryset compiles to, by *shape*, and runs it again with
+the new values, building the rows exactly as Django's own iterables do.
+
+    CONTRACTS = Prepared(lambda ids: Contract.objects.filter(pk__in=ids).only("reference"))
+    contracts = CONTRACTS.run(ids=[3, 7, 9])
+
+How a shape is learned, and why it cannot drift from the ORM:
+
+- The builder is called once with *stand-ins* for the values: a unique integer for an integer, a
+  unique text for a text, a list of unique integers of the same length for a list of integers;
+  booleans, ``None``, 0 and « » are part of the shape (a builder may test them). The stand-ins
+  are found in the compiled parameters and their positions kept (a value may be used twice).
+- The shape is then checked once against the ORM: the builder is called with the real values
+  and compiled the ordinary way; the SQL must be the same and the parameters the same once the
+  stand-ins are replaced. Otherwise (a value transformed on its way, inlined into the SQL like a
+  slice) the shape is marked as not preparable and every call
+  of it goes through the ORM. A run is therefore always the ORM's own query.
+- Only plain querysets: model instances (``select_related``, ``only``, annotations) or
+  ``values_list`` tuples; ``prefetch_related`` and the like are refused when the shape is learned.
+
+The cache holds at most ``MAX_SHAPES`` shapes per ``Prepared`` (a list's length is part of the
+shape: at most one per page size), kept per database alias and engine.
+"""
+
+import itertools
+import threading
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+
+MAX_SHAPES = 256
+# Integer stand-ins: within a 32-bit column's range (Django 5 turns an out-of-range lookup into an
+# empty result), above any count or constant the portal's queries hold.
+_INT_BASE = 1_900_000_000
+_INT_SPAN = 200_000_000
+_serial = itertools.count(1)
+_lock = threading.Lock()
+
+
+def _int_stand_in():
+    return _INT_BASE + next(_serial) % _INT_SPAN
+
+
+class _Text(str):
+    """A text stand-in (a ``str``, so lookups accept it), unique per shape."""
+
+
+def _stand_in(value):
+    """(stand-in, shape part) for one value; the stand-in is ``None`` when the value is part of
+    the shape. Falsy values are shape too: a builder may test them (``if status:``)."""
+    if value is None or isinstance(value, bool) or value == 0 or value == "":
+        return None, ("=", value)
+    if isinstance(value, int):
+        return _int_stand_in(), ("int",)
+    if isinstance(value, str):
+        return _Text(f"\x1eprepared-{next(_serial)}\x1e"), ("str",)
+    if isinstance(value, (list, tuple, set, frozenset)) and all(
+        isinstance(item, int) and not isinstance(item, bool) for item in value
+    ):
+        return [_int_stand_in() for _ in value], ("ints", len(value))
+    raise TypeError(
+        f"Prepared: {type(value).__name__} n'est pas une valeur préparable (entier, texte, liste d'entiers)"
+    )
+
+
+class _Shape:
+    __slots__ = ("sql", "slots", "rows", "empty")
+
+    def __init__(self, sql=None, slots=None, rows=None, empty=False):
+        self.sql, self.slots, self.rows, self.empty = sql, slots, rows, empty
+
+
+NOT_PREPARABLE = _Shape()
+
+
+class Prepared:
+    def __init__(self, build):
+        self._build = build
+        self._shapes = {}
+
+    def queryset(self, **values):
+        """The ORM's queryset for these values (what ``run`` stands for)."""
+        return self._build(**values)
+
+    def run(self, *, using="default", **values):
+        """The queryset's rows (a list), through its prepared SQL when the shape allows it."""
+        connection = connections[using]
+        parts, stand_ins = {}, {}
+        for name, value in values.items():
+            if isinstance(value, (set, frozenset, tuple)):
+                value = values[name] = list(value)  # one order, the one Django compiles
+            if isinstance(value, list) and len(set(value)) != len(value):
+                return list(self._build(**values))  # duplicates: Django compiles them once
+            stand_in, part = _stand_in(value)
+            parts[name] = part
+            if stand_in is not None:
+                stand_ins[name] = stand_in
+        key = (using, connection.vendor, tuple(sorted(parts.items())))
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = self._learn(using, values, stand_ins)
+            with _lock:
+                if len(self._shapes) >= MAX_SHAPES:
+                    self._shapes.clear()
+                self._shapes[key] = shape
+        if shape is NOT_PREPARABLE:
+            return list(self._build(**values))
+        if shape.empty:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(shape.sql, _params(shape.slots, values))
+            fetched = cursor.fetchall()
+        return shape.rows(fetched, connection, using)
+
+    def _learn(self, using, values, stand_ins):
+        """The shape of these values: its SQL and where each value goes, or NOT_PREPARABLE."""
+        queryset = self._build(**{**values, **stand_ins})
+        if not _plain(queryset):
+            return NOT_PREPARABLE
+        compiler = queryset.query.get_compiler(using=using)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return _Shape(empty=True) if _compiles_empty(self._build(**values), using) else NOT_PREPARABLE
+        positions = {}
+        for name, stand_in in stand_ins.items():
+            if isinstance(stand_in, list):
+                positions.update({item: (name, index) for index, item in enumerate(stand_in)})
+            else:
+                positions[stand_in] = (name,)
+        slots = []
+        for param in params:
+            slot = positions.get(param) if isinstance(param, (int, str)) and not isinstance(param, bool) else None
+            if slot is None:
+                if _holds_stand_in(param, positions):
+                    return NOT_PREPARABLE  # a stand-in transformed on its way (e.g. « %text% »)
+                slot = ("", param)
+            slots.append(slot)
+        used = {slot for slot in slots if slot[0] != ""}
+        if used != set(positions.values()) or any(str(stand_in) in sql for stand_in in positions):
+            return NOT_PREPARABLE  # a value dropped (not a parameter), or written into the SQL
+        # The check against the ORM: the same SQL and, stand-ins replaced, the same parameters.
+        real = self._build(**values)
+        try:
+            real_sql, real_params = real.query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:
+            return NOT_PREPARABLE
+        if not _plain(real) or real_sql != sql or list(real_params) != _params(slots, values):
+            return NOT_PREPARABLE
+        rows = _row_builder(queryset, compiler, using)
+        return NOT_PREPARABLE if rows is None else _Shape(sql=sql, slots=slots, rows=rows)
+
+
+def _params(slots, values):
+    return [
+        slot[1] if slot[0] == "" else values[slot[0]] if len(slot) == 1 else values[slot[0]][slot[1]] for slot in slots
+    ]
+
+
+def _holds_stand_in(param, positions):
+    if isinstance(param, str):
+        return any(isinstance(s, str) and s in param for s in positions)
+    if isinstance(param, (list, tuple)):
+        return any(item in positions for item in param if isinstance(item, (int, str)))
+    return False
+
+
+def _plain(queryset):
+    """Model instances or ``values_list`` tuples, nothing fetched besides the query's own rows."""
+    return (
+        queryset._iterable_class in (ModelIterable, ValuesListIterable)
+        and not queryset._prefetch_related_lookups
+        and not queryset._known_related_objects
+    )
+
+
+def _compiles_empty(queryset, using):
+    try:
+        queryset.query.get_compiler(using=using).as_sql()
+    except EmptyResultSet:
+        return True
+    return False
+
+
+def _row_builder(queryset, compiler, using):
+    """What turns fetched rows into Django's results, as ``ModelIterable`` or
+    ``ValuesListIterable`` does: the fields' converters, then instances or tuples. ``None`` when
+    Django would reorder the columns (``values_list`` with annotations not last)."""
+    select = compiler.select[: compiler.col_count]
+    converters = list(compiler.get_converters([column for column, _, _ in select]).items())
+
+    def converted(fetched, connection):
+        if not converters:
+            return fetched
+        rows = []
+        for row in fetched:
+            row = list(row)
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            rows.append(row)
+        return rows
+
+    if queryset._iterable_class is ValuesListIterable:
+        query = queryset.query
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        fields = [*queryset._fields, *(f for f in query.annotation_select if f not in queryset._fields)]
+        if queryset._fields and fields != names:
+            return None
+        count = len(select)
+
+        def tuples(fetched, connection, db):
+            return [tuple(row[:count]) for row in converted(fetched, connection)]
+
+        return tuples
+
+    klass_info, annotation_col_map = compiler.klass_info, compiler.annotation_col_map
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, using)
+    annotations = list((annotation_col_map or {}).items())
+
+    def instances(fetched, connection, db):
+        objects = []
+        for row in converted(fetched, connection):
+            obj = model.from_db(db, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in annotations:
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
+
+    return instances

@@ -1,0 +1,166 @@
+"""core.prepared: querysets compiled once per shape, run again with new values — always the
+ORM's own query and rows, or the ORM itself."""
+
+from unittest import mock
+
+import pytest
+from django.db.models import Q
+
+from accounts.models import Role, User
+from audit.models import Event
+from core.prepared import NOT_PREPARABLE, Prepared
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def events():
+    author = User.objects.create_user(
+        "auteur@example.org", "x", role=Role.SUPPORT_SOFTWARE, first_name="Ana", last_name="Lys"
+    )
+    rows = [
+        Event.objects.create(
+            action=f"action.{n % 3}",
+            actor=author if n % 2 else None,
+            target=f"DI-{n}",
+            ip_address="192.0.2.7" if n % 2 else None,
+            data={"n": n, "mots": ["é", n]},
+        )
+        for n in range(8)
+    ]
+    return rows
+
+
+def _same(ours, django_s, fields=("pk", "action", "actor_id", "target", "ip_address", "data", "created_at")):
+    assert [type(obj) for obj in ours] == [type(obj) for obj in django_s]
+    assert [[getattr(obj, name) for name in fields] for obj in ours] == [
+        [getattr(obj, name) for name in fields] for obj in django_s
+    ]
+
+
+def _learned(prepared):
+    return mock.patch.object(prepared, "_learn", wraps=prepared._learn)
+
+
+def test_a_run_gives_the_orm_s_instances_converted_values_included(events):
+    """M10: JSON, dates and addresses come back as the ORM gives them"""
+    by_ids = Prepared(lambda ids: Event.objects.filter(pk__in=ids).order_by("pk"))
+    ids = [events[1].pk, events[4].pk, events[6].pk]
+    _same(by_ids.run(ids=ids), list(by_ids.queryset(ids=ids)))
+    assert by_ids.run(ids=ids)[1].data == {"n": 4, "mots": ["é", 4]}
+
+
+def test_a_shape_is_compiled_once_and_run_with_new_values(events, django_assert_num_queries):
+    """M10"""
+    by_ids = Prepared(lambda ids: Event.objects.filter(pk__in=ids).order_by("-pk"))
+    with _learned(by_ids) as learn:
+        by_ids.run(ids=[events[0].pk, events[1].pk])
+        with django_assert_num_queries(1):
+            second = by_ids.run(ids=[events[5].pk, events[2].pk])
+        by_ids.run(ids=[events[3].pk])  # another length: another shape
+    assert learn.call_count == 2
+    assert [e.pk for e in second] == [events[5].pk, events[2].pk]
+    assert [shape for shape in by_ids._shapes.values() if shape is NOT_PREPARABLE] == []
+
+
+def test_select_related_and_only_are_built_as_the_orm_builds_them(events, django_assert_num_queries):
+    """M10: the related instance is filled from the same row; deferred fields stay deferred"""
+    with_author = Prepared(
+        lambda action: (
+            Event.objects.filter(action=action)
+            .select_related("actor")
+            .only("target", "actor__first_name")
+            .order_by("pk")
+        )
+    )
+    with_author.run(action="action.1")
+    with django_assert_num_queries(1):
+        ours = with_author.run(action="action.1")
+        names = [event.actor.first_name if event.actor else None for event in ours]
+    django_s = list(with_author.queryset(action="action.1"))
+    assert [e.pk for e in ours] == [e.pk for e in django_s]
+    assert names == [event.actor.first_name if event.actor else None for event in django_s]
+    assert ours[0].get_deferred_fields() == django_s[0].get_deferred_fields()
+
+
+def test_values_list_rows_are_the_orm_s_tuples(events):
+    """M10"""
+    pairs = Prepared(lambda action: Event.objects.filter(action=action).order_by("pk").values_list("target", "data"))
+    for action in ("action.0", "action.2"):
+        assert pairs.run(action=action) == list(pairs.queryset(action=action))
+
+
+def test_no_keys_means_no_query(events, django_assert_num_queries):
+    """M10"""
+    by_ids = Prepared(lambda ids: Event.objects.filter(pk__in=ids))
+    with django_assert_num_queries(0):
+        assert by_ids.run(ids=[]) == []
+        assert by_ids.run(ids=[]) == []
+
+
+def test_repeated_keys_go_through_the_orm_without_spoiling_the_shape(events):
+    """M10: Django compiles a repeated key once, so the list's length is not the shape's"""
+    by_ids = Prepared(lambda ids: Event.objects.filter(pk__in=ids).order_by("pk"))
+    assert [e.pk for e in by_ids.run(ids=[events[2].pk, events[2].pk])] == [events[2].pk]
+    assert [e.pk for e in by_ids.run(ids=[events[2].pk, events[3].pk])] == [events[2].pk, events[3].pk]
+    assert NOT_PREPARABLE not in by_ids._shapes.values()
+
+
+def test_a_value_inlined_into_the_sql_is_not_prepared_and_the_orm_answers(events):
+    """M10: a slice is written into the SQL, not passed as a parameter"""
+    first = Prepared(lambda count: Event.objects.order_by("pk")[:count])
+    assert [e.pk for e in first.run(count=3)] == [e.pk for e in events[:3]]
+    assert [e.pk for e in first.run(count=5)] == [e.pk for e in events[:5]]
+    assert list(first._shapes.values()) == [NOT_PREPARABLE]
+
+
+def test_a_value_transformed_on_its_way_is_not_prepared_and_the_orm_answers(events):
+    """M10: « contains » sends %value%, not the value"""
+    containing = Prepared(lambda text: Event.objects.filter(target__contains=text).order_by("pk"))
+    assert [e.target for e in containing.run(text="DI-3")] == ["DI-3"]
+    assert [e.target for e in containing.run(text="DI-5")] == ["DI-5"]
+    assert list(containing._shapes.values()) == [NOT_PREPARABLE]
+
+
+def test_a_builder_that_tests_a_value_gets_a_shape_per_falsy_value(events):
+    """M10: « » and 0 are shape, so ``if action:`` cannot be learned from a stand-in"""
+    maybe = Prepared(
+        lambda action: (Event.objects.filter(action=action) if action else Event.objects.all()).order_by("pk")
+    )
+    assert len(maybe.run(action="")) == 8
+    assert len(maybe.run(action="action.0")) == 3
+    assert len(maybe.run(action="")) == 8
+    assert NOT_PREPARABLE not in maybe._shapes.values()
+
+
+def test_a_condition_s_constants_stay_in_the_prepared_query(events):
+    """M10: constants of the builder (here the action) travel with the shape"""
+    of_author = Prepared(
+        lambda actor: Event.objects.filter(Q(action="action.1") | Q(action="action.2"), actor_id=actor).order_by("pk")
+    )
+    actor = events[1].actor_id
+    assert [e.pk for e in of_author.run(actor=actor)] == [e.pk for e in of_author.queryset(actor=actor)]
+    assert [e.pk for e in of_author.run(actor=actor + 1)] == []
+
+
+def test_a_value_used_twice_is_passed_twice(events):
+    """M10"""
+    either = Prepared(lambda actor: Event.objects.filter(Q(actor_id=actor) | Q(establishment_id=actor)).order_by("pk"))
+    actor = events[1].actor_id
+    assert [e.pk for e in either.run(actor=actor)] == [e.pk for e in events if e.actor_id == actor]
+    assert [e.pk for e in either.run(actor=actor + 1)] == []
+    assert NOT_PREPARABLE not in either._shapes.values()
+
+
+def test_other_kinds_of_values_are_refused():
+    """M10: a date or an object would make a new shape on every call"""
+    by_date = Prepared(lambda when: Event.objects.filter(created_at__lte=when))
+    with pytest.raises(TypeError):
+        by_date.run(when=object())
+
+
+def test_prefetching_querysets_are_run_by_the_orm(events):
+    """M10"""
+    prefetching = Prepared(lambda action: Event.objects.filter(action=action).prefetch_related("actor"))
+    assert {e.pk for e in prefetching.run(action="action.1")} == {e.pk for e in events if e.action == "action.1"}
+    assert list(prefetching._shapes.values()) == [NOT_PREPARABLE]

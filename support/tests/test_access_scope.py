@@ -1,0 +1,71 @@
+"""The one place that says which DIs a user sees (support.access), also through the prepared
+queries of core.prepared (SPEC M3.4, M10)."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from support.access import EVERY_ESTABLISHMENT, get_ticket_for_user, scoped_tickets, ticket_scope, tickets_for
+from support.models import Ticket
+from support.selectors import client_todo
+from testing.tickets import file_di
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_kind_of_user_gets_its_scope(agent, support):
+    """M10 (tenancy)"""
+    assert ticket_scope(agent) == agent.establishment_id
+    assert ticket_scope(support) is EVERY_ESTABLISHMENT
+    assert ticket_scope(AnonymousUser()) is None
+    agent.is_active = False
+    assert ticket_scope(agent) is None
+
+
+def test_an_establishment_s_id_is_never_taken_for_every_establishment(agent, other_agent):
+    """M10 (tenancy): the vendor's scope is compared by identity: establishment 1 is not « True »"""
+    mine = file_di(agent)
+    file_di(other_agent)
+    assert [t.pk for t in scoped_tickets(agent.establishment_id)] == [mine.pk]
+    assert scoped_tickets(1).filter(establishment_id=other_agent.establishment_id).count() == (
+        other_agent.establishment_id == 1
+    )
+    assert scoped_tickets(True).count() == 2
+    assert list(scoped_tickets(None)) == []
+
+
+def test_the_prepared_read_of_a_di_keeps_each_establishment_to_its_own(agent, other_agent, support):
+    """M3.4: the same prepared query, run for two establishments and the vendor"""
+    mine, theirs = file_di(agent), file_di(other_agent)
+    assert get_ticket_for_user(agent, mine.number).pk == mine.pk
+    with pytest.raises(Http404):
+        get_ticket_for_user(agent, theirs.number)
+    assert get_ticket_for_user(other_agent, theirs.number).pk == theirs.pk
+    with pytest.raises(Http404):
+        get_ticket_for_user(other_agent, mine.number)
+    assert get_ticket_for_user(support, mine.number).pk == mine.pk
+    assert get_ticket_for_user(support, theirs.number).establishment.pk == other_agent.establishment_id
+    with pytest.raises(Http404):
+        get_ticket_for_user(AnonymousUser(), mine.number)
+
+
+def test_the_prepared_read_gives_the_di_and_its_people_as_the_orm_does(agent, support):
+    """M3.4"""
+    ticket = file_di(agent)
+    read = get_ticket_for_user(support, ticket.number)
+    orm = tickets_for(support).get(number=ticket.number)
+    assert [getattr(read, f.attname) for f in read._meta.concrete_fields] == [
+        getattr(orm, f.attname) for f in orm._meta.concrete_fields
+    ]
+    assert read.owner == agent and read.contract.product_id == ticket.contract.product_id
+    assert read.contract.product.name == ticket.contract.product.name
+
+
+def test_a_to_do_list_is_the_user_s_own_in_their_establishment(agent, colleague, other_agent):
+    """M11.2: the prepared queries of the home page, for three people"""
+    mine, colleague_s, theirs = file_di(agent), file_di(colleague), file_di(other_agent)
+    Ticket.objects.update(awaiting_owner=True)
+    assert [t.pk for t in client_todo(agent).questions] == [mine.pk]
+    assert [t.pk for t in client_todo(colleague).questions] == [colleague_s.pk]
+    assert [t.pk for t in client_todo(other_agent).questions] == [theirs.pk]
+    assert client_todo(AnonymousUser()).empty

@@ -79,8 +79,12 @@ NOT_PREPARABLE = _Shape()
 
 
 class Prepared:
-    def __init__(self, build):
+    """``build(**values)`` makes the queryset; ``shape`` names the values that choose its form
+    (a sort key, a mode) rather than being passed to the database: they are never stood in for."""
+
+    def __init__(self, build, *, shape=()):
         self._build = build
+        self._shape_names = frozenset(shape)
         self._shapes = {}
 
     def queryset(self, **values):
@@ -96,7 +100,7 @@ class Prepared:
                 value = values[name] = list(value)  # one order, the one Django compiles
             if isinstance(value, list) and len(set(value)) != len(value):
                 return list(self._build(**values))  # duplicates: Django compiles them once
-            stand_in, part = _stand_in(value)
+            stand_in, part = (None, ("=", value)) if name in self._shape_names else _stand_in(value)
             parts[name] = part
             if stand_in is not None:
                 stand_ins[name] = stand_in

@@ -125,9 +125,9 @@ STATUS_RANK = Case(
 FINISHED_STATUSES = (Status.CLOSED, Status.CANCELLED)
 
 
-def _client_base(user, mine):
-    tickets = only_row_columns(tickets_for(user))
-    return tickets.filter(owner=user) if mine else tickets
+def _client_base(scope, owner):
+    tickets = only_row_columns(scoped_tickets(scope))
+    return tickets if owner is None else tickets.filter(owner_id=owner)
 
 
 def client_tickets(user, *, status="", show_closed=False, search="", sort=CLIENT_DEFAULT_SORT, mine=False):
@@ -135,7 +135,11 @@ def client_tickets(user, *, status="", show_closed=False, search="", sort=CLIENT
     ``show_closed``, matching ``search``, only the user's own with ``mine`` (« Mes DIs »), in the
     order of ``sort`` (a key of CLIENT_SORTS). A DI number in ``search`` finds that DI whatever its
     status (M11.6)."""
-    tickets = _client_base(user, mine)
+    return _client_list(ticket_scope(user), user.pk if mine else None, status, show_closed, search, sort)
+
+
+def _client_list(scope, owner, status, show_closed, search, sort):
+    tickets = _client_base(scope, owner)
     if status:
         listed = Q(status=status)
     elif not show_closed:
@@ -155,6 +159,16 @@ def client_tickets(user, *, status="", show_closed=False, search="", sort=CLIENT
     return tickets.order_by(*sorting.order_by(fields, sort))
 
 
+# The first page of the list without a search, the page nearly every visit shows (prepared; the
+# later pages are sliced by the ORM: their offset is written into the SQL).
+_CLIENT_FIRST_PAGE = Prepared(
+    lambda scope, owner, status, show_closed, sort: _client_list(scope, owner, status, show_closed, "", sort)[
+        :CLIENT_PAGE_SIZE
+    ],
+    shape=("sort",),
+)
+
+
 def client_ticket_page(
     user, page_number, *, status="", show_closed=False, search="", sort=CLIENT_DEFAULT_SORT, mine=False
 ):
@@ -172,6 +186,9 @@ def client_ticket_page(
         listed = [status] if status else (Status.values if show_closed else OPEN_STATUSES)
         paginator = CountedPaginator(tickets, CLIENT_PAGE_SIZE, count=sum(counts.get(s, 0) for s in listed))
     page = paginator.get_page(page_number)
+    if not search and page.number == 1 and paginator.count:
+        first = {"status": status, "show_closed": show_closed, "sort": sort}
+        page.object_list = _CLIENT_FIRST_PAGE.run(scope=ticket_scope(user), owner=user.pk if mine else None, **first)
     page.object_list = attach_row_relations(list(page.object_list))
     return page
 
@@ -179,7 +196,8 @@ def client_ticket_page(
 def client_finished_matches(user, search, *, mine=False):
     """How many closed or cancelled DIs also match ``search`` while the list hides them (M11.6):
     the list then offers to show them. Number matches are already listed whatever their status."""
-    tickets = _client_base(user, mine).filter(status__in=FINISHED_STATUSES).filter(text_condition(search))
+    tickets = _client_base(ticket_scope(user), user.pk if mine else None)
+    tickets = tickets.filter(status__in=FINISHED_STATUSES).filter(text_condition(search))
     number = number_condition(search)
     if number is not None:
         tickets = tickets.exclude(number)

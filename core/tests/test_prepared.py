@@ -164,3 +164,18 @@ def test_prefetching_querysets_are_run_by_the_orm(events):
     prefetching = Prepared(lambda action: Event.objects.filter(action=action).prefetch_related("actor"))
     assert {e.pk for e in prefetching.run(action="action.1")} == {e.pk for e in events if e.action == "action.1"}
     assert list(prefetching._shapes.values()) == [NOT_PREPARABLE]
+
+
+def test_values_named_as_shape_choose_the_query_s_form(events):
+    """M10: a sort key is read by the builder, never stood in for"""
+    sorted_by = Prepared(
+        lambda action, sort: Event.objects.filter(action=action).order_by({"up": "pk", "down": "-pk"}[sort]),
+        shape=("sort",),
+    )
+    up = [e.pk for e in sorted_by.run(action="action.1", sort="up")]
+    down = [e.pk for e in sorted_by.run(action="action.1", sort="down")]
+    assert up == sorted(up) and down == up[::-1] and len(up) == 3
+    assert [e.pk for e in sorted_by.run(action="action.2", sort="down")] == sorted(
+        (e.pk for e in events if e.action == "action.2"), reverse=True
+    )
+    assert len(sorted_by._shapes) == 2 and NOT_PREPARABLE not in sorted_by._shapes.values()

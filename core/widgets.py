@@ -39,7 +39,8 @@ class PlainSelect(forms.Select):
     template renders per option. Groups of options and multiple selection use Django's own."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        choices = list(self.choices)
+        # Through iter(): list() would ask a ModelChoiceIterator its length first (a COUNT query).
+        choices = list(iter(self.choices))
         if self.allow_multiple_selected or any(isinstance(label, (list, tuple)) for _value, label in choices):
             return super().render(name, value, attrs, renderer)
         wanted = self.format_value(value)

@@ -4,6 +4,8 @@ A client sees the DIs of their establishment; the vendor's staff see every DI. T
 "does not exist" and "not yours" is the same 404.
 """
 
+from dataclasses import dataclass
+
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
@@ -64,13 +66,50 @@ def status_counts_for(user):
     return dict(tickets_for(user).order_by().values_list("status").annotate(n=Count("pk")))
 
 
+def _messages_seen(vendor):
+    """The messages the vendor's staff (``vendor``) or a client may read, with their authors."""
+    messages = Message.objects.select_related("author")
+    return messages if vendor else messages.exclude(kind=Message.Kind.INTERNAL)
+
+
 def visible_messages(user):
-    messages = Message.objects.select_related("author").prefetch_related(
+    return _messages_seen(user.is_vendor).prefetch_related(
         Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "pk"))
     )
-    if not user.is_vendor:
-        messages = messages.exclude(kind=Message.Kind.INTERNAL)
-    return messages
+
+
+@dataclass
+class Thread:
+    messages: list  # oldest first, each with ``author`` and ``files`` (its attachments)
+    initial_files: list  # the files sent with the DI itself
+
+    def __iter__(self):
+        return iter(self.messages)
+
+    def __len__(self):
+        return len(self.messages)
+
+
+_THREAD = Prepared(lambda ticket, vendor: _messages_seen(vendor).filter(ticket_id=ticket), shape=("vendor",))
+_TICKET_FILES = Prepared(lambda ticket: Attachment.objects.filter(ticket_id=ticket).order_by("created_at", "pk"))
+
+
+def thread_for(user, ticket):
+    """A DI's page's thread: the messages ``user`` may read (``visible_messages``), each given
+    its files, and the files sent with the DI. Two prepared queries: the messages, then every file
+    of the DI, each given to its message; a file of a message the user may not read (an internal
+    note's, for a client) is given to nobody."""
+    messages = _THREAD.run(ticket=ticket.pk, vendor=user.is_vendor)
+    by_message = {message.pk: message for message in messages}
+    for message in messages:
+        message.files = []
+    initial = []
+    for attachment in _TICKET_FILES.run(ticket=ticket.pk):
+        if attachment.message_id is None:
+            initial.append(attachment)
+        elif attachment.message_id in by_message:
+            by_message[attachment.message_id].files.append(attachment)
+    return Thread(messages=messages, initial_files=initial)
 
 
 _TICKET_BY_NUMBER = Prepared(lambda scope, number: scoped_tickets(scope).filter(number=number))

@@ -16,7 +16,7 @@ from core.guards import vendor_staff_required
 from establishments.access import get_establishment_for_user
 
 from . import exports, selectors, services, workflow
-from .access import get_ticket_for_user, visible_messages
+from .access import get_ticket_for_user, thread_for
 from .desk_forms import (
     AssigneeForm,
     DeskFilterForm,
@@ -146,8 +146,8 @@ def _render_detail(request, ticket, *, bound=None):
             "chosen_reply": chosen,
             "context": selectors.customer_context(user, ticket),
             "survey": selectors.survey_of(ticket) if ticket.status == Status.CLOSED else None,
-            "thread": visible_messages(user).filter(ticket=ticket),
-            "initial_attachments": ticket.attachments.filter(message__isnull=True),
+            "thread": (thread := thread_for(user, ticket)),
+            "initial_attachments": thread.initial_files,
             "events": ticket.events.select_related("actor", "from_user", "to_user"),
         },
     )

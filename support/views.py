@@ -20,10 +20,10 @@ from core.guards import CLIENTS_ONLY, client_required
 from core.refusals import refuse
 
 from . import exports, selectors, services, workflow
-from .access import get_attachment_for_user, get_ticket_for_user, visible_messages
+from .access import get_attachment_for_user, get_ticket_for_user, thread_for
 from .attachments import serve_attachment
 from .forms import CancelForm, MessageForm, ReassignForm, RefuseClosureForm, SurveyForm, TicketCreateForm
-from .models import Attachment, Status, SurveyQuestion
+from .models import Status, SurveyQuestion
 
 LIST_COLUMNS = (
     ("numero", _lazy("N°")),
@@ -196,8 +196,8 @@ def _render_detail(request, ticket, **bound_forms):
         "ticket": ticket,
         "links": selectors.ticket_links(user, ticket),
         "survey": selectors.survey_of(ticket) if ticket.status == Status.CLOSED else None,
-        "thread": visible_messages(user).filter(ticket=ticket),
-        "creation_attachments": Attachment.objects.filter(ticket=ticket, message__isnull=True),
+        "thread": (thread := thread_for(user, ticket)),
+        "creation_attachments": thread.initial_files,
         "actions": actions,
         "is_owner": workflow.is_owner(user, ticket),
         **forms,

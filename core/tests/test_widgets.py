@@ -54,3 +54,21 @@ def test_listed_choices_are_django_s_read_in_one_query_without_a_server_side_cur
         choices = [(str(value), label) for value, label in listed.choices]
     assert choices == [(str(value), label) for value, label in django_s.choices]
     assert len(queries.captured_queries) == 1 and "DECLARE" not in queries.captured_queries[0]["sql"]
+
+
+def test_a_model_select_reads_its_options_in_one_query_without_counting_them(agent, colleague):
+    """M10: list() asked the choices their length first, a COUNT query before the options'"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.forms import CollaboratorChoiceField
+    from accounts.models import User
+
+    class Form(forms.Form):
+        owner = CollaboratorChoiceField(User.objects.order_by("pk"), empty_label="Choisissez")
+
+    with CaptureQueriesContext(connection) as queries:
+        html = str(Form()["owner"])
+    assert html.count("<option") == User.objects.count() + 1
+    assert len(queries.captured_queries) == 1
+    assert "COUNT(" not in queries.captured_queries[0]["sql"].upper()

@@ -69,3 +69,25 @@ def test_a_to_do_list_is_the_user_s_own_in_their_establishment(agent, colleague,
     assert [t.pk for t in client_todo(colleague).questions] == [colleague_s.pk]
     assert [t.pk for t in client_todo(other_agent).questions] == [theirs.pk]
     assert client_todo(AnonymousUser()).empty
+
+
+def test_a_thread_gives_each_message_its_files_and_a_client_no_internal_note(agent, support, django_assert_num_queries):
+    """M3.4: two prepared queries; an internal note and its file never reach a client"""
+    from support import services
+    from support.access import thread_for
+    from testing.tickets import pdf, take, text_file
+
+    ticket = file_di(agent, files=[pdf("ecran.pdf")])
+    take(ticket, support)
+    services.ticket_reply(ticket, acting_user=support, body="Voici le correctif.", files=[text_file("correctif.txt")])
+    services.ticket_add_internal_note(ticket, acting_user=support, body="Note interne", files=[pdf("interne.pdf")])
+    services.ticket_post_message(ticket, acting_user=agent, body="Merci", files=[])
+    with django_assert_num_queries(2):
+        seen = thread_for(agent, ticket)
+    assert [m.body for m in seen] == ["Voici le correctif.", "Merci"]
+    assert [[f.original_name for f in m.files] for m in seen] == [["correctif.txt"], []]
+    assert [f.original_name for f in seen.initial_files] == ["ecran.pdf"]
+    assert seen.messages[0].author.pk == support.pk
+    vendor_s = thread_for(support, ticket)
+    assert [m.body for m in vendor_s] == ["Voici le correctif.", "Note interne", "Merci"]
+    assert [[f.original_name for f in m.files] for m in vendor_s] == [["correctif.txt"], ["interne.pdf"], []]

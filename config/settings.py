@@ -369,7 +369,8 @@ FILE_URL_EXPIRE = _env("FILE_URL_EXPIRE", int, 60)
 STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        # whitenoise's compressed manifest storage, its URLs remembered per process.
+        "BACKEND": "core.staticfiles.RememberedStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

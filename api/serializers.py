@@ -91,7 +91,7 @@ class MessageSerializer(serializers.Serializer):
     author = PersonSerializer(allow_null=True)
     body = serializers.CharField()
     created_at = serializers.DateTimeField()
-    attachments = AttachmentSerializer(many=True)
+    attachments = AttachmentSerializer(many=True, source="files")  # given by support.access.thread_for
 
 
 class TicketDetailSerializer(serializers.ModelSerializer):
@@ -140,12 +140,12 @@ class TicketDetailSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, ticket):
-        files = ticket.attachments.filter(message__isnull=True).order_by("created_at", "pk")
+        files = self.context["thread"].initial_files  # support.access.thread_for
         return AttachmentSerializer(files, many=True, context={"number": ticket.number}).data
 
     @extend_schema_field(MessageSerializer(many=True))
     def get_messages(self, ticket):
-        return MessageSerializer(self.context["thread"], many=True, context={"number": ticket.number}).data
+        return MessageSerializer(self.context["thread"].messages, many=True, context={"number": ticket.number}).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, ticket):

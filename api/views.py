@@ -18,7 +18,7 @@ from referential.models import Kind as ReferentialKind
 from referential.services import columns as referential_columns
 from referential.services import referential_upsert
 from support import selectors, services, workflow
-from support.access import get_attachment_for_user, get_ticket_for_user, tickets_for, visible_messages
+from support.access import get_attachment_for_user, get_ticket_for_user, thread_for, tickets_for
 from support.attachments import serve_attachment
 from support.models import OPEN_STATUSES, SurveyQuestion, Team
 from support.search import number_candidates
@@ -51,7 +51,7 @@ IDEMPOTENCY = OpenApiParameter(
 def _detail(request, number):
     ticket = get_ticket_for_user(request.user, number)
     context = {
-        "thread": visible_messages(request.user).filter(ticket=ticket),
+        "thread": thread_for(request.user, ticket),
         "actions": workflow.allowed_actions(request.user, ticket),
     }
     return s.TicketDetailSerializer(ticket, context=context).data

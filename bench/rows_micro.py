@@ -70,14 +70,12 @@ def build():
             created_at=NOW - timedelta(hours=60 - i),
         )
         message.author = support if i % 2 else agent
-        message._prefetched_objects_cache = {
-            "attachments": [
-                Attachment(
-                    uuid=uuid.UUID(int=i * 10 + j), original_name=f"capture d'écran {j}.png", size=1234 * (j + 1)
-                )
-                for j in range(i % 3)
-            ]
-        }
+        # Its files as support.access.thread_for gives them (and as a prefetch, for older versions).
+        message.files = [
+            Attachment(uuid=uuid.UUID(int=i * 10 + j), original_name=f"capture d'écran {j}.png", size=1234 * (j + 1))
+            for j in range(i % 3)
+        ]
+        message._prefetched_objects_cache = {"attachments": message.files}
         messages.append(message)
     return agent, tickets, tickets[0], messages
 

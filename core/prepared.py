@@ -21,6 +21,8 @@ How a shape is learned, and why it cannot drift from the ORM:
   of it goes through the ORM. A run is therefore always the ORM's own query.
 - Only plain querysets: model instances (``select_related``, ``only``, annotations) or
   ``values_list`` tuples; ``prefetch_related`` and the like are refused when the shape is learned.
+  ``PreparedRow`` takes SQL composed from compiled querysets (several counts in one ``SELECT``)
+  and gives its one row.
 
 The cache holds at most ``MAX_SHAPES`` shapes per ``Prepared`` (a list's length is part of the
 shape: at most one per page size), kept per database alias and engine.
@@ -99,7 +101,7 @@ class Prepared:
             if isinstance(value, (set, frozenset, tuple)):
                 value = values[name] = list(value)  # one order, the one Django compiles
             if isinstance(value, list) and len(set(value)) != len(value):
-                return list(self._build(**values))  # duplicates: Django compiles them once
+                return self._unprepared(values, using)  # duplicates: Django compiles them once
             stand_in, part = (None, ("=", value)) if name in self._shape_names else _stand_in(value)
             parts[name] = part
             if stand_in is not None:
@@ -113,7 +115,7 @@ class Prepared:
                     self._shapes.clear()
                 self._shapes[key] = shape
         if shape is NOT_PREPARABLE:
-            return list(self._build(**values))
+            return self._unprepared(values, using)
         if shape.empty:
             return []
         with connection.cursor() as cursor:
@@ -123,14 +125,13 @@ class Prepared:
 
     def _learn(self, using, values, stand_ins):
         """The shape of these values: its SQL and where each value goes, or NOT_PREPARABLE."""
-        queryset = self._build(**{**values, **stand_ins})
-        if not _plain(queryset):
-            return NOT_PREPARABLE
-        compiler = queryset.query.get_compiler(using=using)
         try:
-            sql, params = compiler.as_sql()
+            compiled = self._compile(self._build(**{**values, **stand_ins}), using)
         except EmptyResultSet:
-            return _Shape(empty=True) if _compiles_empty(self._build(**values), using) else NOT_PREPARABLE
+            return _Shape(empty=True) if self._compiles_empty(values, using) else NOT_PREPARABLE
+        if compiled is None:
+            return NOT_PREPARABLE
+        sql, params, row_builder = compiled
         positions = {}
         for name, stand_in in stand_ins.items():
             if isinstance(stand_in, list):
@@ -149,15 +150,55 @@ class Prepared:
         if used != set(positions.values()) or any(str(stand_in) in sql for stand_in in positions):
             return NOT_PREPARABLE  # a value dropped (not a parameter), or written into the SQL
         # The check against the ORM: the same SQL and, stand-ins replaced, the same parameters.
-        real = self._build(**values)
         try:
-            real_sql, real_params = real.query.get_compiler(using=using).as_sql()
+            real = self._compile(self._build(**values), using)
         except EmptyResultSet:
             return NOT_PREPARABLE
-        if not _plain(real) or real_sql != sql or list(real_params) != _params(slots, values):
+        if real is None or real[0] != sql or list(real[1]) != _params(slots, values):
             return NOT_PREPARABLE
-        rows = _row_builder(queryset, compiler, using)
+        rows = row_builder()
         return NOT_PREPARABLE if rows is None else _Shape(sql=sql, slots=slots, rows=rows)
+
+    def _unprepared(self, values, using):
+        return list(self._build(**values).using(using))
+
+    def _compile(self, built, using):
+        """(sql, params, what makes the rows' builder) of a built queryset; None if not plain."""
+        if not _plain(built):
+            return None
+        compiler = built.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        return sql, params, lambda: _row_builder(built, compiler, using)
+
+    def _compiles_empty(self, values, using):
+        try:
+            self._compile(self._build(**values), using)
+        except EmptyResultSet:
+            return True
+        return False
+
+
+class PreparedRow(Prepared):
+    """A builder that composes its own SQL from compiled querysets (several counts in one
+    ``SELECT``, as ``support.selectors.bounded_counts``): it returns ``(sql, params)``, and
+    ``run`` gives the one row selected, as a tuple. Learned and checked as ``Prepared`` is."""
+
+    def _unprepared(self, values, using):
+        sql, params = self._build(**values)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return tuple(cursor.fetchone())
+
+    def _compile(self, built, using):
+        sql, params = built
+        return sql, list(params), lambda: _first_row
+
+    def _compiles_empty(self, values, using):
+        return False
+
+
+def _first_row(fetched, connection, db):
+    return tuple(fetched[0])
 
 
 def _params(slots, values):
@@ -181,14 +222,6 @@ def _plain(queryset):
         and not queryset._prefetch_related_lookups
         and not queryset._known_related_objects
     )
-
-
-def _compiles_empty(queryset, using):
-    try:
-        queryset.query.get_compiler(using=using).as_sql()
-    except EmptyResultSet:
-        return True
-    return False
 
 
 def _row_builder(queryset, compiler, using):

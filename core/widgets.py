@@ -69,6 +69,8 @@ class ListedChoices(ModelChoiceIterator):
 
 
 class ListedModelChoiceField(forms.ModelChoiceField):
-    """A ``ModelChoiceField`` whose list (a few dozen contracts or people) is read in one query."""
+    """A ``ModelChoiceField`` whose list (a few dozen contracts or people) is read in one query,
+    and written by ``PlainSelect`` (Django's markup, without a template render per option)."""
 
     iterator = ListedChoices
+    widget = PlainSelect

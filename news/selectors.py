@@ -11,6 +11,9 @@ BANNER_KEY = "news:banner"
 # The banner is on every page of every signed-in user: read from the cache, forgotten when a news
 # item is saved or deleted; a news item that comes online or expires on its own shows within this.
 BANNER_TTL = 60
+# …and kept in each process this long: no round trip to the cache for it on most pages (a change
+# shows at once in the process that made it, within this many seconds in the others).
+BANNER_HELD = 2
 
 
 def banner_items():
@@ -20,7 +23,7 @@ def banner_items():
         current = NewsItem.objects.current().filter(in_banner=True).order_by("-published_at")
         return list(current.values("title", "published_at")[:5])
 
-    return remember(BANNER_KEY, BANNER_TTL, read)
+    return remember(BANNER_KEY, BANNER_TTL, read, held=BANNER_HELD)
 
 
 @receiver(post_save, sender=NewsItem, dispatch_uid="news.forget_banner.save")

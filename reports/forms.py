@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.widgets import ListedModelChoiceField
+from core.widgets import ListedModelChoiceField, PlainSelect
 from establishments.models import Product
 from support.models import Team
 
@@ -35,7 +35,10 @@ class MonthField(forms.Field):
 
 class ReportFilterForm(forms.Form):
     equipe = forms.ChoiceField(
-        label=_("Équipe"), required=False, choices=[(ALL_TEAMS, _("Toutes les équipes")), *Team.choices]
+        label=_("Équipe"),
+        required=False,
+        choices=[(ALL_TEAMS, _("Toutes les équipes")), *Team.choices],
+        widget=PlainSelect,
     )
     produit = ListedModelChoiceField(
         label=_("Produit"),

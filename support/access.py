@@ -7,7 +7,7 @@ A client sees the DIs of their establishment; the vendor's staff see every DI. T
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404
 
 from accounts.models import User
@@ -73,9 +73,8 @@ def _messages_seen(vendor):
 
 
 def visible_messages(user):
-    return _messages_seen(user.is_vendor).prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "pk"))
-    )
+    """The messages ``user`` may read, with their authors (a DI's thread: ``thread_for``)."""
+    return _messages_seen(user.is_vendor)
 
 
 @dataclass

@@ -69,15 +69,22 @@ def desk_list(request):
     listed = selectors.for_desk_list(
         selectors.filter_status(tickets, filters["statut"], q=filters["q"]), filters["tri"]
     )
+    only_team_and_status = not (
+        filters["q"] or filters["etablissement"] or filters["support"] or filters["age"] or filters["suivi"]
+    )
     if filters["q"]:
         paginator = selectors.SearchPaginator(listed, PAGE_SIZE)
-    elif not (filters["etablissement"] or filters["support"] or filters["age"] or filters["suivi"]):
+    elif only_team_and_status:
         # Only the team and the status: the total is the sum of the counters shown above it.
         total = selectors.total_of_counts(counts, selectors.statuses_of(filters["statut"]))
         paginator = selectors.BoundedPaginator(listed, PAGE_SIZE, count=total)
     else:
         paginator = selectors.BoundedPaginator(listed, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    if only_team_and_status and page.number == 1 and paginator.count:
+        page.object_list = selectors.desk_first_page(
+            request.user, team=filters["equipe"], status=filters["statut"], sort=filters["tri"], size=PAGE_SIZE
+        )
     page.object_list = selectors.attach_row_relations(list(page.object_list), with_establishment=True)
     return render(
         request,

@@ -27,7 +27,7 @@ from accounts.models import Role, User
 from core import sorting
 from core.caching import forget, remember
 from core.pagination import CountedPaginator, SinglePassPaginator
-from core.prepared import Prepared
+from core.prepared import Prepared, PreparedRow
 from establishments.models import Contract, Establishment
 
 from .access import scoped_tickets, status_counts_for, ticket_scope, tickets_for
@@ -301,9 +301,7 @@ def desk_staff():
 
 def desk_tickets(user, *, team=ALL, etablissement="", support="", older_than_days=None, q="", suivi=""):
     """The DIs of the desk, every filter but the status (so that counters can share it)."""
-    tickets = tickets_for(user)
-    if team != ALL:
-        tickets = tickets.filter(team=team)
+    tickets = _of_team(tickets_for(user), team)
     if suivi:
         tickets = tickets.filter(FOLLOW_UPS[suivi])
     if etablissement:
@@ -319,6 +317,26 @@ def desk_tickets(user, *, team=ALL, etablissement="", support="", older_than_day
     if q:
         tickets = filter_tickets_and_messages(tickets, q)
     return tickets
+
+
+def _of_team(tickets, team):
+    return tickets if team == ALL else tickets.filter(team=team)
+
+
+# The desk's first page when only the team, the status and the order are chosen: the page most
+# visits show (prepared; every other filter, and the later pages, through the ORM).
+_DESK_FIRST_PAGE = Prepared(
+    lambda scope, team, status, sort, size: for_desk_list(
+        filter_status(_of_team(scoped_tickets(scope), team), status), sort
+    )[:size],
+    shape=("team", "status", "sort", "size"),
+)
+
+
+def desk_first_page(user, *, team, status, sort, size):
+    """The rows of ``desk_tickets(user, team=team)`` of ``status`` in the order ``sort``, the
+    first ``size`` of them (a list)."""
+    return _DESK_FIRST_PAGE.run(scope=ticket_scope(user), team=team, status=status, sort=sort, size=size)
 
 
 def statuses_of(status):
@@ -385,15 +403,21 @@ def bounded_counts(querysets, cap=None):
     Give each queryset the order of an index that serves its filter: the count then reads at
     most ``cap + 1`` entries of that index, never the table."""
     cap = cap or COUNT_CAP
+    sql, params = bounded_counts_sql(querysets, cap)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return {key: BoundedCount(value, cap) for key, value in zip(querysets, row, strict=True)}
+
+
+def bounded_counts_sql(querysets, cap):
+    """The one query of ``bounded_counts``: (sql, params)."""
     parts, params = [], []
     for i, queryset in enumerate(querysets.values()):
         sql, query_params = queryset.values("pk")[: cap + 1].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS bounded_{i})")  # noqa: S608 (Django-compiled SQL)
         params.extend(query_params)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return {key: BoundedCount(value, cap) for key, value in zip(querysets, row, strict=True)}
+    return "SELECT " + ", ".join(parts), params
 
 
 class BoundedPaginator(Paginator):
@@ -641,23 +665,45 @@ def _team_work_counts(team):
     return _shared_counts(_work_counts_key(team), count)
 
 
+def _own_work(tickets, team, assignee):
+    """{row key: queryset} of a person's own DIs for each row of their home (WORK_ROWS)."""
+    own = _of_team(tickets, team).filter(assignee_id=assignee)
+    return {key: own.filter(condition).order_by() for key, *_rest, condition in WORK_ROWS}
+
+
+# A person's own counts on their home, in one query (prepared: its SQL composed once per team).
+_OWN_WORK_COUNTS = PreparedRow(
+    lambda scope, team, assignee: bounded_counts_sql(_own_work(scoped_tickets(scope), team, assignee), COUNT_CAP),
+    shape=("team",),
+)
+
+
+# The DIs that wait longest for an answer of the support, of a team or of every team (prepared).
+_OLDEST_WAITING = Prepared(
+    lambda scope, team: (
+        _of_team(scoped_tickets(scope).filter(FOLLOW_UPS[WAITING]), team)
+        .only("number", "subject", "status", "establishment", "waiting_since", "client_answered")
+        .order_by("waiting_since", "pk")[:OLDEST_SHOWN]
+    ),
+    shape=("team",),
+)
+
+
 def vendor_worklist(user):
     """The home of the vendor's staff: for each kind of work, how many DIs are theirs and their
     team's (or each team's), each a link to the desk so filtered; and the DIs that wait longest
     for an answer. The one-status team counts are the desk's counters (``desk_status_counts``,
     cached); every other count is bounded and read in one query, each on an index of its own."""
     columns = _work_columns(user)
-    base = tickets_for(user)
-    counted, counts = {}, {}
+    counts = {}
     for column, (_header, team, mine) in enumerate(columns):
-        if not mine:  # a team's counts are every vendor staff's: shared a few seconds
+        if mine:  # the person's own: one prepared query
+            row = _OWN_WORK_COUNTS.run(scope=ticket_scope(user), team=team, assignee=user.pk)
+            counts.update(
+                {(key, column): BoundedCount(n, COUNT_CAP) for (key, *_r), n in zip(WORK_ROWS, row, strict=True)}
+            )
+        else:  # a team's counts are every vendor staff's: shared a few seconds
             counts.update({(key, column): n for key, n in _team_work_counts(team).items()})
-            continue
-        scope = base.filter(assignee=user) if team == ALL else base.filter(team=team, assignee=user)
-        for key, _label, _help, _params, condition in WORK_ROWS:
-            counted[(key, column)] = scope.filter(condition).order_by()
-    if counted:
-        counts.update(bounded_counts(counted))
     desk_counts = {team: desk_status_counts(user, team) for _h, team, mine in columns if not mine}
     rows = []
     for key, label, help_text, params, _condition in WORK_ROWS:
@@ -670,16 +716,9 @@ def vendor_worklist(user):
             row.cells.append(WorkCell(count, urlencode(query), header))
         rows.append(row)
     oldest_team = default_team(user)  # a support person's team; every team for the administrators
-    waiting = base.filter(FOLLOW_UPS[WAITING])
-    if oldest_team != ALL:
-        waiting = waiting.filter(team=oldest_team)
-    oldest = list(
-        waiting.only("number", "subject", "status", "establishment", "waiting_since", "client_answered").order_by(
-            "waiting_since", "pk"
-        )[:OLDEST_SHOWN]
-    )
-    establishments = Establishment.objects.filter(pk__in={t.establishment_id for t in oldest}).only("name")
-    names = {e.pk: e for e in establishments} if oldest else {}
+    oldest = _OLDEST_WAITING.run(scope=ticket_scope(user), team=oldest_team)
+    establishments = ROW_ESTABLISHMENTS.run(ids=sorted({t.establishment_id for t in oldest}))
+    names = {e.pk: e for e in establishments}
     for ticket in oldest:
         ticket.establishment = names[ticket.establishment_id]
     oldest_query = urlencode({"equipe": oldest_team, "statut": OPEN, "suivi": WAITING, "tri": "attente"})

@@ -12,9 +12,13 @@ def _private_media(settings, tmp_path):
 def _fresh_cache():
     from django.core.cache import cache
 
+    from core.caching import drop_held
+
     cache.clear()
+    drop_held()
     yield
     cache.clear()
+    drop_held()
 
 
 @pytest.fixture

@@ -179,3 +179,36 @@ def test_values_named_as_shape_choose_the_query_s_form(events):
         (e.pk for e in events if e.action == "action.2"), reverse=True
     )
     assert len(sorted_by._shapes) == 2 and NOT_PREPARABLE not in sorted_by._shapes.values()
+
+
+def _two_counts(action, actor):
+    parts, params = [], []
+    for queryset in (Event.objects.filter(action=action), Event.objects.filter(actor_id=actor)):
+        sql, query_params = queryset.values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 (Django-compiled SQL)
+        params.extend(query_params)
+    return "SELECT " + ", ".join(parts), params
+
+
+def test_a_prepared_row_composes_counts_once_and_runs_them_again(events, django_assert_num_queries):
+    """M10: the support's home: its own counts in one query, composed once"""
+    from core.prepared import PreparedRow
+
+    counts = PreparedRow(_two_counts)
+    actor = events[1].actor_id
+    assert counts.run(action="action.1", actor=actor) == (3, 4)
+    with _learned(counts) as learn, django_assert_num_queries(1):
+        assert counts.run(action="action.0", actor=actor + 1) == (3, 0)
+    assert learn.call_count == 0
+
+
+def test_a_prepared_row_that_cannot_be_prepared_is_run_as_composed(events):
+    """M10: the value written into the SQL: composed and run each time"""
+    from core.prepared import PreparedRow
+
+    inlined = PreparedRow(
+        lambda limit: (f"SELECT COUNT(*) FROM (SELECT 1 FROM audit_event LIMIT {int(limit)}) AS l", [])
+    )
+    assert inlined.run(limit=3) == (3,)
+    assert inlined.run(limit=5) == (5,)
+    assert list(inlined._shapes.values()) == [NOT_PREPARABLE]

@@ -72,3 +72,18 @@ def test_a_model_select_reads_its_options_in_one_query_without_counting_them(age
     assert html.count("<option") == User.objects.count() + 1
     assert len(queries.captured_queries) == 1
     assert "COUNT(" not in queries.captured_queries[0]["sql"].upper()
+
+
+def test_a_listed_choice_field_writes_django_s_markup(agent, colleague):
+    """M10: the report's and the desk's short lists, written without a template per option"""
+    from accounts.models import User
+    from core.widgets import ListedModelChoiceField
+
+    class Listed(forms.Form):
+        owner = ListedModelChoiceField(User.objects.order_by("pk"), required=False, empty_label="Tous")
+
+    class Django(forms.Form):
+        owner = forms.ModelChoiceField(User.objects.order_by("pk"), required=False, empty_label="Tous")
+
+    for data in (None, {"owner": str(colleague.pk)}, {"owner": "nope"}):
+        assert str(Listed(data)["owner"]) == str(Django(data)["owner"])

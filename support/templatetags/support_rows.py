@@ -111,7 +111,7 @@ def _body(text):
 @register.simple_tag(takes_context=True)
 def ticket_thread(context, ticket, thread):
     """The thread of a DI, oldest first; ``thread`` holds only what the viewer may see
-    (support.access.visible_messages)."""
+    (support.access.thread_for)."""
     html = _fragment("support/rows/thread.html").render(
         thread=thread,
         tz=timezone.get_current_timezone(),

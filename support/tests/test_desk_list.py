@@ -336,3 +336,16 @@ def test_a_status_change_shows_at_once_in_the_due_counts(support, dis, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         take(Ticket.objects.filter(team="software", status=Status.TO_PROCESS).first(), support)
     assert late() == Ticket.objects.filter(team="software", due_at__lt=timezone.now()).count() > before
+
+
+@pytest.mark.parametrize("team", ["toutes", "software", "legal"])
+@pytest.mark.parametrize("status", ["ouvertes", "toutes", "closed"])
+def test_the_prepared_first_page_is_the_orm_s_for_every_order(dis, support, team, status):
+    """M8.1 M10: the first page read through core.prepared, against the ORM's own for each order"""
+    from support import selectors
+
+    for sort in selectors.SORTS:
+        orm = selectors.for_desk_list(selectors.filter_status(selectors.desk_tickets(support, team=team), status), sort)
+        first = selectors.desk_first_page(support, team=team, status=status, sort=sort, size=3)
+        assert [t.pk for t in first] == [t.pk for t in orm[:3]]
+        assert [t.establishment_id for t in first] == [t.establishment_id for t in orm[:3]]

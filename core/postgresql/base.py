@@ -9,16 +9,24 @@ behaviour exactly — the value parsed in the connection's time zone, then given
 adapters map holds (public API: ``psycopg.adapters.get_loader``). Without the compiled
 implementation (``psycopg[c]`` or ``psycopg[binary]``), it is Django's backend unchanged.
 
+Its health check (``CONN_HEALTH_CHECKS``, before the first query of each request) asks the
+socket first: a persistent connection that is idle, not broken, with nothing to read and no
+hang-up waiting on its socket is kept without a round trip; anything else (a server restarted
+sends its goodbye and closes: the socket is then readable) goes through Django's ``SELECT 1``.
+Django sends that ``SELECT 1`` on every request that reads the database.
+
 Selected by ``config.settings`` in place of ``django.db.backends.postgresql``; ``vendor`` is
 still ``postgresql``.
 """
 
+import select
 from functools import lru_cache
 
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg import adapt, adapters, pq
 from psycopg.postgres import types
+from psycopg.pq import TransactionStatus
 from psycopg.types.datetime import TimestamptzLoader
 
 TIMESTAMPTZ_OID = types["timestamptz"].oid
@@ -53,3 +61,28 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
             params["context"] = adapters_template(settings.USE_TZ, self.timezone)
         return params
+
+    def close_if_health_check_failed(self):
+        if (
+            not self.pool
+            and self.connection is not None
+            and self.health_check_enabled
+            and not self.health_check_done
+            and _quiet(self.connection)
+        ):
+            self.health_check_done = True
+            return
+        super().close_if_health_check_failed()
+
+
+def _quiet(connection):
+    """The psycopg connection is open, idle outside a transaction, and its socket holds nothing
+    to read, no error and no hang-up (a poll that does not wait)."""
+    try:
+        if connection.closed or connection.broken or connection.info.transaction_status != TransactionStatus.IDLE:
+            return False
+        poller = select.poll()
+        poller.register(connection.pgconn.socket, select.POLLIN | select.POLLPRI | select.POLLERR | select.POLLHUP)
+        return not poller.poll(0)
+    except Exception:  # noqa: BLE001 (any doubt: Django's own check)
+        return False

@@ -71,3 +71,60 @@ def test_an_aware_datetime_comes_back_as_written_in_utc():
     assert read == written
     assert read.tzinfo is datetime.UTC
     assert read.hour == 8
+
+
+@pytest.fixture
+def own_connection():
+    """A connection of its own (autocommit, idle between queries, as a worker's between requests)."""
+    from django.db import connections
+
+    wrapper = connections.create_connection("default")
+    wrapper.health_check_enabled = True
+    wrapper.ensure_connection()
+    yield wrapper
+    wrapper.close()
+
+
+def _selects_one(wrapper):
+    """How many queries the health check sends (psycopg cursors opened on the raw connection)."""
+    from unittest import mock
+
+    with mock.patch.object(
+        type(wrapper.connection), "cursor", autospec=True, side_effect=type(wrapper.connection).cursor
+    ) as opened:
+        wrapper.close_if_health_check_failed()
+    return opened.call_count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_idle_healthy_connection_is_kept_without_a_round_trip(own_connection):
+    """M10: Django sent SELECT 1 before the first query of every request"""
+    own_connection.health_check_done = False
+    assert _selects_one(own_connection) == 0
+    assert own_connection.health_check_done
+    assert own_connection.connection is not None and not own_connection.connection.closed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_ended_is_replaced_before_the_request_uses_it(own_connection):
+    """M10: the server restarted (its backend terminated): the request gets a new connection"""
+    import time
+
+    pid = own_connection.connection.info.backend_pid
+    _read("SELECT pg_terminate_backend(%s)", [pid])
+    time.sleep(0.2)  # the server's goodbye reaches the socket
+    own_connection.health_check_done = False
+    own_connection.close_if_health_check_failed()
+    assert own_connection.connection is None
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_in_a_transaction_is_checked_the_django_way(own_connection):
+    """M10"""
+    own_connection.connection.execute("BEGIN")
+    own_connection.health_check_done = False
+    assert _selects_one(own_connection) == 1
+    own_connection.connection.execute("ROLLBACK")

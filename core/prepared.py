@@ -29,11 +29,12 @@ shape: at most one per page size), kept per database alias and engine.
 """
 
 import itertools
-import threading
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+
+from core.memo import Memo
 
 MAX_SHAPES = 256
 # Integer stand-ins: within a 32-bit column's range (Django 5 turns an out-of-range lookup into an
@@ -41,7 +42,6 @@ MAX_SHAPES = 256
 _INT_BASE = 1_900_000_000
 _INT_SPAN = 200_000_000
 _serial = itertools.count(1)
-_lock = threading.Lock()
 
 
 def _int_stand_in():
@@ -87,7 +87,7 @@ class Prepared:
     def __init__(self, build, *, shape=()):
         self._build = build
         self._shape_names = frozenset(shape)
-        self._shapes = {}
+        self._shapes = Memo(bound=MAX_SHAPES)
 
     def queryset(self, **values):
         """The ORM's queryset for these values (what ``run`` stands for)."""
@@ -109,11 +109,7 @@ class Prepared:
         key = (using, connection.vendor, tuple(sorted(parts.items())))
         shape = self._shapes.get(key)
         if shape is None:
-            shape = self._learn(using, values, stand_ins)
-            with _lock:
-                if len(self._shapes) >= MAX_SHAPES:
-                    self._shapes.clear()
-                self._shapes[key] = shape
+            shape = self._shapes.keep(key, self._learn(using, values, stand_ins))
         if shape is NOT_PREPARABLE:
             return self._unprepared(values, using)
         if shape.empty:

@@ -18,8 +18,9 @@ from django.urls import get_script_prefix, get_urlconf
 from django.urls import reverse as django_reverse
 from django.utils.translation import get_language
 
-_reversed = {}
-_BOUND = 20_000
+from core.memo import Memo
+
+_reversed = Memo(bound=20_000)
 _PLAIN = (str, int)  # the arguments remembered: their text is themselves
 
 
@@ -40,10 +41,7 @@ def reverse(viewname, args=None, kwargs=None, current_app=None):
     )
     url = _reversed.get(key)
     if url is None:
-        url = django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
-        if len(_reversed) >= _BOUND:
-            _reversed.clear()
-        _reversed[key] = url
+        url = _reversed.keep(key, django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app))
     return url
 
 

@@ -12,21 +12,20 @@ work it out as before.
 from django.conf import settings
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
-REMEMBERED_URLS = 2000  # beyond, URLs are worked out each time (names come from the templates)
+from core.memo import Memo
+
+REMEMBERED_URLS = 2000  # names come from the templates: a few dozen
 
 
 class RememberedStaticFilesStorage(CompressedManifestStaticFilesStorage):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._urls = {}
+        self._urls = Memo(bound=REMEMBERED_URLS)
 
     def url(self, name, force=False):
         if force or settings.DEBUG:
             return super().url(name, force)
-        try:
-            return self._urls[name]
-        except KeyError:
-            url = super().url(name)
-            if len(self._urls) < REMEMBERED_URLS:
-                self._urls[name] = url
-            return url
+        url = self._urls.get(name)
+        if url is None:
+            url = self._urls.keep(name, super().url(name))
+        return url

@@ -59,11 +59,20 @@ def status_counts_for(user):
 
     A client's establishment: the counters kept by the trigger of migration 0006 on PostgreSQL
     (at most five rows), a grouped count elsewhere (SQLite, the embedded default)."""
-    if connection.vendor == "postgresql" and user.is_authenticated and user.is_active and user.is_client:
-        if user.establishment_id is None:
-            return {}
-        return dict(_STATUS_COUNTS.run(establishment=user.establishment_id))
-    return dict(tickets_for(user).order_by().values_list("status").annotate(n=Count("pk")))
+    scope = ticket_scope(user)
+    if scope is None:
+        return {}
+    if scope is EVERY_ESTABLISHMENT:
+        return dict(scoped_tickets(scope).order_by().values_list("status").annotate(n=Count("pk")))
+    return establishment_status_counts(scope)
+
+
+def establishment_status_counts(establishment_id):
+    """{status: number of DIs} of one establishment: the trigger's counters on PostgreSQL (at most
+    five rows, prepared), a grouped count elsewhere (SQLite, the embedded default)."""
+    if connection.vendor == "postgresql":
+        return dict(_STATUS_COUNTS.run(establishment=establishment_id))
+    return dict(scoped_tickets(establishment_id).order_by().values_list("status").annotate(n=Count("pk")))
 
 
 def _messages_seen(vendor):

@@ -30,12 +30,11 @@ from core.pagination import CountedPaginator, SinglePassPaginator
 from core.prepared import Prepared, PreparedRow
 from establishments.models import Contract, Establishment
 
-from .access import scoped_tickets, status_counts_for, ticket_scope, tickets_for
+from .access import establishment_status_counts, scoped_tickets, status_counts_for, ticket_scope, tickets_for
 from .models import (
     OPEN_STATUSES,
     CannedReply,
     Status,
-    StatusCount,
     SurveyAnswer,
     SurveyQuestion,
     SurveyResponse,
@@ -657,7 +656,7 @@ def _team_work_counts(team):
     seconds and forgotten when a DI of the team changes status or follow-up (support.services)."""
 
     def count():
-        scope = Ticket.objects.all() if team == ALL else Ticket.objects.filter(team=team)
+        scope = _of_team(Ticket.objects.all(), team)
         return bounded_counts(
             {key: scope.filter(condition).order_by() for key, *_rest, condition in WORK_ROWS if key not in STATUS_ROWS}
         )
@@ -729,16 +728,6 @@ def vendor_worklist(user):
 
 CONTEXT_OPEN_SHOWN = 10
 CONTEXT_CLOSED_SHOWN = 5
-
-
-def establishment_status_counts(establishment_id):
-    """{status: number of DIs} of one establishment: the trigger's counters on PostgreSQL (at most
-    five rows), a grouped count elsewhere."""
-    if connection.vendor == "postgresql":
-        rows = StatusCount.objects.filter(establishment_id=establishment_id, count__gt=0)
-        return dict(rows.values_list("status", "count"))
-    rows = Ticket.objects.filter(establishment_id=establishment_id).order_by().values_list("status")
-    return dict(rows.annotate(n=Count("pk")))
 
 
 @dataclass

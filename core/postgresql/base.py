@@ -22,6 +22,7 @@ still ``postgresql``.
 import select
 from functools import lru_cache
 
+from django.conf import settings
 from django.db.backends.postgresql import base
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 from psycopg import adapt, adapters, pq
@@ -57,8 +58,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self):
         params = super().get_connection_params()
         if HAS_COMPILED_LOADER and "context" in params:
-            from django.conf import settings
-
             params["context"] = adapters_template(settings.USE_TZ, self.timezone)
         return params
 

@@ -5,9 +5,24 @@ establishment and see none here (their view is the back office). "Does not exist
 yours" get the same 404.
 """
 
-from django.http import Http404
+import html
 
-from .models import CLIENT_ROLES, User
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.http import Http404
+from django.utils.safestring import SafeString
+
+from core.caching import forget, remember
+
+from .models import CLIENT_ROLES, Role, User
+
+# The « Confier » / « Réaffecter » lists of an establishment, kept in the cache: an establishment
+# may have hundreds of accounts, and every view of a DI writes the list. Any save or deletion of an
+# account forgets its establishment's list; a change made behind the portal's back (``update()``,
+# an account moved to another establishment) shows at most this long in the old list, and
+# choosing a stale name is refused by the field, which validates against the database.
+COLLEAGUE_OPTIONS_TTL = 60
 
 
 def collaborators_for(user):
@@ -15,6 +30,50 @@ def collaborators_for(user):
     if not (user.is_authenticated and user.is_active and user.is_client and user.establishment_id):
         return User.objects.none()
     return User.objects.filter(establishment_id=user.establishment_id, role__in=CLIENT_ROLES)
+
+
+def active_colleagues(establishment_id, *, exclude_pk=None):
+    """The active client accounts of an establishment, by name, but ``exclude_pk``: who may
+    receive a DI (« Confier », « Réaffecter », a DI filed on someone's behalf)."""
+    colleagues = User.objects.filter(establishment_id=establishment_id, is_active=True, role__in=CLIENT_ROLES)
+    if exclude_pk is not None:
+        colleagues = colleagues.exclude(pk=exclude_pk)
+    return colleagues.order_by("last_name", "first_name")
+
+
+def _options_key(establishment_id):
+    return f"accounts:colleague-options:{establishment_id}"
+
+
+def colleague_options(establishment_id):
+    """``active_colleagues(establishment_id)`` as (pk, « Prénom Nom (Profil) ») pairs, the labels
+    escaped (safe strings), from the cache when it has them (see ``COLLEAGUE_OPTIONS_TTL``). The
+    cache holds the names, escaped once, and the role codes; the profiles are translated here,
+    once per list."""
+
+    def read():
+        rows = active_colleagues(establishment_id).values_list("pk", "first_name", "last_name", "role")
+        return [(pk, html.escape(f"{first} {last}".strip()), role) for pk, first, last, role in rows]
+
+    roles = {value: html.escape(str(label)) for value, label in Role.choices}
+    return [
+        (pk, SafeString(f"{name} ({roles.get(role) or html.escape(role)})"))
+        for pk, name, role in remember(_options_key(establishment_id), COLLEAGUE_OPTIONS_TTL, read)
+    ]
+
+
+def forget_colleague_options(establishment_id):
+    key = _options_key(establishment_id)
+    forget(key)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: forget(key))
+
+
+@receiver(post_save, sender=User, dispatch_uid="accounts.access.colleague_saved")
+@receiver(post_delete, sender=User, dispatch_uid="accounts.access.colleague_deleted")
+def _colleague_changed(sender, instance, **kwargs):
+    if instance.establishment_id is not None:
+        forget_colleague_options(instance.establishment_id)
 
 
 def get_collaborator_for_user(user, pk):

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from core.widgets import PlainSelect
 
 from . import throttle
+from .access import active_colleagues, colleague_options
 from .captcha import CaptchaField, cost_of
 from .models import AccountRequest, Role, User, normalize_email
 
@@ -221,6 +222,14 @@ class _Collaborators(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
+        among = self.field.among_colleagues
+        if among is not None:
+            # An establishment's active colleagues: the list the cache keeps (accounts.access).
+            establishment_id, exclude_pk = among
+            for pk, label in colleague_options(establishment_id):
+                if pk != exclude_pk:
+                    yield (pk, label)  # a primary key and an escaped label: PlainSelect writes them as they are
+            return
         roles = {value: str(label) for value, label in Role.choices}
         # Rows, not accounts: the list shows four columns of each (the chosen one is read again,
         # as an account, when the form is validated).
@@ -233,7 +242,22 @@ class _Collaborators(ModelChoiceIterator):
 class CollaboratorChoiceField(forms.ModelChoiceField):
     """A colleague chosen in a list: « Prénom Nom (Profil) ». An establishment may have hundreds:
     the options read only the columns they show, each profile is translated once per list rather
-    than once per person, and the options are written in Python (core.widgets.PlainSelect)."""
+    than once per person, and the options are written in Python (core.widgets.PlainSelect).
+
+    ``among(establishment_id, exclude_pk=…)`` offers an establishment's active colleagues: the
+    options come from the cache (``accounts.access.colleague_options``), the choice is validated
+    against the database (``accounts.access.active_colleagues``)."""
 
     iterator = _Collaborators  # writes each option's label itself
     widget = PlainSelect
+    among_colleagues = None
+
+    def among(self, establishment_id, *, exclude_pk=None):
+        self.queryset = active_colleagues(establishment_id, exclude_pk=exclude_pk)
+        self.among_colleagues = (establishment_id, exclude_pk)
+
+    def _set_queryset(self, queryset):
+        self.among_colleagues = None  # another list: its options come from it
+        super()._set_queryset(queryset)
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)

@@ -47,11 +47,15 @@ class PlainSelect(forms.Select):
         parts = [f'<select name="{_escaped(name)}"', _attributes(self.build_attrs(self.attrs, attrs)), ">"]
         has_selected = False
         for option_value, label in choices:
-            text = str("" if option_value is None else option_value)
+            if type(option_value) is int:  # noqa: E721 (an int, not a bool: nothing to escape)
+                text = escaped_text = str(option_value)
+            else:
+                text = str("" if option_value is None else option_value)
+                escaped_text = _escaped(text)
             selected = not has_selected and text in wanted
             has_selected |= selected
             flag = " selected" if selected else ""
-            parts.append(f'\n  <option value="{_escaped(text)}"{flag}>{_escaped(label)}</option>\n')
+            parts.append(f'\n  <option value="{escaped_text}"{flag}>{_escaped(label)}</option>\n')
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every name, value and label escaped above)
 

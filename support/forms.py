@@ -4,7 +4,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import CollaboratorChoiceField
-from accounts.models import CLIENT_ROLES, User
+from accounts.models import User
 from core.widgets import ListedModelChoiceField
 from establishments.models import Contract
 
@@ -237,12 +237,7 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, ticket, **kwargs):
         kwargs.setdefault("prefix", "reassign")
         super().__init__(*args, **kwargs)
-        collaborators = User.objects.filter(
-            establishment_id=ticket.establishment_id, is_active=True, role__in=CLIENT_ROLES
-        )
-        if ticket.owner_id is not None:
-            collaborators = collaborators.exclude(pk=ticket.owner_id)
-        self.fields["new_owner"].queryset = collaborators.order_by("last_name", "first_name")
+        self.fields["new_owner"].among(ticket.establishment_id, exclude_pk=ticket.owner_id)
 
 
 class OnBehalfForm(TicketCreateForm):
@@ -262,8 +257,6 @@ class OnBehalfForm(TicketCreateForm):
     def __init__(self, *args, user, establishment, **kwargs):
         super().__init__(*args, user=user, establishment_id=establishment.pk, **kwargs)
         del self.fields["follows"]
-        self.fields["owner"].queryset = User.objects.filter(
-            establishment_id=establishment.pk, is_active=True, role__in=CLIENT_ROLES
-        ).order_by("last_name", "first_name")
+        self.fields["owner"].among(establishment.pk)
         self.fields["description"].help_text = _("Ce que le client a décrit au téléphone.")
         self.fields["contract"].help_text = _("Le produit sur lequel porte la demande du client.")

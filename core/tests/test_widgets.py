@@ -87,3 +87,39 @@ def test_a_listed_choice_field_writes_django_s_markup(agent, colleague):
 
     for data in (None, {"owner": str(colleague.pk)}, {"owner": "nope"}):
         assert str(Listed(data)["owner"]) == str(Django(data)["owner"])
+
+
+def test_colleagues_from_the_cache_are_written_as_django_writes_them(agent, colleague, other_agent):
+    """M10 M11.5: names escaped once in the cache, the owner left out, a chosen one selected"""
+    from accounts.forms import CollaboratorChoiceField
+    from accounts.models import User
+
+    colleague.first_name, colleague.last_name = 'Léa <b>"L\'ami"</b>', "& co"
+    colleague.save()
+
+    class Cached(forms.Form):
+        owner = CollaboratorChoiceField(User.objects.none(), empty_label="Choisissez")
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["owner"].among(agent.establishment_id, exclude_pk=agent.pk)
+
+    class Django(forms.Form):
+        owner = forms.ModelChoiceField(
+            User.objects.filter(establishment_id=agent.establishment_id, is_active=True)
+            .exclude(pk=agent.pk)
+            .order_by("last_name", "first_name"),
+            empty_label="Choisissez",
+        )
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["owner"].label_from_instance = lambda u: f"{u.full_name} ({u.get_role_display()})"
+
+    for data in (None, {"owner": str(colleague.pk)}, {"owner": str(other_agent.pk)}):
+        for _twice in (1, 2):  # read, then from the cache
+            assert str(Cached(data)["owner"]) == str(Django(data)["owner"])
+    written = str(Cached()["owner"])
+    assert "&lt;b&gt;" in written and f'value="{colleague.pk}"' in written and f'value="{agent.pk}"' not in written
+    assert not Cached({"owner": str(other_agent.pk)}).is_valid()
+    assert Cached({"owner": str(colleague.pk)}).is_valid()

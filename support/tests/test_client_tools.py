@@ -65,6 +65,74 @@ def test_a_colleague_of_another_establishment_is_not_offered(client, agent, othe
     assert taken.owner == agent
 
 
+def _offered(client, number):
+    page = client.get(reverse("support:detail", args=[number])).content.decode()
+    start = page.index('name="confier-new_owner"')
+    return page[start : page.index("</select>", start)]
+
+
+def test_the_colleagues_list_is_read_once_then_kept_until_an_account_changes(client, agent, colleague, taken):
+    """M11.5 M10"""
+    from accounts.access import forget_colleague_options
+
+    client.force_login(agent)
+    offered = _offered(client, taken.number)
+    assert colleague.full_name in offered and agent.full_name not in offered  # the owner is not offered
+    url = reverse("support:detail", args=[taken.number])
+    forget_colleague_options(agent.establishment_id)
+    first, again = _sql(client, url), _sql(client, url)
+    assert [sql for sql in first if _is_colleagues_list(sql)] != []
+    assert [sql for sql in again if _is_colleagues_list(sql)] == []  # kept: one query fewer
+    assert len(again) == len(first) - 1
+    # Renamed or deactivated through the portal: the list is read again at once.
+    colleague.last_name = "Renommée"
+    colleague.save()
+    assert "Renommée" in _offered(client, taken.number)
+    colleague.is_active = False
+    colleague.save()
+    assert colleague.full_name not in _offered(client, taken.number)
+
+
+def test_a_stale_name_in_the_kept_list_is_refused_when_chosen(client, agent, colleague, taken):
+    """M11.5 M10"""
+    from accounts.models import User
+
+    client.force_login(agent)
+    assert colleague.full_name in _offered(client, taken.number)
+    User.objects.filter(pk=colleague.pk).update(is_active=False)  # behind the portal's back: no signal
+    assert colleague.full_name in _offered(client, taken.number)  # kept at most COLLEAGUE_OPTIONS_TTL
+    response = client.post(reverse("support:hand_over", args=[taken.number]), {"confier-new_owner": colleague.pk})
+    assert response.status_code == 200
+    assert "Choisissez un compte actif de votre établissement." in response.content.decode()
+    taken.refresh_from_db()
+    assert taken.owner == agent
+
+
+def test_each_establishment_keeps_its_own_colleagues_list(client, agent, colleague, other_agent, taken):
+    """M10"""
+    from accounts.access import colleague_options
+
+    client.force_login(agent)
+    _offered(client, taken.number)
+    ours = dict(colleague_options(agent.establishment_id))
+    theirs = dict(colleague_options(other_agent.establishment_id))
+    assert colleague.pk in ours and other_agent.pk not in ours
+    assert other_agent.pk in theirs and colleague.pk not in theirs and agent.pk not in theirs
+
+
+def _sql(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def _is_colleagues_list(sql):
+    return '"accounts_user"."is_active"' in sql and '"accounts_user"."role" IN' in sql
+
+
 # --- The questionnaire's answers after closure --------------------------------------------------
 
 

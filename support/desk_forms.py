@@ -20,7 +20,7 @@ from .selectors import (
     SORTS,
     WAITING,
     default_team,
-    desk_staff,
+    desk_staff_names,
 )
 from .services import team_members
 
@@ -83,12 +83,7 @@ class DeskFilterForm(forms.Form):
             ("", _("Toutes")),
             (ME, _("Moi")),
             (NOBODY, _("Non attribuées")),
-            *(
-                (str(pk), f"{first} {last}".strip())
-                for pk, first, last in desk_staff()
-                .order_by("last_name", "first_name", "pk")
-                .values_list("pk", "first_name", "last_name")
-            ),
+            *((str(pk), f"{first} {last}".strip()) for pk, first, last in desk_staff_names()),
         ]
 
     @staticmethod

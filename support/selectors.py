@@ -298,6 +298,16 @@ def desk_staff():
     return User.objects.filter(role__in=(Role.SUPPORT_SOFTWARE, Role.SUPPORT_LEGAL), is_active=True)
 
 
+_DESK_STAFF_NAMES = Prepared(
+    lambda: desk_staff().order_by("last_name", "first_name", "pk").values_list("pk", "first_name", "last_name")
+)
+
+
+def desk_staff_names():
+    """(pk, first name, last name) of ``desk_staff()``, by name: the desk's « Support » filter."""
+    return _DESK_STAFF_NAMES.run()
+
+
 def desk_tickets(user, *, team=ALL, etablissement="", support="", older_than_days=None, q="", suivi=""):
     """The DIs of the desk, every filter but the status (so that counters can share it)."""
     tickets = _of_team(tickets_for(user), team)

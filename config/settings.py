@@ -162,8 +162,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
-            # ``{% url %}`` with its reversals remembered per process (core/reversal.py).
-            "builtins": ["core.templatetags.reversal"],
+            # ``{% url %}`` with its reversals remembered per process (core/reversal.py); ``{% form_field %}``
+            # (core/templatetags/fields.py), one form field as every form writes it.
+            "builtins": ["core.templatetags.reversal", "core.templatetags.fields"],
         },
     },
     # Jinja2, for the hot fragments only (the DI lists' rows, a DI's thread: docs/performance.md):
@@ -175,6 +176,8 @@ TEMPLATES = [
         "OPTIONS": {"environment": "core.jinja_env.environment", "autoescape": True},
     },
 ]
+# Django's form renderer, with the plain inputs and text areas written in Python (same markup).
+FORM_RENDERER = "core.renderers.PortalRenderer"
 
 # --- Database and cache ----------------------------------------------------------------
 _required_in_production("DATABASE_URL", "")

@@ -10,7 +10,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 
-def _escaped(value):
+def escaped(value):
     """``conditional_escape`` without its lazy-argument wrapper: the same text, at a fraction of
     the cost when called five hundred times in a page."""
     if isinstance(value, Promise):
@@ -20,7 +20,7 @@ def _escaped(value):
     return html.escape(str(value))
 
 
-def _attributes(attrs):
+def attributes(attrs):
     """What django/forms/widgets/attrs.html writes, in the same order."""
     parts = []
     for name, value in attrs.items():
@@ -29,7 +29,7 @@ def _attributes(attrs):
         if value is True:
             parts.append(f" {conditional_escape(name)}")
         else:
-            parts.append(f' {conditional_escape(name)}="{_escaped(value)}"')
+            parts.append(f' {conditional_escape(name)}="{escaped(value)}"')
     return "".join(parts)
 
 
@@ -44,18 +44,18 @@ class PlainSelect(forms.Select):
         if self.allow_multiple_selected or any(isinstance(label, (list, tuple)) for _value, label in choices):
             return super().render(name, value, attrs, renderer)
         wanted = self.format_value(value)
-        parts = [f'<select name="{_escaped(name)}"', _attributes(self.build_attrs(self.attrs, attrs)), ">"]
+        parts = [f'<select name="{escaped(name)}"', attributes(self.build_attrs(self.attrs, attrs)), ">"]
         has_selected = False
         for option_value, label in choices:
             if type(option_value) is int:  # noqa: E721 (an int, not a bool: nothing to escape)
                 text = escaped_text = str(option_value)
             else:
                 text = str("" if option_value is None else option_value)
-                escaped_text = _escaped(text)
+                escaped_text = escaped(text)
             selected = not has_selected and text in wanted
             has_selected |= selected
             flag = " selected" if selected else ""
-            parts.append(f'\n  <option value="{escaped_text}"{flag}>{_escaped(label)}</option>\n')
+            parts.append(f'\n  <option value="{escaped_text}"{flag}>{escaped(label)}</option>\n')
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every name, value and label escaped above)
 

@@ -1,0 +1,72 @@
+"""core.renderers.PortalRenderer writes the plain inputs and text areas exactly as Django's
+templates do, and leaves every other widget to them."""
+
+import datetime
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
+
+from core.renderers import PLAIN_INPUTS, TEXTAREA, PortalRenderer
+
+WIDGETS = [
+    forms.TextInput,
+    forms.EmailInput,
+    forms.PasswordInput,
+    forms.NumberInput,
+    forms.URLInput,
+    forms.HiddenInput,
+    forms.SearchInput,
+    forms.TelInput,
+    forms.DateInput,
+    forms.DateTimeInput,
+    forms.TimeInput,
+    forms.ColorInput,
+    forms.Textarea,
+]
+VALUES = [
+    None,
+    "",
+    0,
+    12,
+    'Léa <b>"L\'ami"</b> & co',
+    mark_safe("<i>sûr</i>"),  # noqa: S308 (a safe string stays as it is, as in Django's templates)
+    gettext_lazy("Nom d'usage"),
+    datetime.date(2026, 11, 30),
+    datetime.datetime(2026, 11, 30, 8, 5),
+]
+ATTRS = [
+    None,
+    {"id": "id_x", "required": True, "disabled": False, "maxlength": 200, "placeholder": "« a » & 'b'"},
+    {"aria-describedby": "id_x_helptext id_x_error", "aria-invalid": "true", "type": "search", "data-x": "<y>"},
+]
+
+
+@pytest.mark.parametrize("widget_class", WIDGETS)
+@pytest.mark.parametrize("value", VALUES)
+@pytest.mark.parametrize("attrs", ATTRS)
+def test_plain_inputs_are_written_byte_for_byte_as_django_writes_them(widget_class, value, attrs):
+    """M10"""
+    widget = widget_class(
+        attrs={"class": "x"}, **({"render_value": True} if widget_class is forms.PasswordInput else {})
+    )
+    assert widget.template_name in PLAIN_INPUTS | {TEXTAREA}
+    ours = widget.render("nom", value, attrs, renderer=PortalRenderer())
+    django_s = widget.render("nom", value, attrs, renderer=DjangoTemplates())
+    assert ours == django_s
+
+
+def test_other_widgets_go_through_django_s_templates():
+    """M10"""
+    for widget in (forms.CheckboxInput(), forms.RadioSelect(choices=[("a", "A")]), forms.ClearableFileInput()):
+        assert widget.template_name not in PLAIN_INPUTS | {TEXTAREA}
+        assert widget.render("x", "a", renderer=PortalRenderer()) == widget.render("x", "a", renderer=DjangoTemplates())
+
+
+def test_the_portal_s_forms_use_it():
+    """M10"""
+    from django.forms.renderers import get_default_renderer
+
+    assert isinstance(get_default_renderer(), PortalRenderer)

@@ -2,6 +2,8 @@
 (a client never sees an internal note). Input: the fields of the pages' forms; every check that
 matters is the service's (``support.services``)."""
 
+import copy
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +25,36 @@ class ErrorSerializer(serializers.Serializer):
     erreur = ErrorDetailSerializer()
 
 
+class ChoiceLabelField(serializers.CharField):
+    """The label of a choices field (« En cours » for ``in_progress``), translated once per
+    response rather than once per row: ``source="get_status_display"`` also had DRF inspect the
+    method's signature for every row (a quarter of a list's serialization)."""
+
+    def __init__(self, choices, **kwargs):
+        self.choices_class = choices
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        labels = self.__dict__.get("labels")
+        if labels is None:
+            labels = self.labels = {code: str(label) for code, label in self.choices_class.choices}
+        return labels.get(value, value)
+
+
+class FieldsWorkedOutOnce:
+    """A ``ModelSerializer`` whose fields are worked out from the model once per class, then
+    copied for each response as DRF copies declared fields (it read the model's fields for every
+    response). The fields depend only on the class: no serializer here changes them per request."""
+
+    def get_fields(self):
+        cls = type(self)
+        fields = cls.__dict__.get("_fields_worked_out")
+        if fields is None:
+            fields = super().get_fields()
+            cls._fields_worked_out = fields
+        return copy.deepcopy(fields)
+
+
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
@@ -39,10 +71,10 @@ class EstablishmentBriefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class TicketRowSerializer(serializers.ModelSerializer):
+class TicketRowSerializer(FieldsWorkedOutOnce, serializers.ModelSerializer):
     """A row of a list (the client's DIs)."""
 
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = ChoiceLabelField(Status, source="status")
     contract = ContractBriefSerializer()
     owner = PersonSerializer(allow_null=True)
     assignee = PersonSerializer(allow_null=True)
@@ -94,11 +126,11 @@ class MessageSerializer(serializers.Serializer):
     attachments = AttachmentSerializer(many=True, source="files")  # given by support.access.thread_for
 
 
-class TicketDetailSerializer(serializers.ModelSerializer):
+class TicketDetailSerializer(FieldsWorkedOutOnce, serializers.ModelSerializer):
     """One DI with its thread and the actions this person may take on it (the workflow table's
     names: ``take``, ``reply``, ``owner_message``, ``propose_closure``, ``validate_closure``…)."""
 
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = ChoiceLabelField(Status, source="status")
     contract = ContractBriefSerializer()
     establishment = EstablishmentBriefSerializer()
     owner = PersonSerializer(allow_null=True)

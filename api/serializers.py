@@ -42,9 +42,13 @@ class ChoiceLabelField(serializers.CharField):
 
 
 class FieldsWorkedOutOnce:
-    """A ``ModelSerializer`` whose fields are worked out from the model once per class, then
-    copied for each response as DRF copies declared fields (it read the model's fields for every
-    response). The fields depend only on the class: no serializer here changes them per request."""
+    """A serializer whose fields are worked out once per class, then copied for each use. DRF
+    works them out for every serializer it makes (a ``ModelSerializer`` reads the model's fields
+    each time) and deep-copies each declared field, which builds it again from its arguments: a
+    DI of 30 messages made some 50 serializers and 500 fields per response. Here a plain field is
+    copied as it is (its state is what its arguments set; DRF binds the copy to its serializer),
+    a nested serializer deep-copied as DRF does. The fields depend only on the class: no
+    serializer of the API changes them per request."""
 
     def get_fields(self):
         cls = type(self)
@@ -52,21 +56,24 @@ class FieldsWorkedOutOnce:
         if fields is None:
             fields = super().get_fields()
             cls._fields_worked_out = fields
-        return copy.deepcopy(fields)
+        return {
+            name: copy.deepcopy(field) if isinstance(field, serializers.BaseSerializer) else copy.copy(field)
+            for name, field in fields.items()
+        }
 
 
-class PersonSerializer(serializers.Serializer):
+class PersonSerializer(FieldsWorkedOutOnce, serializers.Serializer):
     id = serializers.IntegerField()
     full_name = serializers.CharField()
 
 
-class ContractBriefSerializer(serializers.Serializer):
+class ContractBriefSerializer(FieldsWorkedOutOnce, serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
     product = serializers.CharField(source="product.name")
 
 
-class EstablishmentBriefSerializer(serializers.Serializer):
+class EstablishmentBriefSerializer(FieldsWorkedOutOnce, serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -105,7 +112,13 @@ class DeskRowSerializer(TicketRowSerializer):
         fields = (*TicketRowSerializer.Meta.fields, "establishment")
 
 
-class AttachmentSerializer(serializers.Serializer):
+def attachments_at(number):
+    """The address of a DI's attachments, each one's UUID and « / » to follow."""
+    marker = "00000000-0000-0000-0000-000000000000"
+    return reverse("api:attachment", args=[number, marker]).removesuffix(f"{marker}/")
+
+
+class AttachmentSerializer(FieldsWorkedOutOnce, serializers.Serializer):
     uuid = serializers.UUIDField()
     name = serializers.CharField(source="original_name")
     content_type = serializers.CharField()
@@ -114,10 +127,10 @@ class AttachmentSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField())
     def get_url(self, attachment):
-        return reverse("api:attachment", args=[self.context["number"], attachment.uuid])
+        return f"{self.context['attachments_at']}{attachment.uuid}/"  # attachments_at(number): one reverse() per DI
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(FieldsWorkedOutOnce, serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Message.Kind.choices)
     author = PersonSerializer(allow_null=True)
@@ -173,11 +186,12 @@ class TicketDetailSerializer(FieldsWorkedOutOnce, serializers.ModelSerializer):
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, ticket):
         files = self.context["thread"].initial_files  # support.access.thread_for
-        return AttachmentSerializer(files, many=True, context={"number": ticket.number}).data
+        return AttachmentSerializer(files, many=True, context={"attachments_at": attachments_at(ticket.number)}).data
 
     @extend_schema_field(MessageSerializer(many=True))
     def get_messages(self, ticket):
-        return MessageSerializer(self.context["thread"].messages, many=True, context={"number": ticket.number}).data
+        context = {"attachments_at": attachments_at(ticket.number)}
+        return MessageSerializer(self.context["thread"].messages, many=True, context=context).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_actions(self, ticket):

@@ -43,5 +43,28 @@ def test_fields_worked_out_once_give_what_django_rest_framework_builds(agent, su
     assert first.fields.keys() == second.fields.keys() == Plain(ticket).fields.keys()
     assert all(first.fields[name] is not second.fields[name] for name in first.fields)
     assert first.fields["number"].parent is first and second.fields["number"].parent is second
+    kept = s.DeskRowSerializer.__dict__["_fields_worked_out"]  # what each response copies: never bound
+    assert all(field.parent is None and field.field_name is None for field in kept.values())
     # Each class keeps its own: the desk's rows have the establishment, the client's do not.
     assert "establishment" not in s.TicketRowSerializer(ticket).data
+
+
+def test_a_message_s_attachment_address_is_its_download(agent, support):
+    """M15.1"""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from support import services
+
+    ticket = take(file_di(agent, subject="Paie"), support)
+    services.ticket_post_message(
+        ticket,
+        acting_user=agent,
+        body="Voici la capture",
+        files=[SimpleUploadedFile("notes.txt", b"Les bulletins de mars")],
+    )
+    from support.access import thread_for
+
+    [message] = [m for m in thread_for(agent, ticket).messages if m.files]
+    context = {"attachments_at": s.attachments_at(ticket.number)}
+    [attachment] = s.MessageSerializer(message, context=context).data["attachments"]
+    assert attachment["url"] == f"/api/v1/dis/{ticket.number}/pj/{message.files[0].uuid}/"

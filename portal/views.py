@@ -12,7 +12,8 @@ def home(request):
     A client: their DIs waiting for their answer or their validation, then the establishment's
     tiles. The vendor's staff: their work and their team's, each count a link to the desk."""
     user = request.user
-    context = {"latest_news": NewsItem.objects.current()[:3]}
+    # « Tableau de bord » in the top bar refreshes the tiles in place here (portal_chrome).
+    context = {"latest_news": NewsItem.objects.current()[:3], "dashboard_refresh": True}
     if user.is_client:
         context["todo"] = support_selectors.client_todo(user)
     elif user.is_vendor:

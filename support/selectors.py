@@ -775,17 +775,27 @@ def customer_context(user, ticket):
     return CustomerContext(contracts, other_open, max(open_count, len(other_open)), closed, ticket_links(user, ticket))
 
 
+def _linked(scope, pk, follows, merged_into):
+    condition = Q(follows_id=pk) | Q(merged_into_id=pk)
+    if follows:
+        condition |= Q(pk=follows)
+    if merged_into:
+        condition |= Q(pk=merged_into)
+    columns = ("number", "subject", "status", "follows", "merged_into")
+    return scoped_tickets(scope).filter(condition).only(*columns).order_by("created_at", "pk")
+
+
+_LINKED = Prepared(_linked)
+
+
 def ticket_links(user, ticket):
     """The DIs linked to ``ticket``, in one query: the one it follows up and the one it was merged
     into, its follow-ups and the DIs merged into it."""
-    condition = Q(follows_id=ticket.pk) | Q(merged_into_id=ticket.pk)
-    if ticket.follows_id:
-        condition |= Q(pk=ticket.follows_id)
-    if ticket.merged_into_id:
-        condition |= Q(pk=ticket.merged_into_id)
-    linked = tickets_for(user).filter(condition).only("number", "subject", "status", "follows", "merged_into")
+    linked = _LINKED.run(
+        scope=ticket_scope(user), pk=ticket.pk, follows=ticket.follows_id, merged_into=ticket.merged_into_id
+    )
     links = {"follows": None, "merged_into": None, "follow_ups": [], "merged": []}
-    for other in linked.order_by("created_at", "pk"):
+    for other in linked:
         if other.pk == ticket.follows_id:
             links["follows"] = other
         if other.pk == ticket.merged_into_id:

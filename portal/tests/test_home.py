@@ -114,3 +114,42 @@ def test_with_the_cache_down_the_banner_is_read_from_the_database(client, agent,
     """M2.2 M10"""
     client.force_login(agent)
     assert "Winpaie 2026.4 disponible" in client.get(reverse("accounts:profile")).content.decode()
+
+
+def test_the_top_bar_s_dashboard_link_refreshes_the_tiles_in_place_on_the_home_page_only(client, agent, support):
+    """M2.1 M2.3"""
+    refresh = f'hx-get="{reverse("support:dashboard")}" hx-target="#dashboard-tiles"'
+    client.force_login(agent)
+    assert refresh in client.get(HOME).content.decode()
+    assert refresh not in client.get(reverse("support:list")).content.decode()
+    client.force_login(support)  # no tiles on the support's home
+    assert refresh not in client.get(HOME).content.decode()
+
+
+def test_the_top_bar_s_logout_form_carries_a_token_that_works(agent):
+    """M2.1 M10"""
+    import re
+
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(agent)
+    page = browser.get(reverse("support:list")).content.decode()
+    [token] = re.findall(
+        r'action="/deconnexion/"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', page
+    )
+    assert browser.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": "faux" * 16}).status_code == 403
+    assert browser.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token}).status_code == 302
+    assert browser.get(reverse("support:list")).status_code == 302  # signed out
+
+
+def test_the_banner_dates_each_news_in_local_time_and_names_the_person(client, agent, settings):
+    """M2.1 M2.2"""
+    from datetime import UTC, datetime
+
+    published = datetime(2026, 3, 14, 23, 30, tzinfo=UTC)  # 15 March, 00:30 in Paris
+    NewsItem.objects.create(title="Clôture annuelle", body="…", published_at=published)
+    client.force_login(agent)
+    body = client.get(reverse("support:list")).content.decode()
+    assert '<time datetime="2026-03-15T00:30:00+01:00">15/03/2026</time> — Clôture annuelle' in body
+    assert f'<p class="whoami">{agent.full_name} · {agent.establishment.name} · Agent d&#x27;établissement</p>' in body

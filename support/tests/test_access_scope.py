@@ -91,3 +91,31 @@ def test_a_thread_gives_each_message_its_files_and_a_client_no_internal_note(age
     vendor_s = thread_for(support, ticket)
     assert [m.body for m in vendor_s] == ["Voici le correctif.", "Note interne", "Merci"]
     assert [[f.original_name for f in m.files] for m in vendor_s] == [["correctif.txt"], ["interne.pdf"], []]
+
+
+def test_a_di_s_links_are_read_within_the_viewer_s_scope(agent, colleague, other_agent, support):
+    """M11.5 M10 (tenancy): the follow-up, the merged DIs, from each side, for each viewer"""
+    from support import services
+    from support.selectors import ticket_links
+    from testing.tickets import close_with_survey, contract_of, take
+
+    closed = close_with_survey(take(file_di(agent, subject="Paie de mars"), support), support, ratings=[5, 5, 5])
+    follow_up = services.ticket_create(
+        acting_user=agent, contract=contract_of(agent.establishment), subject="Suite", description="…", follows=closed
+    )
+    target, duplicate = file_di(colleague, subject="Export"), file_di(agent, subject="Export (bis)")
+    services.ticket_merge(duplicate, acting_user=support, target=target)
+    theirs = file_di(other_agent, subject="Ailleurs")
+    for ticket in (closed, follow_up, target, duplicate, theirs):
+        ticket.refresh_from_db()
+    for viewer in (agent, support):
+        links = ticket_links(viewer, closed)
+        assert [t.pk for t in links["follow_ups"]] == [follow_up.pk] and links["follows"] is None
+        assert ticket_links(viewer, follow_up)["follows"].pk == closed.pk
+        assert [t.pk for t in ticket_links(viewer, target)["merged"]] == [duplicate.pk]
+        assert ticket_links(viewer, duplicate)["merged_into"].pk == target.pk
+    # Another establishment's account reads none of them, whatever DI it is handed.
+    for ticket in (closed, follow_up, target, duplicate):
+        links = ticket_links(other_agent, ticket)
+        assert links == {"follows": None, "merged_into": None, "follow_ups": [], "merged": []}
+    assert ticket_links(agent, theirs) == {"follows": None, "merged_into": None, "follow_ups": [], "merged": []}

@@ -31,16 +31,16 @@ _LABELS = {
 
 
 @functools.lru_cache(maxsize=16)
-def _labels(language):
+def _labels(language, vendor_name):
     """The chrome's labels in ``language``, translated once per process."""
     with translation.override(language):
         labels = {key: str(label) for key, label in _LABELS.items()}
-        labels["logo_alt"] = gettext("%(vendor_name)s — accueil") % {"vendor_name": settings.VENDOR_NAME}
+        labels["logo_alt"] = gettext("%(vendor_name)s — accueil") % {"vendor_name": vendor_name}
     return labels
 
 
-@functools.cache
 def _urls():
+    # core.reversal remembers each (under the script prefix, the URLconf and the language).
     return {
         name: reverse(view)
         for name, view in (
@@ -76,7 +76,7 @@ def portal_chrome(context):
         .env.get_template("portal/chrome.html")
         .render(
             urls=_urls(),
-            labels=_labels(translation.get_language()),
+            labels=_labels(translation.get_language(), settings.VENDOR_NAME),
             logo=static(settings.VENDOR_LOGO),
             banner=banner,
             dashboard_refresh=bool(context.get("dashboard_refresh")) and user.is_client,

@@ -9,15 +9,17 @@ and produce the same markup. What every row of a page shares (URL prefix, time z
 clock) is computed once per page.
 """
 
+import functools
+
 from django import template
 from django.template import engines
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from core.reversal import reverse  # remembered per process (same answers as Django's)
 from support import due
 from support.models import Status
 
@@ -39,6 +41,31 @@ def _detail_prefix(name):
     return reverse(name, args=[marker]).split(marker)[0]
 
 
+@functools.lru_cache(maxsize=16)
+def _labels(language):
+    """The rows' labels in ``language``, translated once per process rather than once per page."""
+    with translation.override(language):
+        return {
+            "status_labels": {status.value: str(status.label) for status in Status},
+            "nobody": _("Demande A Reaffecter"),
+            "awaiting_yours": _("En attente de votre réponse"),
+            "awaiting_owner": _("En attente de la réponse de son propriétaire"),
+            "awaiting_requester": _("En attente du demandeur"),
+            "unassigned": _("Non attribuée"),
+            "paused_client": _("Délai suspendu"),
+            "paused_desk": _("En pause"),
+            "late": _("En retard"),
+            "today": _("Aujourd'hui"),
+            "first_label": _("Réponse"),
+            "resolution_label": _("Résolution"),
+            "first_before": _("Réponse avant le %(date)s"),
+            "resolution_before": _("Résolution avant le %(date)s"),
+            "since": _("depuis %(d)s"),
+            "within": _("dans %(d)s"),
+            "created_on": _("Déposée le %(date)s"),
+        }
+
+
 class _Kit:
     """What every row of a page shares, computed once per page (URL prefix, time zone, labels, the
     clock); ``due`` reads a DI's deadline (SPEC M13.3, M13.4) from its columns."""
@@ -50,24 +77,8 @@ class _Kit:
     def __init__(self, url_name):
         self.prefix = _detail_prefix(url_name)
         self.tz = timezone.get_current_timezone()
-        self.status_labels = {status.value: str(status.label) for status in Status}
-        self.nobody = _("Demande A Reaffecter")
-        self.awaiting_yours = _("En attente de votre réponse")
-        self.awaiting_owner = _("En attente de la réponse de son propriétaire")
-        self.awaiting_requester = _("En attente du demandeur")
-        self.unassigned = _("Non attribuée")
         self.now, _tz, self.end_of_day = due.local_now()
-        self.paused_client = _("Délai suspendu")
-        self.paused_desk = _("En pause")
-        self.late = _("En retard")
-        self.today = _("Aujourd'hui")
-        self.first_label = _("Réponse")
-        self.resolution_label = _("Résolution")
-        self.first_before = _("Réponse avant le %(date)s")
-        self.resolution_before = _("Résolution avant le %(date)s")
-        self.since = _("depuis %(d)s")
-        self.within = _("dans %(d)s")
-        self.created_on = _("Déposée le %(date)s")
+        self.__dict__.update(_labels(translation.get_language()))
 
     def due(self, ticket):
         return due.due_of(ticket, self.now, self.tz, self.end_of_day)

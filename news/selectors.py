@@ -26,7 +26,20 @@ def banner_items():
     return remember(BANNER_KEY, BANNER_TTL, read, held=BANNER_HELD)
 
 
+LATEST_KEY = "news:latest"
+
+
+def latest_items():
+    """The three latest current news of the home page, as dicts (title, published_at, body): read
+    from the cache and kept in the process as the banner is (same delays, forgotten together)."""
+
+    def read():
+        return list(NewsItem.objects.current().values("title", "published_at", "body")[:3])
+
+    return remember(LATEST_KEY, BANNER_TTL, read, held=BANNER_HELD)
+
+
 @receiver(post_save, sender=NewsItem, dispatch_uid="news.forget_banner.save")
 @receiver(post_delete, sender=NewsItem, dispatch_uid="news.forget_banner.delete")
 def forget_banner(**kwargs):
-    forget(BANNER_KEY)
+    forget(BANNER_KEY, LATEST_KEY)

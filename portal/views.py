@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from news.models import NewsItem
+from news.selectors import latest_items
 from support import selectors as support_selectors
 
 
@@ -13,7 +14,7 @@ def home(request):
     tiles. The vendor's staff: their work and their team's, each count a link to the desk."""
     user = request.user
     # « Tableau de bord » in the top bar refreshes the tiles in place here (portal_chrome).
-    context = {"latest_news": NewsItem.objects.current()[:3], "dashboard_refresh": True}
+    context = {"latest_news": latest_items(), "dashboard_refresh": True}
     if user.is_client:
         context["todo"] = support_selectors.client_todo(user)
     elif user.is_vendor:

@@ -110,6 +110,26 @@ def test_the_banner_is_read_from_the_cache_and_follows_each_edit(client, agent, 
     assert "Winpaie 2026.5" not in client.get(reverse("accounts:profile")).content.decode()
 
 
+def test_the_home_s_latest_news_are_read_from_the_cache_and_follow_each_edit(client, support, news):
+    """M2.2 M10: the home page reads no news row; an edit, a withdrawal show at once"""
+    client.force_login(support)
+    client.get(HOME)
+    with CaptureQueriesContext(connection) as page:
+        body = client.get(HOME).content.decode()
+    assert "<h3>Winpaie 2026.4 disponible</h3>" in body and "Nouveaux taux." in body
+    assert not any("news_newsitem" in query["sql"] for query in page.captured_queries)
+    for hidden in ("Annonce à venir", "Ancienne annonce", "Brouillon"):
+        assert hidden not in body
+    current = news["current"]
+    current.body = "Nouveaux taux <2026> & barèmes."
+    current.save()
+    assert "Nouveaux taux &lt;2026&gt; &amp; barèmes." in client.get(HOME).content.decode()
+    current.is_published = False
+    current.save()
+    body = client.get(HOME).content.decode()
+    assert "Winpaie 2026.4" not in body and "Aucune news pour le moment." in body
+
+
 def test_with_the_cache_down_the_banner_is_read_from_the_database(client, agent, news, cache_down):
     """M2.2 M10"""
     client.force_login(agent)

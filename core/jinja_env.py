@@ -9,6 +9,7 @@ other values go straight to markupsafe, which escapes ``&``, ``<`` and ``>`` as 
 prints Django's safe strings (``mark_safe``, ``format_html``, ``linebreaks``…) as they are, through
 their ``__html__``. An undefined name or attribute is an error, not an empty string."""
 
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.html import escape
 from jinja2 import Environment, StrictUndefined
@@ -38,6 +39,22 @@ def strftime(moment, fmt):
 # Dates as filters: a filter is a direct call, where a method call in a template goes through
 # Jinja2's context (about three times the cost, which counts in 25 rows of three dates each).
 FILTERS = {"astimezone": astimezone, "isoformat": isoformat, "strftime": strftime}
+
+
+class Labels:
+    """The labels a fragment shows (``gettext_lazy`` strings), translated once per process and
+    language rather than on every page: ``Labels(late=_("En retard")).current()["late"]``."""
+
+    def __init__(self, **labels):
+        self._labels = labels
+        self._translated = {}  # language: {name: text}; as many as the portal's languages
+
+    def current(self):
+        language = translation.get_language()
+        translated = self._translated.get(language)
+        if translated is None:
+            translated = self._translated[language] = {name: str(label) for name, label in self._labels.items()}
+        return translated
 
 
 def environment(**options):

@@ -31,3 +31,19 @@ def test_an_undefined_attribute_is_an_error():
     """M10"""
     with pytest.raises(UndefinedError):
         render("{{ v.missing }}", v=object())
+
+
+def test_labels_are_translated_once_per_language():
+    """M10: the fragments' labels, worked out once per process and language"""
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    from core.jinja_env import Labels
+
+    labels = Labels(late=gettext_lazy("En retard"), pause=gettext_lazy("Pause"))
+    with translation.override("fr"):
+        french = labels.current()
+        assert french == {"late": "En retard", "pause": "Pause"}
+        assert labels.current() is french  # kept
+    with translation.override("en"):
+        assert labels.current() is not french

@@ -1,42 +1,32 @@
-import functools
-
 from django import template
 from django.conf import settings
 from django.middleware.csrf import get_token
 from django.template import engines
 from django.templatetags.static import static
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.jinja_env import Labels
 from core.reversal import reverse
 from news.selectors import banner_items
 from portal.menu import menu_for
 
 register = template.Library()
 
-_LABELS = {
-    "latest_news": _("Dernières news"),
-    "pause": _("Pause"),
-    "news": _("News"),
-    "top_bar": _("Barre d’en-tête"),
-    "dashboard": _("Tableau de bord"),
-    "profile": _("Mon profil"),
-    "logout": _("Déconnexion"),
-    "main_menu": _("Menu principal"),
-    "menu": _("Menu"),
-    "new_tab": _("(nouvel onglet)"),
-}
-
-
-@functools.lru_cache(maxsize=16)
-def _labels(language, vendor_name):
-    """The chrome's labels in ``language``, translated once per process."""
-    with translation.override(language):
-        labels = {key: str(label) for key, label in _LABELS.items()}
-        labels["logo_alt"] = gettext("%(vendor_name)s — accueil") % {"vendor_name": vendor_name}
-    return labels
+_LABELS = Labels(
+    latest_news=_("Dernières news"),
+    pause=_("Pause"),
+    news=_("News"),
+    top_bar=_("Barre d’en-tête"),
+    dashboard=_("Tableau de bord"),
+    profile=_("Mon profil"),
+    logout=_("Déconnexion"),
+    main_menu=_("Menu principal"),
+    menu=_("Menu"),
+    new_tab=_("(nouvel onglet)"),
+    logo_alt=_("%(vendor_name)s — accueil"),
+)
 
 
 def _urls():
@@ -76,7 +66,8 @@ def portal_chrome(context):
         .env.get_template("portal/chrome.html")
         .render(
             urls=_urls(),
-            labels=_labels(translation.get_language(), settings.VENDOR_NAME),
+            labels=_LABELS.current(),
+            logo_alt=_LABELS.current()["logo_alt"] % {"vendor_name": settings.VENDOR_NAME},
             logo=static(settings.VENDOR_LOGO),
             banner=banner,
             dashboard_refresh=bool(context.get("dashboard_refresh")) and user.is_client,

@@ -9,16 +9,16 @@ and produce the same markup. What every row of a page shares (URL prefix, time z
 clock) is computed once per page.
 """
 
-import functools
-
 from django import template
 from django.template import engines
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.jinja_env import Labels
 from core.reversal import reverse  # remembered per process (same answers as Django's)
 from support import due
 from support.models import Status
@@ -41,29 +41,26 @@ def _detail_prefix(name):
     return reverse(name, args=[marker]).split(marker)[0]
 
 
-@functools.lru_cache(maxsize=16)
-def _labels(language):
-    """The rows' labels in ``language``, translated once per process rather than once per page."""
-    with translation.override(language):
-        return {
-            "status_labels": {status.value: str(status.label) for status in Status},
-            "nobody": _("Demande A Reaffecter"),
-            "awaiting_yours": _("En attente de votre réponse"),
-            "awaiting_owner": _("En attente de la réponse de son propriétaire"),
-            "awaiting_requester": _("En attente du demandeur"),
-            "unassigned": _("Non attribuée"),
-            "paused_client": _("Délai suspendu"),
-            "paused_desk": _("En pause"),
-            "late": _("En retard"),
-            "today": _("Aujourd'hui"),
-            "first_label": _("Réponse"),
-            "resolution_label": _("Résolution"),
-            "first_before": _("Réponse avant le %(date)s"),
-            "resolution_before": _("Résolution avant le %(date)s"),
-            "since": _("depuis %(d)s"),
-            "within": _("dans %(d)s"),
-            "created_on": _("Déposée le %(date)s"),
-        }
+# The rows' labels (the support.models.Status labels apart), translated once per process.
+_LABELS = Labels(
+    nobody=gettext_lazy("Demande A Reaffecter"),
+    awaiting_yours=gettext_lazy("En attente de votre réponse"),
+    awaiting_owner=gettext_lazy("En attente de la réponse de son propriétaire"),
+    awaiting_requester=gettext_lazy("En attente du demandeur"),
+    unassigned=gettext_lazy("Non attribuée"),
+    paused_client=gettext_lazy("Délai suspendu"),
+    paused_desk=gettext_lazy("En pause"),
+    late=gettext_lazy("En retard"),
+    today=gettext_lazy("Aujourd'hui"),
+    first_label=gettext_lazy("Réponse"),
+    resolution_label=gettext_lazy("Résolution"),
+    first_before=gettext_lazy("Réponse avant le %(date)s"),
+    resolution_before=gettext_lazy("Résolution avant le %(date)s"),
+    since=gettext_lazy("depuis %(d)s"),
+    within=gettext_lazy("dans %(d)s"),
+    created_on=gettext_lazy("Déposée le %(date)s"),
+)
+_STATUS_LABELS = Labels(**{status.value: status.label for status in Status})
 
 
 class _Kit:
@@ -78,7 +75,8 @@ class _Kit:
         self.prefix = _detail_prefix(url_name)
         self.tz = timezone.get_current_timezone()
         self.now, _tz, self.end_of_day = due.local_now()
-        self.__dict__.update(_labels(translation.get_language()))
+        self.status_labels = _STATUS_LABELS.current()
+        self.__dict__.update(_LABELS.current())
 
     def due(self, ticket):
         return due.due_of(ticket, self.now, self.tz, self.end_of_day)

@@ -5,7 +5,8 @@ of that scale, which must exist: run the benchmark once), with **one** gunicorn 
 endpoint's persona in, loads the page with ``wrk -t1 -c4`` and samples the worker with py-spy
 (``py-spy record -r 200 -f raw``). Prints the share of the samples taken inside a request spent in
 each function (inclusive), the largest first, then the functions that held the CPU themselves.
-ENDPOINT is one of ``bench.run``'s keys (``ceiling_fixed``, ``dashboard``, ``desk_team``…).
+ENDPOINT is one of ``bench.run``'s keys (``ceiling_fixed``, ``dashboard``, ``desk_team``…); ``create``
+posts « Déposer une DI » as ``bench.run`` does, and deletes what it added afterwards.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/espace_clients \\
         .venv/bin/python -m bench.profile ceiling_fixed --scale 0.0005
@@ -16,14 +17,17 @@ py-spy needs the right to read another process's memory (root, or ptrace allowed
 import argparse
 import collections
 import json
+import os
 import re
 import subprocess
 import sys
 import time
+import urllib.parse
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.paths import BIN, ROOT, folder, server_env
-from bench.run import Server, endpoints, login
+from bench.run import Server, endpoints, login, post_once
 
 
 def shares(raw_lines, *, top=60, threshold=0.01):
@@ -71,7 +75,7 @@ def main(argv=None):
     )
     facts = json.loads(prepared.stdout.strip().splitlines()[-1])
     chosen = {key: (persona, path) for key, _label, persona, path, _status, _marker in endpoints(facts)}
-    if args.endpoint not in chosen or args.endpoint == "create":
+    if args.endpoint not in chosen:
         raise SystemExit(f"Point inconnu ou non profilable : {args.endpoint} (parmi {', '.join(chosen)})")
     persona, path = chosen[args.endpoint]
     import redis
@@ -80,10 +84,15 @@ def main(argv=None):
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     server = Server("gunicorn (profil)", "config.wsgi", env, folder(args.scale) / "profile.log", workers=1)
     raw = Path(folder(args.scale)) / f"profile-{args.endpoint}.txt"
+    cleanup_since = datetime.now(UTC).isoformat()
     try:
         server.wait("/sante/pret/")
         session = login(server, facts[persona], facts["password"], facts.get("totp_key"))
-        session.get(path)
+        script, wrk_env = None, {}
+        if args.endpoint == "create":  # the POST, as bench.run sends it (its DIs deleted afterwards)
+            _check, script, wrk_env = post_once(session, path, folder(args.scale))
+        else:
+            session.get(path)
         # The login's own change of the account (last_login) is forgotten by a 2 s tombstone.
         time.sleep(3)
         worker = server.workers()[0]
@@ -98,10 +107,14 @@ def main(argv=None):
                 f"Cookie: {session.cookie_header()}",
                 "-H",
                 "X-Forwarded-Proto: https",
+                "-H",
+                f"Origin: https://{urllib.parse.urlsplit(server.url(path)).netloc}",
+                *(["-s", str(script)] if script else []),
                 server.url(path),
             ],
             stdout=subprocess.PIPE,
             text=True,
+            env={**os.environ, **wrk_env},
         )
         time.sleep(2)
         subprocess.run(
@@ -125,6 +138,14 @@ def main(argv=None):
         output = wrk.communicate()[0]
     finally:
         server.stop()
+        if args.endpoint == "create":
+            subprocess.run(
+                [sys.executable, "-m", "bench.prepare", str(args.scale), "--cleanup", cleanup_since],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
     total, inclusive, own = shares(raw.read_text().splitlines(), top=args.top)
     print(

@@ -375,6 +375,18 @@ def endpoints(facts):
     ]
 
 
+def post_once(session, path, run_dir):
+    """« Déposer une DI » posted once through ``session`` (the check), and what wrk needs to post
+    it again: (the response, the Lua script, its environment)."""
+    form = session.get(path)
+    contract = re.search(r'<option value="(\d+)"[^>]*data-product-kind="software"', form.text) or re.search(
+        r'<option value="(\d+)"', form.text
+    )
+    body, content_type = multipart_body(csrf_of(form.text), contract.group(1), run_dir)
+    check = session.post(path, data=body.read_bytes(), headers={"Content-Type": content_type})
+    return check, ROOT / "bench" / "post.lua", {"BENCH_BODY": str(body), "BENCH_CONTENT_TYPE": content_type}
+
+
 def multipart_body(csrf, contract_id, run_dir):
     """The body of « Déposer une DI » with a 100 KB PDF, written once for wrk's Lua script."""
     boundary = "----banc-essai-" + hashlib.sha256(csrf.encode()).hexdigest()[:16]
@@ -655,14 +667,7 @@ def main(argv=None):
             script = None
             wrk_env = {}
             if key == "create":
-                form = session.get(path)
-                contract = re.search(r'<option value="(\d+)"[^>]*data-product-kind="software"', form.text) or re.search(
-                    r'<option value="(\d+)"', form.text
-                )
-                body, content_type = multipart_body(csrf_of(form.text), contract.group(1), run_dir)
-                check = session.post(path, data=body.read_bytes(), headers={"Content-Type": content_type})
-                script = ROOT / "bench" / "post.lua"
-                wrk_env = {"BENCH_BODY": str(body), "BENCH_CONTENT_TYPE": content_type}
+                check, script, wrk_env = post_once(session, path, run_dir)
             else:
                 check = session.get(path)
             if check.status_code != expected or (marker and marker not in check.text):

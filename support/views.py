@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -188,10 +189,6 @@ def _render_detail(request, ticket, **bound_forms):
         forms["survey_form"] = bound_forms.get("survey_form") or SurveyForm(questions=questions)
     if "refuse_closure" in actions:
         forms["refuse_form"] = bound_forms.get("refuse_form") or RefuseClosureForm()
-    if "reassign" in actions:
-        forms["reassign_form"] = bound_forms.get("reassign_form") or ReassignForm(ticket=ticket)
-    if "hand_over" in actions:
-        forms["hand_over_form"] = bound_forms.get("hand_over_form") or ReassignForm(ticket=ticket, prefix="confier")
     context = {
         "ticket": ticket,
         "links": selectors.ticket_links(user, ticket),
@@ -265,62 +262,114 @@ def ticket_refuse_closure(request, number):
     return _act(request, number, "refuse_closure", perform, form=form, form_name="refuse_form", error_field="body")
 
 
-@login_required
-def ticket_cancel(request, number):
-    """GET: the confirmation page, with the reason to give; POST: cancel."""
+def _action_page(request, number, action, *, template, make_form, perform, error_field, context=None):
+    """An action on a DI with a page of its own (« Annuler la DI », « Confier à un collègue »,
+    « Réaffecter »): GET shows its form, or says why it is refused; POST acts through
+    ``core.actions.perform_action``, and a form with an error comes back on that page with what
+    was chosen. ``make_form(ticket, data)``; ``perform(ticket, data)`` returns the message;
+    ``context(ticket)``: what else the page shows."""
     ticket = get_ticket_for_user(request.user, number)
+    back = _refusal_back(ticket.number)
 
-    def confirmation(form, service_error=None):
-        return render(request, "support/ticket_cancel.html", {"ticket": ticket, "form": form})
-
-    def perform(data):
-        services.ticket_cancel(ticket, acting_user=request.user, reason=data["reason"])
-        return _("La %(number)s est annulée.") % {"number": ticket.number}
+    def page(form, service_error=None):
+        return render(request, template, {"ticket": ticket, "form": form, **(context(ticket) if context else {})})
 
     if request.method != "POST":
-        if not workflow.can("cancel", request.user, ticket):
-            back = _refusal_back(ticket.number)
+        if not workflow.can(action, request.user, ticket):
             return refuse(
                 request,
-                workflow.refusal_reason("cancel", ticket),
+                workflow.refusal_reason(action, ticket),
                 title=_("Action refusée"),
                 back_url=back["refusal_back_url"],
                 back_label=back["refusal_back_label"],
             )
-        return confirmation(CancelForm())
+        return page(make_form(ticket, None))
     return perform_action(
         request,
-        check=lambda: workflow.ensure("cancel", request.user, ticket),
-        form=CancelForm(request.POST),
-        perform=perform,
-        on_invalid=confirmation,
+        check=lambda: workflow.ensure(action, request.user, ticket),
+        form=make_form(ticket, request.POST),
+        perform=lambda data: perform(ticket, data),
+        on_invalid=page,
         success_url=reverse("support:detail", args=[ticket.number]),
-        error_field="reason",
-        **_refusal_back(ticket.number),
+        error_field=error_field,
+        **back,
     )
 
 
 @login_required
-@require_POST
+def ticket_cancel(request, number):
+    """GET: the confirmation page, with the reason to give; POST: cancel."""
+
+    def perform(ticket, data):
+        services.ticket_cancel(ticket, acting_user=request.user, reason=data["reason"])
+        return _("La %(number)s est annulée.") % {"number": ticket.number}
+
+    return _action_page(
+        request,
+        number,
+        "cancel",
+        template="support/ticket_cancel.html",
+        make_form=lambda ticket, data: CancelForm(data),
+        perform=perform,
+        error_field="reason",
+    )
+
+
+# « Réaffecter » and « Confier à un collègue » choose among the establishment's colleagues (500 in
+# a large hospital): the list is on a page of its own, not on every view of the DI.
+NEW_OWNER_PAGES = {
+    "reassign": {
+        "prefix": "reassign",
+        "title": gettext_lazy("Réaffecter la %(number)s"),
+        "intro": gettext_lazy(
+            "Confiez cette DI à un autre collaborateur actif de l'établissement : il en devient le propriétaire "
+            "et reçoit un mail."
+        ),
+        "button": gettext_lazy("Réaffecter"),
+    },
+    "hand_over": {
+        "prefix": "confier",
+        "title": gettext_lazy("Confier la %(number)s à un collègue"),
+        "intro": gettext_lazy(
+            "Vous partez en congés ou un collègue suit mieux ce sujet ? Confiez-lui cette DI : il en devient le "
+            "propriétaire, reçoit un mail, et c'est à lui que le support s'adressera."
+        ),
+        "button": gettext_lazy("Confier la DI"),
+    },
+}
+
+
+def _new_owner_page(request, number, action, perform):
+    texts = NEW_OWNER_PAGES[action]
+    return _action_page(
+        request,
+        number,
+        action,
+        template="support/ticket_new_owner.html",
+        make_form=lambda ticket, data: ReassignForm(data, ticket=ticket, prefix=texts["prefix"]),
+        perform=perform,
+        error_field="new_owner",
+        context=lambda ticket: {
+            "title": texts["title"] % {"number": ticket.number},
+            "intro": texts["intro"],
+            "button": texts["button"],
+        },
+    )
+
+
+@login_required
 def ticket_reassign(request, number):
+    """« Réaffecter » (M4.3): an administrator of the establishment gives the DI to a colleague."""
+
     def perform(ticket, data):
         new_owner = data["new_owner"]
         services.ticket_reassign(ticket, acting_user=request.user, new_owner=new_owner)
         return _("La %(number)s est réaffectée à %(name)s.") % {"number": ticket.number, "name": new_owner.full_name}
 
-    return _act(
-        request,
-        number,
-        "reassign",
-        perform,
-        form=lambda ticket: ReassignForm(request.POST, ticket=ticket),
-        form_name="reassign_form",
-        error_field="new_owner",
-    )
+    return _new_owner_page(request, number, "reassign", perform)
 
 
 @login_required
-@require_POST
 def ticket_hand_over(request, number):
     """« Confier à un collègue » (M11.5): the owner gives their DI to a colleague."""
 
@@ -332,15 +381,7 @@ def ticket_hand_over(request, number):
             "name": new_owner.full_name,
         }
 
-    return _act(
-        request,
-        number,
-        "hand_over",
-        perform,
-        form=lambda ticket: ReassignForm(request.POST, ticket=ticket, prefix="confier"),
-        form_name="hand_over_form",
-        error_field="new_owner",
-    )
+    return _new_owner_page(request, number, "hand_over", perform)
 
 
 # --- Attachments --------------------------------------------------------------------------

@@ -540,14 +540,14 @@ ENTRIES = {
     "support:reassign": each_est(
         "main",
         ticket_url("support:reassign", "main"),
-        get=GET_ONLY_USERS,
+        get=rule(own={"admin": 200, "*": 403}, vendor=403),
         post=ADMIN_WRITES,
         valid=lambda world, est: {"reassign-new_owner": world.est[est].users["colleague"].pk},
     ),
     "support:hand_over": each_est(
         "main",
         ticket_url("support:hand_over", "main"),
-        get=GET_ONLY_USERS,
+        get=rule(own={"agent": 200, "*": 403}, vendor=403),
         post=OWNER_WRITES,
         valid=lambda world, est: {"confier-new_owner": world.est[est].users["colleague"].pk},
     ),

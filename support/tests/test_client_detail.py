@@ -98,8 +98,10 @@ def test_an_establishment_admin_gets_the_reassign_form(client, est_admin, collea
     client.force_login(est_admin)
     body = client.get(detail(ticket)).content.decode()
     assert READ_ONLY_NOTE in body
-    assert f'action="{action("reassign", ticket)}"' in body
-    assert "Camille Collègue" in body and "Bruno Bêta" not in body
+    assert f'href="{action("reassign", ticket)}"' in body
+    form = client.get(action("reassign", ticket)).content.decode()
+    assert 'name="reassign-new_owner"' in form
+    assert "Camille Collègue" in form and "Bruno Bêta" not in form
 
 
 def test_another_establishment_gets_404_everywhere(client, other_agent, ticket):

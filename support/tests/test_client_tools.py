@@ -26,7 +26,9 @@ def test_the_owner_hands_their_di_to_a_colleague(client, agent, colleague, taken
     """M11.5"""
     client.force_login(agent)
     page = client.get(reverse("support:detail", args=[taken.number])).content.decode()
-    assert "Confier à un collègue" in page and colleague.full_name in page
+    assert "Confier à un collègue" in page and f'href="{reverse("support:hand_over", args=[taken.number])}"' in page
+    assert colleague.full_name not in page  # the colleagues are listed on the page of « Confier » only
+    assert colleague.full_name in _offered(client, taken.number)
     mail.outbox.clear()
     response = client.post(reverse("support:hand_over", args=[taken.number]), {"confier-new_owner": colleague.pk})
     assert response.status_code == 302
@@ -66,7 +68,7 @@ def test_a_colleague_of_another_establishment_is_not_offered(client, agent, othe
 
 
 def _offered(client, number):
-    page = client.get(reverse("support:detail", args=[number])).content.decode()
+    page = client.get(reverse("support:hand_over", args=[number])).content.decode()
     start = page.index('name="confier-new_owner"')
     return page[start : page.index("</select>", start)]
 
@@ -78,7 +80,7 @@ def test_the_colleagues_list_is_read_once_then_kept_until_an_account_changes(cli
     client.force_login(agent)
     offered = _offered(client, taken.number)
     assert colleague.full_name in offered and agent.full_name not in offered  # the owner is not offered
-    url = reverse("support:detail", args=[taken.number])
+    url = reverse("support:hand_over", args=[taken.number])
     forget_colleague_options(agent.establishment_id)
     first, again = _sql(client, url), _sql(client, url)
     assert [sql for sql in first if _is_colleagues_list(sql)] != []
@@ -131,6 +133,50 @@ def _sql(client, url):
 
 def _is_colleagues_list(sql):
     return '"accounts_user"."is_active"' in sql and '"accounts_user"."role" IN' in sql
+
+
+def test_the_di_page_lists_no_colleague_and_never_reads_them(client, agent, colleague, taken):
+    """M11.5 M3.4: the colleagues (500 in a large hospital) are read by the page of « Confier »,
+    not by every view of the DI."""
+    from accounts.access import forget_colleague_options
+
+    client.force_login(agent)
+    forget_colleague_options(agent.establishment_id)
+    queries = _sql(client, reverse("support:detail", args=[taken.number]))
+    assert [sql for sql in queries if _is_colleagues_list(sql)] == []
+    page = client.get(reverse("support:detail", args=[taken.number])).content.decode()
+    assert 'name="confier-new_owner"' not in page and colleague.full_name not in page
+
+
+def test_the_page_of_confier_names_the_di_its_owner_and_leads_back(client, agent, colleague, taken):
+    """M11.5"""
+    client.force_login(agent)
+    page = client.get(reverse("support:hand_over", args=[taken.number])).content.decode()
+    assert f"<h1>Confier la {taken.number} à un collègue</h1>" in page
+    assert "Paie de mars" in page and f"Propriétaire actuel : {agent.full_name}" in page
+    assert f'href="{reverse("support:detail", args=[taken.number])}" class="button">Revenir à la DI' in page
+    assert '<form method="post" novalidate class="form">' in page  # posts to itself
+
+
+def test_the_page_of_confier_is_refused_to_a_colleague_and_once_the_di_is_cancelled(client, agent, colleague, taken):
+    """M11.5 M10"""
+    url = reverse("support:hand_over", args=[taken.number])
+    client.force_login(colleague)
+    response = client.get(url)
+    assert response.status_code == 403 and "Action refusée" in response.content.decode()
+    assert f'href="{reverse("support:detail", args=[taken.number])}"' in response.content.decode()
+    services.ticket_cancel(taken, acting_user=agent, reason="Plus d'actualité.")
+    client.force_login(agent)
+    assert client.get(url).status_code == 403
+
+
+def test_a_choice_refused_on_the_page_of_confier_stays_on_it_with_the_error(client, agent, other_agent, taken):
+    """M11.5"""
+    client.force_login(agent)
+    response = client.post(reverse("support:hand_over", args=[taken.number]), {"confier-new_owner": other_agent.pk})
+    page = response.content.decode()
+    assert response.status_code == 200 and f"<h1>Confier la {taken.number} à un collègue</h1>" in page
+    assert 'id="id_confier-new_owner_error"' in page and 'aria-invalid="true"' in page
 
 
 # --- The questionnaire's answers after closure --------------------------------------------------

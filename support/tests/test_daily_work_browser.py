@@ -178,7 +178,8 @@ def test_the_owner_hands_over_then_a_colleague_files_a_follow_up(
     asked, closed = daily["asked"], daily["closed"]
     sign_in_with_cookie(page, live_server, client, agent)
     page.goto(live_server.url + reverse("support:detail", args=[asked.number]))
-    page.get_by_label("Nouveau propriétaire").last.select_option(label=f"{colleague.full_name} (Agent d'établissement)")
+    page.get_by_role("link", name="Confier la DI à un collègue").click()
+    page.get_by_label("Nouveau propriétaire").select_option(label=f"{colleague.full_name} (Agent d'établissement)")
     page.get_by_role("button", name="Confier la DI").click()
     expect(page.get_by_text(f"est confiée à {colleague.full_name}")).to_be_visible()
     asked.refresh_from_db()

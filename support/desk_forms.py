@@ -1,8 +1,11 @@
 """Forms of the vendor's support desk (SPEC M8.1): the list filters and the actions on a DI."""
 
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.memo import Memo
 from core.widgets import ListedModelChoiceField, PlainSelect
 from establishments.models import Contract
 
@@ -74,17 +77,23 @@ class DeskFilterForm(forms.Form):
         label=_("Trier par"), required=False, choices=[(key, SORT_LABELS[key]) for key in SORTS], widget=PlainSelect
     )
 
-    def __init__(self, params, *, user):
+    def __init__(self, params, *, user, staff=None):
+        """``staff``: ``desk_staff_names()``, when the caller has read it already."""
         self.defaults = {"equipe": default_team(user), "statut": OPEN}
-        data = {**self.defaults, **{key: params.get(key) for key in params if key in self.base_fields}}
-        data.setdefault("tri", self._default_sort(data["statut"]))
-        super().__init__(data)
+        super().__init__(self.data_of(params, self.defaults))
         self.fields["support"].choices = [
             ("", _("Toutes")),
             (ME, _("Moi")),
             (NOBODY, _("Non attribuées")),
-            *((str(pk), f"{first} {last}".strip()) for pk, first, last in desk_staff_names()),
+            *((str(pk), f"{first} {last}".strip()) for pk, first, last in (staff or desk_staff_names())),
         ]
+
+    @classmethod
+    def data_of(cls, params, defaults):
+        """What the form reads of the query string ``params``, the user's defaults filling the gaps."""
+        data = {**defaults, **{key: params.get(key) for key in params if key in cls.base_fields}}
+        data.setdefault("tri", cls._default_sort(data["statut"]))
+        return data
 
     @staticmethod
     def _default_sort(status):
@@ -108,6 +117,28 @@ class DeskFilterForm(forms.Form):
         values["etablissement"] = values["etablissement"].strip()
         values["q"] = values["q"].strip()
         return values
+
+
+# The desk's filters for one query string, worked out once per process for each query string,
+# user's defaults, language and list of support staff: what they select, and their fields' markup
+# (the eight fields cost ~0.6 ms a page to build and write). Searches add keys: the memo forgets
+# everything at its bound.
+_FILTERS = Memo(512)
+
+
+def desk_filters(params, *, user):
+    """(the filters to apply, the markup of the filters' fields) for ``params`` (the query string)."""
+    staff = tuple(desk_staff_names())
+    defaults = {"equipe": default_team(user), "statut": OPEN}
+    key = (get_language(), tuple(sorted(DeskFilterForm.data_of(params, defaults).items())), staff)
+    found = _FILTERS.get(key)
+    if found is None:
+        form = DeskFilterForm(params, user=user, staff=staff)
+        found = _FILTERS.keep(
+            key, (form.values(), render_to_string("support/desk/includes/filters.html", {"form": form}))
+        )
+    values, markup = found
+    return dict(values), markup
 
 
 class TicketActionForm(forms.Form):

@@ -19,13 +19,13 @@ from . import exports, selectors, services, workflow
 from .access import get_ticket_for_user, thread_for
 from .desk_forms import (
     AssigneeForm,
-    DeskFilterForm,
     InternalNoteForm,
     MergeForm,
     ProposeClosureForm,
     ReplyForm,
     RerouteForm,
     SatisfactionFilterForm,
+    desk_filters,
 )
 from .forms import OnBehalfForm
 from .models import Status
@@ -62,8 +62,7 @@ def _desk_tickets(request, filters):
 @require_GET
 @vendor_staff_required
 def desk_list(request):
-    form = DeskFilterForm(request.GET, user=request.user)
-    filters = form.values()
+    filters, filter_fields = desk_filters(request.GET, user=request.user)
     tickets = _desk_tickets(request, filters)
     counts = selectors.desk_status_counts(request.user, filters["equipe"])
     listed = selectors.for_desk_list(
@@ -90,7 +89,7 @@ def desk_list(request):
         request,
         "support/desk/list.html",
         {
-            "form": form,
+            "filter_fields": filter_fields,
             "filters": filters,
             "page": page,
             "counters": [(status, status.label, counts[status]) for status in Status],
@@ -103,7 +102,7 @@ def desk_list(request):
 @vendor_staff_required
 def desk_export(request, fmt):
     """« Exporter » (M15.5): the desk's list with its current filters, every page of it, streamed."""
-    filters = DeskFilterForm(request.GET, user=request.user).values()
+    filters, _fields = desk_filters(request.GET, user=request.user)
     tickets = selectors.filter_status(_desk_tickets(request, filters), filters["statut"], q=filters["q"])
     return exports.export_response(tickets.order_by(*selectors.SORTS[filters["tri"]]), fmt, name="guichet")
 

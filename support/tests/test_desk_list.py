@@ -349,3 +349,68 @@ def test_the_prepared_first_page_is_the_orm_s_for_every_order(dis, support, team
         first = selectors.desk_first_page(support, team=team, status=status, sort=sort, size=3)
         assert [t.pk for t in first] == [t.pk for t in orm[:3]]
         assert [t.establishment_id for t in first] == [t.establishment_id for t in orm[:3]]
+
+
+# --- The filters, worked out once per query string ----------------------------------------------
+
+
+FILTER_QUERIES = (
+    {},
+    {"equipe": "legal", "statut": "toutes", "tri": "numero"},
+    {"statut": "nimporte", "age": "12", "support": "999999", "q": " <b>paie</b> ", "etablissement": "Hôpital"},
+)
+
+
+def _filters_as_the_form_writes_them(params, user):
+    from django.template.loader import render_to_string
+
+    from support.desk_forms import DeskFilterForm
+
+    form = DeskFilterForm(params, user=user)
+    return form.values(), render_to_string("support/desk/includes/filters.html", {"form": form})
+
+
+@pytest.mark.parametrize("params", FILTER_QUERIES)
+def test_the_kept_filters_are_those_the_form_gives_and_writes(support, params):
+    """M8.1"""
+    from support.desk_forms import desk_filters
+
+    expected = _filters_as_the_form_writes_them(params, support)
+    assert desk_filters(params, user=support) == expected  # worked out
+    assert desk_filters(params, user=support) == expected  # kept
+
+
+def test_the_filters_are_kept_per_query_string_and_follow_a_new_support_member(client, support, dis):
+    """M8.1"""
+    from support import desk_forms
+
+    client.force_login(support)
+    built = []
+    original = desk_forms.DeskFilterForm.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    url = reverse("desk:list") + "?statut=toutes&tri=numero"
+    desk_forms.DeskFilterForm.__init__ = counting
+    try:
+        client.get(url)
+        first = len(built)
+        page = client.get(url).content.decode()
+        assert len(built) == first  # the same query string: no form built again
+        assert "Nadia Nouvelle" not in page
+        make_user("nadia@editeur.example", None, role=Role.SUPPORT_SOFTWARE, first_name="Nadia", last_name="Nouvelle")
+        page = client.get(url).content.decode()
+        assert len(built) == first + 1 and "Nadia Nouvelle" in page  # a new colleague: worked out again
+    finally:
+        desk_forms.DeskFilterForm.__init__ = original
+
+
+def test_changing_the_returned_filters_changes_nothing_kept(support):
+    """M8.1"""
+    from support.desk_forms import desk_filters
+
+    values, _markup = desk_filters({"statut": "toutes"}, user=support)
+    values["statut"] = "closed"
+    assert desk_filters({"statut": "toutes"}, user=support)[0]["statut"] == "toutes"

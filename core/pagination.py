@@ -25,23 +25,46 @@ class SinglePassPaginator(Paginator):
         return self._get_page([], 1, self)
 
 
+class QuerysetPages:
+    """How a ``CountedPaginator`` reads its pages by default: through its queryset."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    def rows(self, offset, limit):
+        return self.queryset[offset : offset + limit]
+
+    def keys(self, offset, limit):
+        return list(self.queryset.values_list("pk", flat=True)[offset : offset + limit])
+
+    def by_keys(self, keys):
+        return list(self.queryset.filter(pk__in=keys))
+
+
 class CountedPaginator(Paginator):
     """A paginator told its total (a maintained counter) instead of counting the list.
 
     From page ``DEEP_PAGE`` on, a page reads its keys first (a range of the list's index, skipping
     the pages before it without reading their rows) and then those rows with their joins: an
-    OFFSET over the joined query would join every row it skips (page 50: 1,225 of them)."""
+    OFFSET over the joined query would join every row it skips (page 50: 1,225 of them).
+
+    ``pages``: what reads them — ``rows(offset, limit)``, ``keys(offset, limit)`` and
+    ``by_keys(keys)`` (in the list's order); by default the queryset itself (``QuerysetPages``),
+    or prepared queries (``support.selectors``' client list)."""
 
     DEEP_PAGE = 3
 
-    def __init__(self, object_list, per_page, *, count, **kwargs):
+    def __init__(self, object_list, per_page, *, count, pages=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.__dict__["count"] = count  # Paginator.count is a cached_property
+        self.pages = pages or QuerysetPages(object_list)
 
     def page(self, number):
         number = self.validate_number(number)
-        if number < self.DEEP_PAGE:
-            return super().page(number)
+        if not self.count:
+            return self._get_page([], number, self)
         bottom = (number - 1) * self.per_page
-        keys = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        return self._get_page(list(self.object_list.filter(pk__in=keys)), number, self)
+        if number < self.DEEP_PAGE:
+            return self._get_page(self.pages.rows(bottom, self.per_page), number, self)
+        keys = self.pages.keys(bottom, self.per_page)
+        return self._get_page(self.pages.by_keys(keys) if keys else [], number, self)

@@ -193,6 +193,50 @@ class PreparedRow(Prepared):
         return False
 
 
+class _Slice:
+    """What a ``PreparedSlice`` builds: the unsliced queryset, and the slice to read of it."""
+
+    __slots__ = ("queryset", "offset", "limit")
+
+    def __init__(self, queryset, offset, limit):
+        self.queryset, self.offset, self.limit = queryset, offset, limit
+
+
+class PreparedSlice(Prepared):
+    """A queryset read one slice at a time (a list's pages): ``run(offset=…, limit=…, **values)``.
+
+    Django writes a slice into the SQL (``LIMIT 25 OFFSET 1225``), which ``Prepared`` refuses as a
+    value written into the SQL: here the unsliced SQL is learned once and the slice is sent as two
+    parameters, so that every page of a list runs one statement. Checked against the ORM when the
+    shape is learned: Django's SQL for the sliced queryset must be the unsliced SQL followed by
+    that very ``LIMIT``/``OFFSET`` (with the same parameters), or the shape is not preparable."""
+
+    def __init__(self, build, *, shape=()):
+        super().__init__(lambda offset, limit, **values: _Slice(build(**values), offset, limit), shape=shape)
+
+    def run(self, *, offset, limit, using="default", **values):
+        return super().run(using=using, offset=offset, limit=limit, **values)
+
+    def queryset(self, **values):
+        built = self._build(**values)
+        return built.queryset[built.offset : built.offset + built.limit]
+
+    def _unprepared(self, values, using):
+        return list(self.queryset(**values).using(using))
+
+    def _compile(self, built, using):
+        compiled = super()._compile(built.queryset, using)
+        if compiled is None or built.limit <= 0 or built.offset < 0:
+            return None
+        sql, params, rows = compiled
+        sliced = built.queryset[built.offset : built.offset + built.limit]
+        sliced_sql, sliced_params = sliced.query.get_compiler(using=using).as_sql()
+        written = f" LIMIT {built.limit}" + (f" OFFSET {built.offset}" if built.offset else "")
+        if sliced_sql != sql + written or list(sliced_params) != list(params):
+            return None
+        return f"{sql} LIMIT %s OFFSET %s", [*params, built.limit, built.offset], rows
+
+
 def _first_row(fetched, connection, db):
     return tuple(fetched[0])
 

@@ -27,7 +27,7 @@ from accounts.models import Role, User
 from core import sorting
 from core.caching import forget, remember
 from core.pagination import CountedPaginator, SinglePassPaginator
-from core.prepared import Prepared, PreparedRow
+from core.prepared import Prepared, PreparedRow, PreparedSlice
 from establishments.models import Contract, Establishment
 
 from .access import establishment_status_counts, scoped_tickets, status_counts_for, ticket_scope, tickets_for
@@ -158,14 +158,31 @@ def _client_list(scope, owner, status, show_closed, search, sort):
     return tickets.order_by(*sorting.order_by(fields, sort))
 
 
-# The first page of the list without a search, the page nearly every visit shows (prepared; the
-# later pages are sliced by the ORM: their offset is written into the SQL).
-_CLIENT_FIRST_PAGE = Prepared(
-    lambda scope, owner, status, show_closed, sort: _client_list(scope, owner, status, show_closed, "", sort)[
-        :CLIENT_PAGE_SIZE
-    ],
-    shape=("sort",),
-)
+# The pages of the list without a search (nearly every visit), through prepared queries: the
+# first pages read their rows by offset, the deeper ones their keys first (CountedPaginator).
+def _listed(scope, owner, status, show_closed, sort):
+    return _client_list(scope, owner, status, show_closed, "", sort)
+
+
+_CLIENT_PAGE_ROWS = PreparedSlice(_listed, shape=("sort",))
+_CLIENT_PAGE_KEYS = PreparedSlice(lambda **args: _listed(**args).values_list("pk"), shape=("sort",))
+_CLIENT_ROWS_BY_KEYS = Prepared(lambda keys, **args: _listed(**args).filter(pk__in=keys), shape=("sort",))
+
+
+class _ClientPages:
+    """The pages of one client list (``core.pagination.CountedPaginator``'s ``pages``)."""
+
+    def __init__(self, **args):
+        self.args = args
+
+    def rows(self, offset, limit):
+        return _CLIENT_PAGE_ROWS.run(offset=offset, limit=limit, **self.args)
+
+    def keys(self, offset, limit):
+        return [pk for (pk,) in _CLIENT_PAGE_KEYS.run(offset=offset, limit=limit, **self.args)]
+
+    def by_keys(self, keys):
+        return _CLIENT_ROWS_BY_KEYS.run(keys=keys, **self.args)
 
 
 def client_ticket_page(
@@ -174,20 +191,21 @@ def client_ticket_page(
     """One page of the client's list, its rows' relations attached. A search finds its matches
     once (page and total in one query); « Mes DIs » counts the user's own (the owner's index);
     otherwise the total comes from the establishment's counters (no count of up to 20,000 index
-    entries)."""
-    tickets = client_tickets(user, status=status, show_closed=show_closed, search=search, sort=sort, mine=mine)
+    entries) and the page is read through prepared queries."""
     if search:
+        tickets = client_tickets(user, status=status, show_closed=show_closed, search=search, sort=sort, mine=mine)
         paginator = SinglePassPaginator(tickets, CLIENT_PAGE_SIZE)
-    elif mine:
-        paginator = Paginator(tickets, CLIENT_PAGE_SIZE)
     else:
-        counts = status_counts_for(user)
-        listed = [status] if status else (Status.values if show_closed else OPEN_STATUSES)
-        paginator = CountedPaginator(tickets, CLIENT_PAGE_SIZE, count=sum(counts.get(s, 0) for s in listed))
+        scope, owner = ticket_scope(user), user.pk if mine else None
+        pages = _ClientPages(scope=scope, owner=owner, status=status, show_closed=show_closed, sort=sort)
+        if mine:
+            count = _client_list(scope, owner, status, show_closed, "", sort).count()
+        else:
+            counts = status_counts_for(user)
+            listed = [status] if status else (Status.values if show_closed else OPEN_STATUSES)
+            count = sum(counts.get(s, 0) for s in listed)
+        paginator = CountedPaginator(None, CLIENT_PAGE_SIZE, count=count, pages=pages)
     page = paginator.get_page(page_number)
-    if not search and page.number == 1 and paginator.count:
-        first = {"status": status, "show_closed": show_closed, "sort": sort}
-        page.object_list = _CLIENT_FIRST_PAGE.run(scope=ticket_scope(user), owner=user.pk if mine else None, **first)
     page.object_list = attach_row_relations(list(page.object_list))
     return page
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from accounts.models import Role, User
 from audit.models import Event
-from core.prepared import NOT_PREPARABLE, Prepared
+from core.prepared import NOT_PREPARABLE, Prepared, PreparedSlice
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +212,45 @@ def test_a_prepared_row_that_cannot_be_prepared_is_run_as_composed(events):
     assert inlined.run(limit=3) == (3,)
     assert inlined.run(limit=5) == (5,)
     assert list(inlined._shapes.values()) == [NOT_PREPARABLE]
+
+
+# --- PreparedSlice: a list read one page at a time ------------------------------------------------
+
+
+def test_every_slice_of_a_list_runs_one_statement_and_gives_the_orm_s_rows(events, django_assert_num_queries):
+    """M10: the offset and the limit are parameters, not a shape each"""
+    pages = PreparedSlice(lambda action: Event.objects.exclude(action=action).order_by("-pk"))
+    with _learned(pages) as learn:
+        for offset, limit in ((1, 2), (2, 2), (3, 3), (4, 2), (9, 2)):
+            with django_assert_num_queries(1):
+                ours = pages.run(offset=offset, limit=limit, action="action.1")
+            _same(ours, list(Event.objects.exclude(action="action.1").order_by("-pk")[offset : offset + limit]))
+        _same(
+            pages.run(offset=0, limit=2, action="action.2"), list(pages.queryset(offset=0, limit=2, action="action.2"))
+        )
+    assert learn.call_count == 2  # an offset of 0 is a shape of its own (Django writes no OFFSET)
+    assert NOT_PREPARABLE not in pages._shapes.values()
+    assert pages.run(offset=9, limit=2, action="action.1") == []  # past the end
+
+
+def test_a_slice_of_values_list_gives_the_orm_s_tuples(events):
+    """M10"""
+    keys = PreparedSlice(lambda: Event.objects.order_by("target").values_list("pk"))
+    assert keys.run(offset=2, limit=3) == list(Event.objects.order_by("target").values_list("pk")[2:5])
+    assert NOT_PREPARABLE not in keys._shapes.values()
+
+
+def test_a_sliced_queryset_whose_sql_django_writes_otherwise_is_not_prepared(events):
+    """M10: the check against the ORM's own sliced SQL refuses the shape"""
+    pages = PreparedSlice(lambda: Event.objects.order_by("pk"))
+    with mock.patch("django.db.backends.base.operations.BaseDatabaseOperations.limit_offset_sql") as written:
+        written.return_value = "FETCH FIRST 2 ROWS ONLY"
+        assert pages._compile(pages._build(offset=1, limit=2), "default") is None
+    assert pages._compile(pages._build(offset=1, limit=2), "default")[0].endswith(" LIMIT %s OFFSET %s")
+
+
+def test_an_empty_or_negative_slice_is_read_by_the_orm(events):
+    """M10"""
+    pages = PreparedSlice(lambda: Event.objects.order_by("pk"))
+    assert pages.run(offset=2, limit=0) == []
+    assert list(pages._shapes.values()) == [NOT_PREPARABLE]

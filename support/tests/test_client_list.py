@@ -201,3 +201,44 @@ def test_an_empty_list_says_so_in_one_row(client, agent):
     body = client.get(URL).content.decode()
     assert "Aucune DI à afficher." not in body and body.count("<tr data-href") == 1
     assert '<td class="subject">L&#x27;unique DI</td>' in body
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"clotures": "1"},
+        {"clotures": "1", "tri": "objet"},
+        {"statut": "in_progress", "tri": "-numero"},
+        {"mes": "1"},
+    ],
+)
+def test_every_page_read_through_prepared_queries_is_the_orm_s_page(client, agent, colleague, support, params):
+    """M3.2 M10: the first pages by offset, the deeper ones by their keys first, each the very
+    slice of the ORM's list, for each sort, status and « Mes DIs »; the other establishment's
+    pages never mixed in."""
+    from support import selectors
+
+    for i in range(11):
+        ticket = file_di(agent if i % 3 else colleague, subject=f"Objet {(i * 7) % 11:02d}")
+        if i % 2:
+            take(ticket, support)
+        if i % 4 == 0:
+            services.ticket_cancel(ticket, acting_user=ticket.owner, reason="Doublon")
+    client.force_login(agent)
+    filters = selectors.client_tickets(
+        agent,
+        status=params.get("statut", ""),
+        show_closed=params.get("clotures") == "1",
+        sort=params.get("tri", selectors.CLIENT_DEFAULT_SORT),
+        mine=params.get("mes") == "1",
+    )
+    expected = [t.number for t in filters]
+    size = 2
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(selectors, "CLIENT_PAGE_SIZE", size)
+        last = -(-len(expected) // size)
+        pages = [_numbers(client.get(URL, {**params, "page": n})) for n in range(1, last + 2)]  # + past the end
+    assert pages[-1] == pages[-2]  # past the end: the last page, as Django's paginator answers
+    assert [number for page in pages[:-1] for number in page] == expected
+    assert all(len(page) == size for page in pages[:-2]) and expected

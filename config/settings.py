@@ -164,7 +164,7 @@ TEMPLATES = [
             ],
             # ``{% url %}`` with its reversals remembered per process (core/reversal.py); ``{% form_field %}``
             # (core/templatetags/fields.py), one form field as every form writes it.
-            "builtins": ["core.templatetags.reversal", "core.templatetags.fields"],
+            "builtins": ["core.templatetags.reversal", "core.templatetags.fields", "core.templatetags.kept"],
         },
     },
     # Jinja2, for the hot fragments only (the DI lists' rows, a DI's thread: docs/performance.md):

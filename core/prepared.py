@@ -11,7 +11,7 @@ the new values, building the rows exactly as Django's own iterables do.
 How a shape is learned, and why it cannot drift from the ORM:
 
 - The builder is called once with *stand-ins* for the values: a unique integer for an integer, a
-  unique text for a text, a list of unique integers of the same length for a list of integers;
+  unique text for a text, a unique day of the 11th–16th centuries for a date, a list of unique integers of the same length for a list of integers;
   booleans, ``None``, 0 and « » are part of the shape (a builder may test them). The stand-ins
   are found in the compiled parameters and their positions kept (a value may be used twice).
 - The shape is then checked once against the ORM: the builder is called with the real values
@@ -29,6 +29,7 @@ shape: at most one per page size), kept per database alias and engine.
 """
 
 import itertools
+from datetime import date
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -41,6 +42,9 @@ MAX_SHAPES = 256
 # empty result), above any count or constant the portal's queries hold.
 _INT_BASE = 1_900_000_000
 _INT_SPAN = 200_000_000
+# Date stand-ins: days of the years 1000–1547, which no date the portal queries with falls in.
+_DATE_BASE = date(1000, 1, 1).toordinal()
+_DATE_SPAN = 200_000
 _serial = itertools.count(1)
 
 
@@ -61,12 +65,14 @@ def _stand_in(value):
         return _int_stand_in(), ("int",)
     if isinstance(value, str):
         return _Text(f"\x1eprepared-{next(_serial)}\x1e"), ("str",)
+    if type(value) is date:
+        return date.fromordinal(_DATE_BASE + next(_serial) % _DATE_SPAN), ("date",)
     if isinstance(value, (list, tuple, set, frozenset)) and all(
         isinstance(item, int) and not isinstance(item, bool) for item in value
     ):
         return [_int_stand_in() for _ in value], ("ints", len(value))
     raise TypeError(
-        f"Prepared: {type(value).__name__} n'est pas une valeur préparable (entier, texte, liste d'entiers)"
+        f"Prepared: {type(value).__name__} n'est pas une valeur préparable (entier, texte, date, liste d'entiers)"
     )
 
 
@@ -136,7 +142,7 @@ class Prepared:
                 positions[stand_in] = (name,)
         slots = []
         for param in params:
-            slot = positions.get(param) if isinstance(param, (int, str)) and not isinstance(param, bool) else None
+            slot = positions.get(param) if isinstance(param, (int, str, date)) and not isinstance(param, bool) else None
             if slot is None:
                 if _holds_stand_in(param, positions):
                     return NOT_PREPARABLE  # a stand-in transformed on its way (e.g. « %text% »)

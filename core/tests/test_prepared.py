@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Role, User
 from audit.models import Event
@@ -153,10 +154,11 @@ def test_a_value_used_twice_is_passed_twice(events):
 
 
 def test_other_kinds_of_values_are_refused():
-    """M10: a date or an object would make a new shape on every call"""
+    """M10: a moment or an object would make a new shape on every call"""
     by_date = Prepared(lambda when: Event.objects.filter(created_at__lte=when))
-    with pytest.raises(TypeError):
-        by_date.run(when=object())
+    for value in (object(), timezone.now()):
+        with pytest.raises(TypeError):
+            by_date.run(when=value)
 
 
 def test_prefetching_querysets_are_run_by_the_orm(events):

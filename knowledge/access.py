@@ -12,17 +12,36 @@ from establishments.access import entitled_products
 
 from .models import Article, ArticleFile
 
+# The vendor's staff read every article: a boolean, compared with ``is``, so that a prepared query
+# learns it as part of its shape (``core.prepared``), as ``support.access.EVERY_ESTABLISHMENT``.
+EVERY_PRODUCT = True
+
+
+def article_scope(user):
+    """What ``user`` may read, as values a prepared query can take: ``EVERY_PRODUCT`` (the
+    vendor's staff, drafts included), the keys of the products whose published articles they may
+    read (a client), or None (nothing)."""
+    if not (user.is_authenticated and user.is_active):
+        return None
+    if user.is_vendor:
+        return EVERY_PRODUCT
+    # The few product keys read first: with them in hand, PostgreSQL estimates a search's matches
+    # well and reads them from the full-text index (a subquery made it scan a product's articles).
+    return list(entitled_products(user).values_list("pk", flat=True))
+
+
+def scoped_articles(scope):
+    """The articles of ``article_scope``'s answer (a queryset): the one place that says which."""
+    if scope is None:
+        return Article.objects.none()
+    if scope is EVERY_PRODUCT:
+        return Article.objects.all()
+    return Article.objects.published().filter(product_id__in=scope)
+
 
 def articles_for(user):
     """The articles ``user`` may read (a queryset)."""
-    if not (user.is_authenticated and user.is_active):
-        return Article.objects.none()
-    if user.is_vendor:
-        return Article.objects.all()
-    # The few product keys read first: with them in hand, PostgreSQL estimates a search's matches
-    # well and reads them from the full-text index (a subquery made it scan a product's articles).
-    products = list(entitled_products(user).values_list("pk", flat=True))
-    return Article.objects.published().filter(product_id__in=products)
+    return scoped_articles(article_scope(user))
 
 
 def get_article_for_user(user, pk):

@@ -292,34 +292,47 @@ def matching(articles, query):
 TITLE_MATCH_SQL = '"knowledge_article"."title_vector" @@ to_tsquery(\'fr_unaccent\', %s)'
 
 
-def suggested(articles, text, limit=5):
-    """The keys, best first, of up to ``limit`` articles whose title and tags hold at least half
-    of the words being typed (``text``; the last word a prefix while it is typed): the most
-    words first, then the newest.
-
-    Titles and tags only: a DI's subject is short and so are they; the whole text of thousands of
-    articles holds the subject's common words too often to say anything. The candidates come from
-    the index of the titles and tags; the words each holds are counted in SQL, the
-    same way on both databases (the titles' vectors are small: testing each word costs little).
+def suggestion_query(text):
+    """What ``suggested`` looks for in ``text`` (the words being typed; the last one a prefix
+    while it is typed): ``(operands, needed)`` — per word, the operand the database matches in
+    the titles and tags (a tsquery term on PostgreSQL, a stem between spaces on SQLite) and how
+    many of them an article must hold (at least half) — or None when no word is worth it.
     One-letter words (« à » is « a ») say nothing here and are left out."""
     found = [word for word in query_words(text) if len(word) > 1]
     if not found:
-        return []
+        return None
     typed = WORD.findall(fold(text))
     # The last word is being typed: no space after it yet, not a stop word, long enough.
     typing = text == text.rstrip() and typed[-1] == found[-1] and len(found[-1]) >= PREFIX_MIN
-    terms = [(stem(word), typing and index == len(found) - 1) for index, word in enumerate(found)]
-    needed = max(1, (len(terms) + 1) // 2)
-
-    def in_title(word, stemmed, prefix):
+    operands = []
+    for index, word in enumerate(found):
+        prefix = typing and index == len(found) - 1
         if _full_text():
-            return Q(RawSQL(TITLE_MATCH_SQL, (_term(word, prefix),), output_field=BooleanField()))  # noqa: S611
-        return Q(title_stems__contains=f" {stemmed}" if prefix else f" {stemmed} ")
+            operands.append(_term(word, prefix))
+        else:
+            stemmed = stem(word)
+            operands.append(f" {stemmed}" if prefix else f" {stemmed} ")
+    return operands, max(1, (len(operands) + 1) // 2)
 
-    checks = [in_title(word, stemmed, prefix) for word, (stemmed, prefix) in zip(found, terms, strict=True)]
+
+def ranked(articles, operands, needed, any_operand):
+    """The keys (``values_list("pk")``) of ``articles`` whose title and tags hold at least
+    ``needed`` of ``operands`` (``suggestion_query``), the most first, then the newest.
+    ``any_operand``: the operands joined by « | » (PostgreSQL's tsquery of any of them).
+
+    Titles and tags only: a DI's subject is short and so are they; the whole text of thousands of
+    articles holds the subject's common words too often to say anything. The candidates come from
+    the index of the titles and tags; the words each holds are counted in SQL, the same way on both
+    databases (the titles' vectors are small: testing each word costs little)."""
+
+    def in_title(operand):
+        if _full_text():
+            return Q(RawSQL(TITLE_MATCH_SQL, (operand,), output_field=BooleanField()))  # noqa: S611
+        return Q(title_stems__contains=operand)
+
+    checks = [in_title(operand) for operand in operands]
     if _full_text():
-        tsquery = " | ".join(_term(word, prefix) for word, (_stemmed, prefix) in zip(found, terms, strict=True))
-        condition = Q(RawSQL(TITLE_MATCH_SQL, (tsquery,), output_field=BooleanField()))  # noqa: S611
+        condition = Q(RawSQL(TITLE_MATCH_SQL, (any_operand,), output_field=BooleanField()))  # noqa: S611
     else:
         condition = Q()
         for check in checks:
@@ -327,10 +340,20 @@ def suggested(articles, text, limit=5):
     hits = Value(0)
     for check in checks:
         hits = hits + Case(When(check, then=Value(1)), default=Value(0))
-    ranked = (
+    return (
         articles.filter(condition)
         .annotate(hits=ExpressionWrapper(hits, output_field=IntegerField()))
         .filter(hits__gte=needed)
         .order_by("-hits", "-updated_at", "-id")
+        .values_list("pk")
     )
-    return list(ranked.values_list("pk", flat=True)[:limit])
+
+
+def suggested(articles, text, limit=5):
+    """The keys, best first, of up to ``limit`` of ``articles`` whose title and tags hold at least
+    half of the words being typed (``text``): ``suggestion_query`` then ``ranked``."""
+    query = suggestion_query(text)
+    if query is None:
+        return []
+    operands, needed = query
+    return [pk for (pk,) in ranked(articles, operands, needed, " | ".join(operands))[:limit]]

@@ -9,11 +9,12 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from core.prepared import Prepared, PreparedSlice
 from establishments.access import contracts_for, entitled_products
 from establishments.models import Contract, Product
 
 from . import search
-from .access import articles_for
+from .access import article_scope, articles_for, scoped_articles
 from .models import Article, ArticleViewDay, Deflection, ReplyLink
 
 PAGE_SIZE = 20
@@ -78,13 +79,48 @@ def suggestion_contract(user, contract_id):
         return None
 
 
+def _suggestible(scope, product_id):
+    articles = scoped_articles(scope).published()
+    return articles.filter(product_id=product_id) if product_id else articles
+
+
+# The suggestions under « Objet », fetched at every pause of the typing: their two reads prepared
+# (compiled once per number of words: docs/performance.md). On SQLite, whose words are matched
+# with LIKE '% word %', they go through the ORM.
+_SUGGESTED = PreparedSlice(
+    lambda scope, product_id, needed, any_operand, **words: search.ranked(
+        _suggestible(scope, product_id), [words[f"w{i}"] for i in range(len(words))], needed, any_operand
+    )
+)
+_SUGGESTED_ARTICLES = Prepared(
+    lambda scope, product_id, keys: _listed(_suggestible(scope, product_id).filter(pk__in=keys))
+)
+
+
 def suggestions(user, subject, contract=None):
     """Up to five published articles for the subject being typed, on the contract's product (on
     every product the user is entitled to while no contract is chosen)."""
-    articles = articles_for(user).published()
-    if contract is not None:
-        articles = articles.filter(product_id=contract.product_id)
-    return _in_order(articles, search.suggested(articles, subject, limit=SUGGESTIONS))
+    query = search.suggestion_query(subject)
+    if query is None:
+        return []
+    operands, needed = query
+    scope, product_id = article_scope(user), contract.product_id if contract is not None else None
+    keys = [
+        pk
+        for (pk,) in _SUGGESTED.run(
+            offset=0,
+            limit=SUGGESTIONS,
+            scope=scope,
+            product_id=product_id,
+            needed=needed,
+            any_operand=" | ".join(operands),
+            **{f"w{i}": operand for i, operand in enumerate(operands)},
+        )
+    ]
+    if not keys:
+        return []
+    found = {article.pk: article for article in _SUGGESTED_ARTICLES.run(scope=scope, product_id=product_id, keys=keys)}
+    return [found[key] for key in keys if key in found]
 
 
 def picker_articles(user, product_id, query=""):

@@ -126,3 +126,33 @@ def test_an_article_of_another_product_cannot_be_marked(client, agent, support, 
     client.force_login(support)
     assert client.post(reverse("knowledge:resolved", args=[articles["edition"].pk])).status_code == 403
     assert not Deflection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "subject", ["bulletins bloqués", "Bulletins bloqués à l'édi", "bulletin", "congés bulletins maladie contractuel"]
+)
+def test_the_prepared_suggestions_are_those_the_orm_finds_for_each_establishment(
+    agent, other_agent, articles, subject, est_b
+):
+    """M14.2 M14.4: the same prepared reads for two establishments (entitled to other products)
+    give each what the ORM finds among the articles it may read; on PostgreSQL they are prepared"""
+    from django.db import connection
+
+    from core.prepared import NOT_PREPARABLE
+    from knowledge import search, selectors
+    from knowledge.access import articles_for
+
+    legal_b = contract_of(est_b, "JUR")
+    legal_b.is_active = False  # the second establishment reads no legal article
+    legal_b.save()
+    for user, contract in ((agent, None), (other_agent, None), (agent, contract_of(agent.establishment, "SW"))):
+        readable = articles_for(user).published()
+        if contract is not None:
+            readable = readable.filter(product_id=contract.product_id)
+        expected = search.suggested(readable, subject, limit=selectors.SUGGESTIONS)
+        assert [article.pk for article in selectors.suggestions(user, subject, contract)] == expected
+    assert articles["other"].pk not in [a.pk for a in selectors.suggestions(agent, subject)]
+    assert articles["leave"].pk not in [a.pk for a in selectors.suggestions(other_agent, subject)]
+    if connection.vendor == "postgresql":
+        for prepared in (selectors._SUGGESTED, selectors._SUGGESTED_ARTICLES):
+            assert NOT_PREPARABLE not in prepared._shapes.values()

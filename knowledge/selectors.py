@@ -10,8 +10,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.prepared import Prepared, PreparedSlice
-from establishments.access import contracts_for, entitled_products
-from establishments.models import Contract, Product
+from establishments.access import active_contract_for, entitled_products
+from establishments.models import Product
 
 from . import search
 from .access import article_scope, articles_for, scoped_articles
@@ -71,12 +71,7 @@ def article_page(user, page_number, *, product=None, query=""):
 
 def suggestion_contract(user, contract_id):
     """The active contract of the user's establishment the DI is about, or None."""
-    if not contract_id:
-        return None
-    try:
-        return contracts_for(user).active().get(pk=contract_id)
-    except (Contract.DoesNotExist, ValueError, TypeError):
-        return None
+    return active_contract_for(user, contract_id) if contract_id else None
 
 
 def _suggestible(scope, product_id):

@@ -254,39 +254,49 @@ def _term(word, prefix, title=False):
     return f"{word}:{flags}" if flags else word
 
 
-def _found(word, prefix, *, title):
-    """A condition: the word (a prefix when ``prefix``) is in the title or tags, or anywhere."""
+def match_operands(query):
+    """What ``matching`` looks for: ``(every_word, words)`` — the operand of all the words
+    together (PostgreSQL's tsquery « a & b »; unused on SQLite) and, per word, its operands in the
+    title and tags and anywhere (tsquery terms on PostgreSQL, stems between spaces on SQLite) —
+    or None when the query holds no word worth looking for."""
+    words = query_words(query)
+    if not words:
+        return None
     if _full_text():
-        return Q(_pg_match(_term(word, prefix, title)))
-    stemmed = stem(word)
-    field = "title_stems" if title else "text_stems"
-    return Q(**{f"{field}__contains": f" {stemmed}" if prefix else f" {stemmed} "})
+        return " & ".join(words), [(_term(word, False, title=True), _term(word, False)) for word in words]
+    return "", [(f" {stem(word)} ",) * 2 for word in words]
 
 
-def _score(terms):
-    """Each word in the title counts TITLE_POINTS, elsewhere TEXT_POINTS."""
+def matched(articles, every_word, words):
+    """The articles holding every word (``match_operands``), best first (then the newest): each
+    word in the title counts TITLE_POINTS, elsewhere TEXT_POINTS."""
+
+    def found(operand, *, title):
+        if _full_text():
+            return Q(_pg_match(operand))
+        return Q(**{f"{'title_stems' if title else 'text_stems'}__contains": operand})
+
+    if _full_text():
+        condition = Q(_pg_match(every_word))
+    else:
+        condition = Q()
+        for _in_title, anywhere in words:
+            condition &= found(anywhere, title=False)
     total = Value(0)
-    for word, prefix in terms:
+    for in_title, anywhere in words:
         total = total + Case(
-            When(_found(word, prefix, title=True), then=Value(TITLE_POINTS)),
-            When(_found(word, prefix, title=False), then=Value(TEXT_POINTS)),
+            When(found(in_title, title=True), then=Value(TITLE_POINTS)),
+            When(found(anywhere, title=False), then=Value(TEXT_POINTS)),
             default=Value(0),
         )
-    return ExpressionWrapper(total, output_field=IntegerField())
+    score = ExpressionWrapper(total, output_field=IntegerField())
+    return articles.filter(condition).annotate(score=score).order_by("-score", "-updated_at", "-id")
 
 
 def matching(articles, query):
     """The articles holding every word of ``query``, best first (then the newest)."""
-    terms = [(word, False) for word in query_words(query)]
-    if not terms:
-        return articles.none()
-    if _full_text():
-        condition = Q(_pg_match(" & ".join(word for word, _prefix in terms)))
-    else:
-        condition = Q()
-        for word, prefix in terms:
-            condition &= _found(word, prefix, title=False)
-    return articles.filter(condition).annotate(score=_score(terms)).order_by("-score", "-updated_at", "-id")
+    operands = match_operands(query)
+    return articles.none() if operands is None else matched(articles, *operands)
 
 
 TITLE_MATCH_SQL = '"knowledge_article"."title_vector" @@ to_tsquery(\'fr_unaccent\', %s)'

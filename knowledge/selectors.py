@@ -9,7 +9,8 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from core.prepared import Prepared, PreparedSlice
+from core.pagination import CountedPaginator
+from core.prepared import Prepared, PreparedRow, PreparedSlice
 from establishments.access import active_contract_for, entitled_products
 from establishments.models import Product
 
@@ -60,13 +61,60 @@ def product_for(user, product_id):
         raise Http404("Produit introuvable") from None
 
 
+def _searched(scope, product_id, every_word, **words):
+    articles = scoped_articles(scope)
+    if product_id:
+        articles = articles.filter(product_id=product_id)
+    count = len(words) // 2
+    return search.matched(articles, every_word, [(words[f"t{i}"], words[f"a{i}"]) for i in range(count)])
+
+
+def _count_of(queryset):
+    # The score stays in the counted query: its operands are values of the prepared shape.
+    sql, params = queryset.values_list("pk", "score").order_by().query.sql_with_params()
+    return f"SELECT COUNT(*) FROM ({sql}) AS matches", params  # noqa: S608 (Django's compiled SQL; values are parameters)
+
+
+# A search of the knowledge base: its count and its pages prepared (compiled once per number of
+# words: docs/performance.md). On SQLite, whose words are matched with LIKE, the ORM answers.
+_SEARCH_COUNT = PreparedRow(lambda **values: _count_of(_searched(**values)))
+_SEARCH_ROWS = PreparedSlice(lambda **values: _listed(_searched(**values)))
+_SEARCH_KEYS = PreparedSlice(lambda **values: _searched(**values).values_list("pk"))
+_SEARCH_BY_KEYS = Prepared(lambda keys, **values: _listed(_searched(**values).filter(pk__in=keys)))
+
+
+class _SearchPages:
+    """The pages of one search (``core.pagination.CountedPaginator``'s ``pages``)."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def rows(self, offset, limit):
+        return _SEARCH_ROWS.run(offset=offset, limit=limit, **self.values)
+
+    def keys(self, offset, limit):
+        return [pk for (pk,) in _SEARCH_KEYS.run(offset=offset, limit=limit, **self.values)]
+
+    def by_keys(self, keys):
+        return _SEARCH_BY_KEYS.run(keys=keys, **self.values)
+
+
 def article_page(user, page_number, *, product=None, query=""):
     """A page of articles: a product's, newest first, or a search's, best first."""
-    articles = articles_for(user)
-    if product is not None:
-        articles = articles.filter(product=product)
-    articles = search.matching(articles, query) if query else articles.order_by("-updated_at", "-id")
-    return Paginator(_listed(articles), PAGE_SIZE).get_page(page_number)
+    if not query:
+        articles = articles_for(user)
+        if product is not None:
+            articles = articles.filter(product=product)
+        return Paginator(_listed(articles.order_by("-updated_at", "-id")), PAGE_SIZE).get_page(page_number)
+    scope, operands = article_scope(user), search.match_operands(query)
+    if operands is None or scope is None or scope == []:
+        return Paginator([], PAGE_SIZE).get_page(page_number)
+    every_word, words = operands
+    values = {"scope": scope, "product_id": product.pk if product is not None else None, "every_word": every_word}
+    for i, (in_title, anywhere) in enumerate(words):
+        values[f"t{i}"], values[f"a{i}"] = in_title, anywhere
+    (count,) = _SEARCH_COUNT.run(**values)
+    return CountedPaginator(None, PAGE_SIZE, count=count, pages=_SearchPages(values)).get_page(page_number)
 
 
 def suggestion_contract(user, contract_id):

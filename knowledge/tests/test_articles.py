@@ -214,3 +214,43 @@ def test_search_finds_nothing_of_a_product_without_a_contract(client, agent, pro
     write_article(products["software2"], "Winpaie : bulletins bloqués")
     client.force_login(agent)
     assert not client.get(INDEX, {"q": "bulletins bloqués"}).context["page"].object_list
+
+
+@pytest.mark.parametrize("query", ["bulletins bloqués", "paie", "congés maladie contractuel", "zzz introuvable"])
+def test_every_page_of_a_search_is_the_orm_s_for_each_reader(agent, other_agent, support, products, est_b, query):
+    """M14.3 M14.2: the prepared count and pages of a search (first pages by offset, deeper ones by
+    their keys) are those of the ORM's search, for two establishments and the vendor (drafts)"""
+    from django.core.paginator import Paginator
+    from django.db import connection
+
+    from core.prepared import NOT_PREPARABLE
+    from knowledge import search, selectors
+    from knowledge.access import articles_for
+    from testing.tickets import contract_of
+
+    legal_b = contract_of(est_b, "JUR")
+    legal_b.is_active = False  # the second establishment reads no legal article
+    legal_b.save()
+    titles = ["Bulletins bloqués", "Paie de mars", "Congés de maladie", "Bulletins de paie bloqués à l'édition"]
+    for index in range(13):
+        product = (products["software"], products["legal"], products["software2"])[index % 3]
+        status = Article.Status.DRAFT if index % 5 == 4 else Article.Status.PUBLISHED
+        write_article(
+            product,
+            f"{titles[index % 4]} n°{index}",
+            body="Paie : bulletins bloqués, congés maladie contractuel.",
+            status=status,
+        )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(selectors, "PAGE_SIZE", 2)
+        for user in (agent, other_agent, support):
+            expected = Paginator(selectors._listed(search.matching(articles_for(user), query)), 2)
+            for number in range(1, expected.num_pages + 2):
+                page = selectors.article_page(user, number, query=query)
+                assert page.paginator.count == expected.count
+                assert [a.pk for a in page.object_list] == [a.pk for a in expected.get_page(number).object_list]
+            legal = selectors.article_page(user, 1, query=query, product=products["legal"])
+            assert {a.product_id for a in legal.object_list} <= {products["legal"].pk}
+    if connection.vendor == "postgresql":
+        for prepared in (selectors._SEARCH_COUNT, selectors._SEARCH_ROWS, selectors._SEARCH_KEYS):
+            assert NOT_PREPARABLE not in prepared._shapes.values()

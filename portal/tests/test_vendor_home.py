@@ -221,3 +221,81 @@ def test_a_client_answer_shows_at_once_in_the_teams_counts(
         services.ticket_post_message(work["asked"], acting_user=agent, body="Matricule 4521.")
     after = _cells(client.get(HOME).content.decode())
     assert after[("answered", 1)][0] == 2 and after[("awaiting_client", 1)][0] == 0
+
+
+# The rows as the Django template wrote them before they became a Jinja2 fragment (the reference).
+DJANGO_ROWS = """{% load i18n %}      {% for row in worklist.rows %}
+      <tr class="work-{{ row.key }}">
+        <th scope="row">{{ row.label }}<span class="work-help">{{ row.help }}</span></th>
+        {% for cell in row.cells %}
+        <td class="count"><a href="{% url 'desk:list' %}?{{ cell.query }}">{% if cell.count.capped %}{% blocktranslate with n=cell.count.label %}plus de {{ n }}{% endblocktranslate %}{% else %}{{ cell.count }}{% endif %}<span class="visually-hidden"> — {{ row.label }}, {{ cell.header }}</span></a></td>
+        {% endfor %}
+      </tr>
+      {% endfor %}"""
+
+
+def test_the_worklist_rows_are_written_as_the_django_template_wrote_them():
+    """M11.1: counts, capped counts (« plus de … »), links and labels escaped the same way"""
+    from django.template import Context, Template, engines
+    from django.utils import translation
+
+    from support.selectors import BoundedCount, WorkCell, Worklist, WorkRow
+
+    cells = [
+        WorkCell(BoundedCount(12, 500), "equipe=software&support=moi", "Moi"),
+        WorkCell(BoundedCount(1234, 500), "equipe=software&statut=to_process", 'Mon équipe (<b>"Logiciel"</b>)'),
+        WorkCell(7, "equipe=legal&suivi=waiting", "Juridique & social"),
+    ]
+    worklist = Worklist(
+        "intro",
+        ["Moi", "Équipe", "Juridique"],
+        [
+            WorkRow("waiting", "Sans réponse <script>", "L'aide « d'abord »", cells),
+            WorkRow("late", "En retard", "", []),
+        ],
+        [],
+        "",
+    )
+    with translation.override("fr"):
+        expected = Template(DJANGO_ROWS).render(Context({"worklist": worklist}))
+        written = (
+            engines["django"]
+            .from_string("{% load portal %}      {% worklist_rows worklist %}")
+            .render({"worklist": worklist})
+        )
+    assert written == expected
+    assert "plus de 500" in written and "&lt;script&gt;" in written and "&amp;support=moi" in written
+
+
+DJANGO_OLDEST = """{% load i18n %}    {% for ticket in worklist.oldest %}
+    <li><a href="{% url 'desk:detail' ticket.number %}"><strong>{{ ticket.number }}</strong> — {{ ticket.subject }}</a> <span class="meta">{{ ticket.establishment.name }} · {% blocktranslate with since=ticket.waiting_since|timesince %}attend depuis {{ since }}{% endblocktranslate %}{% if ticket.client_answered %} · {% translate "le demandeur a répondu" %}{% endif %}</span></li>
+    {% endfor %}"""
+
+
+def test_the_oldest_waiting_are_written_as_the_django_template_wrote_them(agent, est_a):
+    """M11.1: links, subjects and establishments escaped, the wait in words, the client's answer noted"""
+    from datetime import timedelta
+
+    from django.template import Context, Template, engines
+    from django.utils import timezone, translation
+
+    from support.models import Ticket
+    from support.selectors import Worklist
+
+    est_a.name = 'Hôpital <b>"A"</b> & Cie'
+    oldest = []
+    for index, answered in enumerate((True, False)):
+        ticket = Ticket(number=f"DI-2026-00000{index}", subject=f"Paie <script> l'{index}", client_answered=answered)
+        ticket.establishment = est_a
+        ticket.waiting_since = timezone.now() - timedelta(days=3 + index, hours=5)
+        oldest.append(ticket)
+    worklist = Worklist("intro", [], [], oldest, "")
+    with translation.override("fr"):
+        expected = Template(DJANGO_OLDEST).render(Context({"worklist": worklist}))
+        written = (
+            engines["django"]
+            .from_string("{% load portal %}    {% worklist_oldest worklist %}")
+            .render({"worklist": worklist})
+        )
+    assert written == expected
+    assert "attend depuis 3\xa0jours" in written and "le demandeur a répondu" in written and "&lt;script&gt;" in written

@@ -3,6 +3,8 @@
 from django.core.paginator import Paginator
 from django.db.models import Count, Window
 
+from core.prepared import Prepared, PreparedSlice
+
 
 class SinglePassPaginator(Paginator):
     """The page and the total in one query (``COUNT(*) OVER ()``). For a search within one
@@ -68,3 +70,32 @@ class CountedPaginator(Paginator):
             return self._get_page(self.pages.rows(bottom, self.per_page), number, self)
         keys = self.pages.keys(bottom, self.per_page)
         return self._get_page(self.pages.by_keys(keys) if keys else [], number, self)
+
+
+class PreparedPages:
+    """The pages of a list through prepared queries (``core.prepared``): ``build(**values)`` makes
+    the list's ordered queryset; its rows by offset, its keys by offset and its rows by keys are each
+    compiled once per shape. ``PreparedPages(build).of(**values)`` is a ``CountedPaginator``'s
+    ``pages`` for those values."""
+
+    def __init__(self, build, *, shape=()):
+        self.rows = PreparedSlice(build, shape=shape)
+        self.keys = PreparedSlice(lambda **values: build(**values).values_list("pk"), shape=shape)
+        self.by_keys = Prepared(lambda keys, **values: build(**values).filter(pk__in=keys), shape=shape)
+
+    def of(self, **values):
+        return _PagesOf(self, values)
+
+
+class _PagesOf:
+    def __init__(self, prepared, values):
+        self.prepared, self.values = prepared, values
+
+    def rows(self, offset, limit):
+        return self.prepared.rows.run(offset=offset, limit=limit, **self.values)
+
+    def keys(self, offset, limit):
+        return [pk for (pk,) in self.prepared.keys.run(offset=offset, limit=limit, **self.values)]
+
+    def by_keys(self, keys):
+        return self.prepared.by_keys.run(keys=keys, **self.values)

@@ -9,7 +9,7 @@ from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from core.pagination import CountedPaginator
+from core.pagination import CountedPaginator, PreparedPages
 from core.prepared import Prepared, PreparedRow, PreparedSlice
 from establishments.access import active_contract_for, entitled_products
 from establishments.models import Product
@@ -78,25 +78,7 @@ def _count_of(queryset):
 # A search of the knowledge base: its count and its pages prepared (compiled once per number of
 # words: docs/performance.md). On SQLite, whose words are matched with LIKE, the ORM answers.
 _SEARCH_COUNT = PreparedRow(lambda **values: _count_of(_searched(**values)))
-_SEARCH_ROWS = PreparedSlice(lambda **values: _listed(_searched(**values)))
-_SEARCH_KEYS = PreparedSlice(lambda **values: _searched(**values).values_list("pk"))
-_SEARCH_BY_KEYS = Prepared(lambda keys, **values: _listed(_searched(**values).filter(pk__in=keys)))
-
-
-class _SearchPages:
-    """The pages of one search (``core.pagination.CountedPaginator``'s ``pages``)."""
-
-    def __init__(self, values):
-        self.values = values
-
-    def rows(self, offset, limit):
-        return _SEARCH_ROWS.run(offset=offset, limit=limit, **self.values)
-
-    def keys(self, offset, limit):
-        return [pk for (pk,) in _SEARCH_KEYS.run(offset=offset, limit=limit, **self.values)]
-
-    def by_keys(self, keys):
-        return _SEARCH_BY_KEYS.run(keys=keys, **self.values)
+_SEARCH_PAGES = PreparedPages(lambda **values: _listed(_searched(**values)))
 
 
 def article_page(user, page_number, *, product=None, query=""):
@@ -114,7 +96,7 @@ def article_page(user, page_number, *, product=None, query=""):
     for i, (in_title, anywhere) in enumerate(words):
         values[f"t{i}"], values[f"a{i}"] = in_title, anywhere
     (count,) = _SEARCH_COUNT.run(**values)
-    return CountedPaginator(None, PAGE_SIZE, count=count, pages=_SearchPages(values)).get_page(page_number)
+    return CountedPaginator(None, PAGE_SIZE, count=count, pages=_SEARCH_PAGES.of(**values)).get_page(page_number)
 
 
 def suggestion_contract(user, contract_id):

@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from core import sorting
 from core.caching import forget, remember
-from core.pagination import CountedPaginator, SinglePassPaginator
-from core.prepared import Prepared, PreparedRow, PreparedSlice
+from core.pagination import CountedPaginator, PreparedPages, SinglePassPaginator
+from core.prepared import Prepared, PreparedRow
 from establishments.models import Contract, Establishment
 
 from .access import establishment_status_counts, scoped_tickets, status_counts_for, ticket_scope, tickets_for
@@ -164,25 +164,7 @@ def _listed(scope, owner, status, show_closed, sort):
     return _client_list(scope, owner, status, show_closed, "", sort)
 
 
-_CLIENT_PAGE_ROWS = PreparedSlice(_listed, shape=("sort",))
-_CLIENT_PAGE_KEYS = PreparedSlice(lambda **args: _listed(**args).values_list("pk"), shape=("sort",))
-_CLIENT_ROWS_BY_KEYS = Prepared(lambda keys, **args: _listed(**args).filter(pk__in=keys), shape=("sort",))
-
-
-class _ClientPages:
-    """The pages of one client list (``core.pagination.CountedPaginator``'s ``pages``)."""
-
-    def __init__(self, **args):
-        self.args = args
-
-    def rows(self, offset, limit):
-        return _CLIENT_PAGE_ROWS.run(offset=offset, limit=limit, **self.args)
-
-    def keys(self, offset, limit):
-        return [pk for (pk,) in _CLIENT_PAGE_KEYS.run(offset=offset, limit=limit, **self.args)]
-
-    def by_keys(self, keys):
-        return _CLIENT_ROWS_BY_KEYS.run(keys=keys, **self.args)
+_CLIENT_PAGES = PreparedPages(_listed, shape=("sort",))
 
 
 def client_ticket_page(
@@ -197,7 +179,7 @@ def client_ticket_page(
         paginator = SinglePassPaginator(tickets, CLIENT_PAGE_SIZE)
     else:
         scope, owner = ticket_scope(user), user.pk if mine else None
-        pages = _ClientPages(scope=scope, owner=owner, status=status, show_closed=show_closed, sort=sort)
+        pages = _CLIENT_PAGES.of(scope=scope, owner=owner, status=status, show_closed=show_closed, sort=sort)
         if mine:
             count = _client_list(scope, owner, status, show_closed, "", sort).count()
         else:

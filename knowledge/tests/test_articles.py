@@ -252,5 +252,5 @@ def test_every_page_of_a_search_is_the_orm_s_for_each_reader(agent, other_agent,
             legal = selectors.article_page(user, 1, query=query, product=products["legal"])
             assert {a.product_id for a in legal.object_list} <= {products["legal"].pk}
     if connection.vendor == "postgresql":
-        for prepared in (selectors._SEARCH_COUNT, selectors._SEARCH_ROWS, selectors._SEARCH_KEYS):
+        for prepared in (selectors._SEARCH_COUNT, selectors._SEARCH_PAGES.rows, selectors._SEARCH_PAGES.keys):
             assert NOT_PREPARABLE not in prepared._shapes.values()

@@ -1,6 +1,7 @@
 """Articles: sanitised Markdown (M14.1), gated by contract exactly as downloads (M14.2), the page by
 product and its search (M14.3)."""
 
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -186,6 +187,46 @@ def test_the_page_lists_each_product_newest_first_in_bounded_queries(
     with django_assert_max_num_queries(12):
         response = client.get(INDEX, {"produit": products["software"].pk})
     assert [article.title for article in response.context["page"].object_list] == [f"Article {i}" for i in range(8)]
+
+
+DJANGO_ITEM = """{% load i18n knowledge %}<li class="kb-item">
+  <h3 class="kb-item-title"><a href="{% url 'knowledge:detail' article.pk %}">{{ article.title }}</a>{% if not article.is_published %} <span class="badge warn">{% translate "Brouillon" %}</span>{% endif %}</h3>
+  <p class="meta">{{ product_name|default:article.product.name }} · {% translate "mis à jour le" %} <time datetime="{{ article.updated_at|date:'c' }}">{{ article.updated_at|date:"d/m/Y" }}</time>{% if article.version_range %} · {{ article.version_range }}{% endif %}</p>
+  <p class="kb-excerpt">{{ article.body|kb_excerpt }}</p>
+</li>
+"""
+
+
+@pytest.mark.parametrize("product_name", ["", 'Indeline <b>"v2"</b>'])
+def test_the_article_items_are_written_as_the_django_include_wrote_them(products, product_name):
+    """M14.3: titles, drafts, products, local dates, versions and excerpts escaped the same way"""
+    from django.template import Context, Template, engines
+    from django.utils import translation
+
+    written_articles = [
+        write_article(
+            products["software"],
+            'Clôturer l\'exercice « 2026 » & <script>"x"</script>',
+            body="**Ouvrez** [ici](https://a.example) " * 30,
+        ),
+        write_article(products["legal"], "Brouillon juridique", status=Article.Status.DRAFT, version_from="3.1"),
+        write_article(products["software"], "Bornes", version_from="2024.1", version_to="2026.4", body="Court."),
+        write_article(products["software"], "Jusqu'à", version_to="2025.2"),
+    ]
+    Article.objects.filter(pk=written_articles[0].pk).update(updated_at=datetime(2026, 3, 29, 23, 30, tzinfo=UTC))
+    written_articles[0].refresh_from_db()
+    item = Template(DJANGO_ITEM)
+    with translation.override("fr"):
+        expected = "".join(
+            item.render(Context({"article": article, "product_name": product_name})) for article in written_articles
+        )
+        written = (
+            engines["django"]
+            .from_string("{% load knowledge %}{% article_items articles product_name %}")
+            .render({"articles": written_articles, "product_name": product_name})
+        )
+    assert written == expected
+    assert "&lt;script&gt;" in written and "Brouillon</span>" in written and "2026-03-30T01:30:00+02:00" in written
 
 
 def test_search_ignores_accents_and_case_and_needs_every_word(client, agent, products):

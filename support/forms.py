@@ -127,7 +127,9 @@ class TicketCreateForm(forms.Form):
         self.user = user
         establishment_id = establishment_id or user.establishment_id
         self.fields["contract"].queryset = (
-            Contract.objects.active().filter(establishment_id=establishment_id).select_related("product")
+            Contract.objects.active()
+            .filter(establishment_id=establishment_id)
+            .select_related("product", "service_level")  # the DI's clock reads its level
         )
         self.fields["contract"].widget.attrs["data-contract-select"] = ""
         self.fields["files"].help_text = _attachments_help()

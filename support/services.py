@@ -9,8 +9,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import F, prefetch_related_objects
+from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,10 +51,20 @@ def _lock(ticket):
 
 
 def _next_number(now):
+    """The year's next DI number, in one statement: the counter's row is created or incremented
+    and read back at once (``INSERT … ON CONFLICT … RETURNING``, PostgreSQL and SQLite ≥ 3.35),
+    where a read, an update and a read again were three round trips. The row stays locked until
+    the DI's transaction ends: two DIs filed at once wait for each other here, and a DI that fails
+    gives its number back (no gap)."""
     year = timezone.localtime(now).year
-    TicketCounter.objects.get_or_create(year=year)
-    TicketCounter.objects.filter(year=year).update(last=F("last") + 1)
-    last = TicketCounter.objects.get(year=year).last
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (year, last) VALUES (%s, 1) "  # noqa: S608 (the model's own table name)
+            f"ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [year],
+        )
+        (last,) = cursor.fetchone()
     return f"DI-{year}-{last:06d}"
 
 
@@ -184,7 +194,7 @@ def _file(*, acting_user, owner, contract, subject, description, module, version
         now = timezone.now()
         ticket = Ticket.objects.create(
             number=_next_number(now),
-            establishment_id=owner.establishment_id,
+            establishment=owner.establishment,  # the e-mails name it: already read with the owner
             contract=contract,
             team=Team.SOFTWARE if software else Team.LEGAL,
             owner=owner,

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 
+from accounts.models import Role
 from support import services
 from support.models import Attachment, Message, Status, Team, Ticket, TicketCounter, TicketEvent
 from support.services import TransitionRefused
@@ -29,6 +30,28 @@ def test_filing_a_di_starts_a_traiter_owned_by_its_author_routed_to_software(age
     assert "capture" not in attachment.file.name  # random storage name
     event = TicketEvent.objects.get(ticket=ticket)
     assert event.action == "created" and event.actor == agent and event.to_status == Status.TO_PROCESS
+
+
+def test_filing_a_di_with_a_file_for_a_team_writes_in_eleven_queries(agent, django_assert_num_queries):
+    """M3.1: the number in one statement, the establishment and the service level already read
+    (with the owner, with the form's contract), the team's e-mails in one INSERT"""
+    from establishments.models import Contract
+
+    for index in range(3):
+        make_user(f"support{index}@cegape.example", role=Role.SUPPORT_SOFTWARE)
+    contract = Contract.objects.select_related("product", "service_level").get(pk=contract_of(agent.establishment).pk)
+    agent.establishment  # noqa: B018 (read with the signed-in user, as the pages read it)
+    with django_assert_num_queries(11):
+        ticket = services.ticket_create(
+            acting_user=agent,
+            contract=contract,
+            subject="Bulletins bloqués",
+            description="Depuis ce matin.",
+            files=[pdf()],
+        )
+    second = file_di(agent)
+    assert int(second.number[-6:]) == int(ticket.number[-6:]) + 1
+    assert TicketCounter.objects.get().last == int(second.number[-6:])
 
 
 def test_a_legal_contract_routes_to_the_legal_team_without_software_fields(agent):

@@ -1,0 +1,29 @@
+"""Migration operations for tables that are large in production.
+
+``AddIndexOnline``: Django's ``AddIndex``, built with ``CREATE INDEX CONCURRENTLY`` on PostgreSQL so
+that filing and answering DIs goes on while the index of a table of millions of rows is built (a
+plain ``CREATE INDEX`` holds a lock that blocks every write for the whole build). The migration
+that uses it says ``atomic = False`` (PostgreSQL refuses a concurrent build inside a transaction).
+Elsewhere (SQLite, the embedded default) it is ``AddIndex``.
+"""
+
+from django.db import migrations
+
+
+class AddIndexOnline(migrations.AddIndex):
+    def _online(self, schema_editor):
+        return schema_editor.connection.vendor == "postgresql"
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if not self._online(schema_editor):
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.add_index(model, self.index, concurrently=True)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if not self._online(schema_editor):
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            schema_editor.remove_index(model, self.index, concurrently=True)

@@ -7,7 +7,8 @@ A client sees the DIs of their establishment; the vendor's staff see every DI. T
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import BigIntegerField, Count, Q, Value
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from accounts.models import User
@@ -38,7 +39,10 @@ def scoped_tickets(scope):
         return Ticket.objects.none()
     if scope is EVERY_ESTABLISHMENT:
         return Ticket.objects.all()
-    return Ticket.objects.filter(establishment_id=scope)
+    # The id typed as its column (bigint), so that a search reads the establishment's entries of
+    # the (establishment, words) GIN index (``btree_gin``, migration 0012) with its words: that
+    # index compares same-type values only, and a plain integer literal is an int4.
+    return Ticket.objects.filter(establishment_id=Cast(Value(scope), BigIntegerField()))
 
 
 def tickets_for(user):

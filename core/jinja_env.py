@@ -9,9 +9,11 @@ other values go straight to markupsafe, which escapes ``&``, ``<`` and ``>`` as 
 prints Django's safe strings (``mark_safe``, ``format_html``, ``linebreaks``…) as they are, through
 their ``__html__``. An undefined name or attribute is an error, not an empty string."""
 
+from django.template import engines
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from jinja2 import Environment, StrictUndefined
 
 
@@ -63,3 +65,10 @@ def environment(**options):
     env = Environment(autoescape=True, finalize=django_escaping, **options)
     env.filters.update(FILTERS)
     return env
+
+
+def render_fragment(name, **values):
+    """A Jinja2 fragment (``<app>/jinja2/<name>``) rendered for a Django template tag: the template
+    itself, not Django's wrapper (which would add the request's context), its markup safe to insert
+    (the environment escapes every value)."""
+    return mark_safe(engines["jinja2"].env.get_template(name).render(**values))  # noqa: S308

@@ -11,19 +11,17 @@ from django.db import migrations
 
 
 class AddIndexOnline(migrations.AddIndex):
-    def _online(self, schema_editor):
-        return schema_editor.connection.vendor == "postgresql"
-
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if not self._online(schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
             return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.add_index(model, self.index, concurrently=True)
+        self._concurrently(schema_editor.add_index, app_label, schema_editor, to_state)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if not self._online(schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
             return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
+        self._concurrently(schema_editor.remove_index, app_label, schema_editor, from_state)
+
+    def _concurrently(self, change, app_label, schema_editor, state):
+        model = state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
-            schema_editor.remove_index(model, self.index, concurrently=True)
+            change(model, self.index, concurrently=True)

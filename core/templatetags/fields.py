@@ -8,8 +8,8 @@ their widgets (docs/performance.md); the Jinja2 template writes the same markup 
 """
 
 from django import template
-from django.template import engines
-from django.utils.safestring import mark_safe
+
+from core.jinja_env import render_fragment
 
 register = template.Library()
 
@@ -17,14 +17,10 @@ register = template.Library()
 @register.simple_tag
 def form_field(field):
     widget = field.field.widget
-    html = (
-        engines["jinja2"]
-        .env.get_template("core/field.html")
-        .render(
-            field=field,
-            kind=getattr(widget, "input_type", None),
-            required=field.field.required,
-            errors=field.errors,
-        )
+    return render_fragment(
+        "core/field.html",
+        field=field,
+        kind=getattr(widget, "input_type", None),
+        required=field.field.required,
+        errors=field.errors,
     )
-    return mark_safe(html)  # noqa: S308 (the template escapes every value: core.jinja_env)

@@ -1,10 +1,8 @@
 from django import template
-from django.template import engines
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from core.jinja_env import Labels
+from core.jinja_env import Labels, render_fragment
 from core.reversal import reverse
 from knowledge.markdown import excerpt
 
@@ -42,9 +40,4 @@ def article_items(articles, product_name=""):
                 excerpt(article.body),
             )
         )
-    html = (
-        engines["jinja2"]
-        .env.get_template("knowledge/article_items.html")
-        .render(items=items, updated=labels["updated"])
-    )
-    return mark_safe(html)  # noqa: S308 (the template escapes every value: core.jinja_env)
+    return render_fragment("knowledge/article_items.html", items=items, updated=labels["updated"])

@@ -1,15 +1,13 @@
 from django import template
 from django.conf import settings
 from django.middleware.csrf import get_token
-from django.template import engines
 from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from markupsafe import Markup
 
-from core.jinja_env import Labels
+from core.jinja_env import Labels, render_fragment
 from core.reversal import reverse
 from news.selectors import banner_items
 from portal.menu import menu_for
@@ -63,22 +61,18 @@ def portal_chrome(context):
     if user.establishment:
         whoami.append(str(user.establishment))
     whoami.append(user.get_role_display())
-    html = (
-        engines["jinja2"]
-        .env.get_template("portal/chrome.html")
-        .render(
-            urls=_urls(),
-            labels=_LABELS.current(),
-            logo_alt=_LABELS.current()["logo_alt"] % {"vendor_name": settings.VENDOR_NAME},
-            logo=static(settings.VENDOR_LOGO),
-            banner=banner,
-            dashboard_refresh=bool(context.get("dashboard_refresh")) and user.is_client,
-            csrf_token=get_token(request),
-            whoami=" · ".join(whoami),
-            entries=menu_for(user, request.path),
-        )
+    return render_fragment(
+        "portal/chrome.html",
+        urls=_urls(),
+        labels=_LABELS.current(),
+        logo_alt=_LABELS.current()["logo_alt"] % {"vendor_name": settings.VENDOR_NAME},
+        logo=static(settings.VENDOR_LOGO),
+        banner=banner,
+        dashboard_refresh=bool(context.get("dashboard_refresh")) and user.is_client,
+        csrf_token=get_token(request),
+        whoami=" · ".join(whoami),
+        entries=menu_for(user, request.path),
     )
-    return mark_safe(html)  # noqa: S308 (the template escapes every value: core.jinja_env)
 
 
 _WORKLIST_LABELS = Labels(
@@ -112,8 +106,7 @@ def worklist_rows(worklist):
         )
         for row in worklist.rows
     ]
-    html = engines["jinja2"].env.get_template("portal/worklist_rows.html").render(rows=rows)
-    return mark_safe(html)  # noqa: S308 (the template escapes every value: core.jinja_env)
+    return render_fragment("portal/worklist_rows.html", rows=rows)
 
 
 @register.simple_tag
@@ -134,8 +127,7 @@ def worklist_oldest(worklist):
         )
         for ticket in worklist.oldest
     ]
-    html = engines["jinja2"].env.get_template("portal/worklist_oldest.html").render(items=items)
-    return mark_safe(html)  # noqa: S308 (the template escapes every value: core.jinja_env)
+    return render_fragment("portal/worklist_oldest.html", items=items)
 
 
 @register.simple_tag(takes_context=True)

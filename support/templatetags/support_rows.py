@@ -10,7 +10,6 @@ clock) is computed once per page.
 """
 
 from django import template
-from django.template import engines
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import linebreaks, urlize
@@ -18,7 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.jinja_env import Labels
+from core.jinja_env import Labels, render_fragment
 from core.reversal import reverse  # remembered per process (same answers as Django's)
 from support import due
 from support.models import Status
@@ -28,11 +27,6 @@ from .desk import age_in_days
 register = template.Library()
 
 BADGE_EXTRA = {Status.CLOSURE_PENDING: " warn", Status.CLOSED: " ok", Status.CANCELLED: " off"}
-
-
-def _fragment(name):
-    """The Jinja2 template itself (not Django's wrapper, which would add the request's context)."""
-    return engines["jinja2"].env.get_template(name)
 
 
 def _detail_prefix(name):
@@ -86,20 +80,25 @@ class _Kit:
 def client_ticket_rows(context, tickets):
     """The rows of the client DI list (``support/jinja2/support/rows/client_rows.html``)."""
     kit = _Kit("support:detail")
-    html = _fragment("support/rows/client_rows.html").render(
-        rows=[(ticket, kit.due(ticket)) for ticket in tickets], kit=kit, user_id=context["user"].pk
+    return render_fragment(
+        "support/rows/client_rows.html",
+        rows=[(ticket, kit.due(ticket)) for ticket in tickets],
+        kit=kit,
+        user_id=context["user"].pk,
     )
-    return mark_safe(html)  # noqa: S308 (the template escapes every value: core.jinja_env)
 
 
 @register.simple_tag
 def desk_ticket_rows(tickets):
     """The rows of the support desk (``support/jinja2/support/rows/desk_rows.html``)."""
     kit = _Kit("desk:detail")
-    html = _fragment("support/rows/desk_rows.html").render(
-        rows=[(ticket, kit.due(ticket)) for ticket in tickets], kit=kit, age=age_in_days, duration=due.duration_text
+    return render_fragment(
+        "support/rows/desk_rows.html",
+        rows=[(ticket, kit.due(ticket)) for ticket in tickets],
+        kit=kit,
+        age=age_in_days,
+        duration=due.duration_text,
     )
-    return mark_safe(html)  # noqa: S308 (the template escapes every value: core.jinja_env)
 
 
 # --- The thread of a DI ----------------------------------------------------------------------------
@@ -121,7 +120,8 @@ def _body(text):
 def ticket_thread(context, ticket, thread):
     """The thread of a DI, oldest first; ``thread`` holds only what the viewer may see
     (support.access.thread_for)."""
-    html = _fragment("support/rows/thread.html").render(
+    return render_fragment(
+        "support/rows/thread.html",
         thread=thread,
         tz=timezone.get_current_timezone(),
         prefix=reverse("support:attachment", args=[ticket.number, _NO_UUID]).removesuffix(f"{_NO_UUID}/"),
@@ -131,4 +131,3 @@ def ticket_thread(context, ticket, thread):
         body=_body,
         filesize=filesizeformat,
     )
-    return mark_safe(html)  # noqa: S308 (the template escapes every value: core.jinja_env)

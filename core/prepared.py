@@ -30,10 +30,16 @@ shape: at most one per page size), kept per database alias and engine.
 
 import itertools
 from datetime import date
+from inspect import getattr_static
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 from core.memo import Memo
 
@@ -64,7 +70,8 @@ def _stand_in(value):
     if isinstance(value, int):
         return _int_stand_in(), ("int",)
     if isinstance(value, str):
-        return _Text(f"\x1eprepared-{next(_serial)}\x1e"), ("str",)
+        # Framed by brackets no text strips (« \x1e » is whitespace to ``str.strip``).
+        return _Text(f"⟦prepared-{next(_serial)}⟧"), ("str",)
     if type(value) is date:
         return date.fromordinal(_DATE_BASE + next(_serial) % _DATE_SPAN), ("date",)
     if isinstance(value, (list, tuple, set, frozenset)) and all(
@@ -311,10 +318,12 @@ def _row_builder(queryset, compiler, using):
     populators = get_related_populators(klass_info, select, using)
     annotations = list((annotation_col_map or {}).items())
 
+    from_db = _plain_from_db(model, init_list) or model.from_db
+
     def instances(fetched, connection, db):
         objects = []
         for row in converted(fetched, connection):
-            obj = model.from_db(db, init_list, row[start:end])
+            obj = from_db(db, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
             for name, position in annotations:
@@ -323,3 +332,34 @@ def _row_builder(queryset, compiler, using):
         return objects
 
     return instances
+
+
+# The descriptors of plain columns: ``Model.__init__`` sets them as it would set any attribute.
+_PLAIN_COLUMNS = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+def _plain_from_db(model, names):
+    """What ``model.from_db`` does, for a model that does nothing of its own when built: its
+    instance holds the fetched columns in its ``__dict__`` (deferred ones absent) and a state
+    « from ``db``, not adding », as ``Model.__init__`` leaves it, without its loop over every
+    field and the two signals nobody listens to. ``None`` (use ``from_db``) when the model
+    overrides ``from_db`` or ``__init__``, something listens to its ``pre_init``/``post_init``
+    (an image's dimensions), or a column's descriptor is not a plain one."""
+    if (
+        model.from_db.__func__ is not Model.from_db.__func__
+        or model.__init__ is not Model.__init__
+        or pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+        or any(type(getattr_static(model, name, None)) not in _PLAIN_COLUMNS for name in names)
+    ):
+        return None
+    new = model.__new__
+
+    def from_db(db, names, values):
+        obj = new(model)
+        state = obj._state = ModelState()
+        state.adding, state.db = False, db
+        obj.__dict__.update(zip(names, values, strict=True))
+        return obj
+
+    return from_db

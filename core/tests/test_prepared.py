@@ -256,3 +256,43 @@ def test_an_empty_or_negative_slice_is_read_by_the_orm(events):
     pages = PreparedSlice(lambda: Event.objects.order_by("pk"))
     assert pages.run(offset=2, limit=0) == []
     assert list(pages._shapes.values()) == [NOT_PREPARABLE]
+
+
+def _state_and_columns(obj):
+    columns = {name: value for name, value in vars(obj).items() if name != "_state"}
+    return type(obj), obj._state.db, obj._state.adding, columns
+
+
+def test_prepared_instances_hold_what_the_orm_s_hold_deferred_fields_included(events):
+    """M10: built without Model.__init__'s loop, the same columns, state and deferred fields"""
+    for build in (
+        lambda ids: Event.objects.filter(pk__in=ids).order_by("pk"),
+        lambda ids: Event.objects.filter(pk__in=ids).only("target", "actor").order_by("pk"),
+    ):
+        prepared = Prepared(build)
+        ids = [events[1].pk, events[2].pk, events[3].pk]
+        ours, django_s = prepared.run(ids=ids), list(prepared.queryset(ids=ids))
+        assert [_state_and_columns(e) for e in ours] == [_state_and_columns(e) for e in django_s]
+        assert [e.get_deferred_fields() for e in ours] == [e.get_deferred_fields() for e in django_s]
+        assert ours[0].actor.first_name == "Ana" and ours[0].target == django_s[0].target
+        ours[0].target += "-X"
+        ours[0].save(update_fields=["target"])
+        assert Event.objects.get(pk=ids[0]).target == django_s[0].target + "-X"
+
+
+def test_a_model_someone_listens_to_when_built_is_built_by_its_from_db(events):
+    """M10: a post_init receiver (an image's dimensions, a change tracker) still runs"""
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.target)
+
+    post_init.connect(receiver, sender=Event)
+    try:
+        by_ids = Prepared(lambda ids: Event.objects.filter(pk__in=ids).order_by("pk"))
+        by_ids.run(ids=[events[0].pk, events[5].pk])
+    finally:
+        post_init.disconnect(receiver, sender=Event)
+    assert seen[-2:] == ["DI-0", "DI-5"]

@@ -6,10 +6,26 @@ from django.db.models import Count, Window
 from core.prepared import Prepared, PreparedSlice
 
 
+def with_total(queryset):
+    """``queryset`` with each row's ``_total``: how many rows the whole list holds
+    (``COUNT(*) OVER ()``, read by ``SinglePassPaginator``)."""
+    return queryset.annotate(_total=Window(Count("pk")))
+
+
 class SinglePassPaginator(Paginator):
     """The page and the total in one query (``COUNT(*) OVER ()``). For a search within one
     establishment (at most its 20,000 DIs): its matching set is then read once instead of twice
-    (the count, then the page). Not for unbounded sets: the window counts every matching row."""
+    (the count, then the page). Not for unbounded sets: the window counts every matching row.
+
+    ``rows(offset, limit)``: what reads a slice of ``with_total(object_list)`` (a prepared query:
+    ``support.selectors``' client search); by default the queryset itself."""
+
+    def __init__(self, object_list, per_page, *, rows=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows = rows or self._queryset_rows
+
+    def _queryset_rows(self, offset, limit):
+        return list(with_total(self.object_list)[offset : offset + limit])
 
     def get_page(self, number):
         try:
@@ -17,12 +33,16 @@ class SinglePassPaginator(Paginator):
         except (TypeError, ValueError):
             number = 1
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list.annotate(_total=Window(Count("pk")))[bottom : bottom + self.per_page])
+        rows = self.rows(bottom, self.per_page)
+        if not rows and number > 1:  # past the last page: the last page, as Paginator.get_page answers
+            first = self.rows(0, 1)
+            if first:
+                self.__dict__["count"] = first[0]._total  # Paginator.count is a cached_property
+                number = self.num_pages
+                rows = self.rows((number - 1) * self.per_page, self.per_page)
         if rows:
-            self.__dict__["count"] = rows[0]._total  # Paginator.count is a cached_property
+            self.__dict__["count"] = rows[0]._total
             return self._get_page(rows, number, self)
-        if number > 1:  # past the last page: the last page, as Paginator.get_page answers
-            return super().get_page(number)
         self.__dict__["count"] = 0
         return self._get_page([], 1, self)
 

@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role, User
 from core import sorting
 from core.caching import forget, remember
-from core.pagination import CountedPaginator, PreparedPages, SinglePassPaginator
-from core.prepared import Prepared, PreparedRow
+from core.pagination import CountedPaginator, PreparedPages, SinglePassPaginator, with_total
+from core.prepared import Prepared, PreparedRow, PreparedSlice
 from establishments.models import Contract, Establishment
 
 from .access import establishment_status_counts, scoped_tickets, status_counts_for, ticket_scope, tickets_for
@@ -41,7 +41,7 @@ from .models import (
     Team,
     Ticket,
 )
-from .search import filter_tickets_and_messages, number_condition, text_condition
+from .search import filter_tickets_and_messages, number_candidates, number_condition, text_condition
 from .workflow import TEAM_OF_ROLE
 
 # --- What a list row reads -------------------------------------------------------------------
@@ -166,6 +166,15 @@ def _listed(scope, owner, status, show_closed, sort):
 
 _CLIENT_PAGES = PreparedPages(_listed, shape=("sort",))
 
+# A search of words (not shaped like a DI number, whose condition has another form): its page and
+# total through one prepared query per sort (``with_total``), the words a bound parameter.
+_CLIENT_SEARCH = PreparedSlice(
+    lambda scope, owner, status, show_closed, search, sort: with_total(
+        _client_list(scope, owner, status, show_closed, search, sort)
+    ),
+    shape=("sort",),
+)
+
 
 def client_ticket_page(
     user, page_number, *, status="", show_closed=False, search="", sort=CLIENT_DEFAULT_SORT, mine=False
@@ -175,8 +184,18 @@ def client_ticket_page(
     otherwise the total comes from the establishment's counters (no count of up to 20,000 index
     entries) and the page is read through prepared queries."""
     if search:
-        tickets = client_tickets(user, status=status, show_closed=show_closed, search=search, sort=sort, mine=mine)
-        paginator = SinglePassPaginator(tickets, CLIENT_PAGE_SIZE)
+        search = search.strip()
+        if number_candidates(search):
+            tickets = client_tickets(user, status=status, show_closed=show_closed, search=search, sort=sort, mine=mine)
+            paginator = SinglePassPaginator(tickets, CLIENT_PAGE_SIZE)
+        else:
+            values = {"scope": ticket_scope(user), "owner": user.pk if mine else None, "status": status}
+            values.update(show_closed=show_closed, search=search, sort=sort)
+
+            def rows(offset, limit):
+                return _CLIENT_SEARCH.run(offset=offset, limit=limit, **values)
+
+            paginator = SinglePassPaginator(None, CLIENT_PAGE_SIZE, rows=rows)
     else:
         scope, owner = ticket_scope(user), user.pk if mine else None
         pages = _CLIENT_PAGES.of(scope=scope, owner=owner, status=status, show_closed=show_closed, sort=sort)

@@ -166,3 +166,38 @@ def test_a_desk_search_is_paged_and_counted_from_one_read_of_its_matches(client,
     assert numbers(client.get(DESK, {**params, "page": "x"})) == numbers(first)
     monkeypatch.setattr(selectors, "COUNT_CAP", 3)
     assert "Plus de 3 DIs correspondent à ces critères" in client.get(DESK, params).content.decode()
+
+
+def test_a_client_search_is_paged_and_counted_in_one_query(client, agent, other_agent, django_assert_num_queries):
+    """M3.2 M10: the page and its total from one read of the matches, past the end the last page."""
+    filed = [file_di(agent, subject=f"Relance numéro {i}") for i in range(30)]
+    file_di(agent, subject="Autre chose")
+    file_di(other_agent, subject="Relance d'un autre établissement")
+    with django_assert_num_queries(3):  # the page and its total; its contracts; its people
+        page = selectors.client_ticket_page(agent, 1, search=" relance ", sort="date")
+    assert [t.number for t in page] == [t.number for t in filed[:25]] and page.paginator.count == 30
+    second = selectors.client_ticket_page(agent, 2, search="relance", sort="date")
+    assert [t.number for t in second] == [t.number for t in filed[25:]]
+    past = selectors.client_ticket_page(agent, 9, search="relance", sort="date")
+    assert (past.number, [t.number for t in past]) == (2, [t.number for t in filed[25:]])
+    assert list(selectors.client_ticket_page(agent, 3, search="introuvable")) == []
+    client.force_login(agent)
+    assert _client_numbers(client.get(LIST, {"q": "relance", "tri": "-date", "page": "2"})) == [
+        t.number for t in reversed(filed[:5])
+    ]
+
+
+@postgresql_only
+def test_a_client_search_of_words_runs_its_prepared_query(agent, dis, monkeypatch):
+    """M3.2 M10: learned once per sort, then run with the new words (never through the ORM);
+    a number-shaped search keeps the ORM's query with its number condition."""
+
+    def through_the_orm(values, using):
+        raise AssertionError("the client search went through the ORM")
+
+    monkeypatch.setattr(selectors._CLIENT_SEARCH, "_unprepared", through_the_orm)
+    for words, expected in [("imprimante", "printer"), ("écritures rejetées", "export"), ("pilote", "printer")]:
+        page = selectors.client_ticket_page(agent, 1, search=words, show_closed=True)
+        assert [t.number for t in page] == [dis[expected].number]
+    number = dis["export"].number
+    assert [t.number for t in selectors.client_ticket_page(agent, 1, search=number)] == [number]

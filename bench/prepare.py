@@ -85,6 +85,7 @@ def cleanup(since):
 
     from downloads.models import DownloadEvent
     from notifications.models import OutgoingEmail
+    from notifications.services import emails_delete
     from support.models import Attachment, Message, Ticket, TicketEvent
 
     with transaction.atomic():
@@ -94,7 +95,7 @@ def cleanup(since):
         Attachment.objects.filter(ticket__in=tickets).delete()
         Message.objects.filter(ticket__in=tickets).delete()
         count = tickets.delete()[0]
-        OutgoingEmail.objects.filter(created_at__gte=since).delete()
+        emails_delete(OutgoingEmail.objects.filter(created_at__gte=since))
         DownloadEvent.objects.filter(created_at__gte=since).delete() if hasattr(DownloadEvent, "created_at") else None
     for name in files:
         default_storage.delete(name)

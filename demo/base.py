@@ -12,6 +12,7 @@ from accounts.models import Role, User
 from establishments.models import Contract, Establishment, Product, ServiceLevel
 from news.models import NewsItem
 from notifications.models import OutgoingEmail
+from notifications.services import emails_delete
 from support import services
 from support.clock import run_clock
 from support.models import Attachment, CannedReply, Message, SurveyQuestion, SurveyResponse, Ticket, TicketEvent
@@ -680,7 +681,7 @@ def _load_tickets(stories):
     now = timezone.now()
     for story in sorted(stories, key=lambda story: -max(story["days_ago"] * 24, story["idle_hours"])):
         _tell(story, now)
-    OutgoingEmail.objects.filter(pk__gt=last_email).delete()
+    emails_delete(OutgoingEmail.objects.filter(pk__gt=last_email))
     return len(stories)
 
 

@@ -15,6 +15,7 @@ from accounts.models import Role, User
 from collaborators import services
 from establishments.models import Contract, Establishment
 from notifications.models import OutgoingEmail
+from notifications.services import emails_delete
 from support import services as support_services
 from support.models import Ticket, TicketEvent
 
@@ -100,5 +101,5 @@ def load():
     services.user_deactivate(departed, acting_user=admin)
     released = Ticket.objects.filter(establishment=establishment, owner__isnull=True).count()
     # The e-mails the services queued tell a past that never happened to addresses that do not exist.
-    OutgoingEmail.objects.filter(pk__gt=last_email).delete()
+    emails_delete(OutgoingEmail.objects.filter(pk__gt=last_email))
     return {"collaborators_created": 1, "tickets_released": released}

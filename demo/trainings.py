@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from establishments.models import Establishment, Product
 from notifications.models import OutgoingEmail
+from notifications.services import emails_delete
 from trainings.models import Participant, Training
 from trainings.services import training_validate
 
@@ -94,5 +95,5 @@ def load():
             Training.objects.filter(pk=training.pk).update(validated_at=min(evening, timezone.now()))
     # The invitations queued meanwhile go to addresses that do not exist: deleted before the
     # commit, as demo.base does with the DIs' e-mails.
-    OutgoingEmail.objects.filter(pk__gt=last_email).delete()
+    emails_delete(OutgoingEmail.objects.filter(pk__gt=last_email))
     return {"trainings_created": created}

@@ -2,6 +2,22 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class EmailBody(models.Model):
+    """What an e-mail says (its text and HTML), stored once for all the recipients it goes to: a
+    new DI tells a team of thirty in thirty rows of ``OutgoingEmail`` and one body."""
+
+    text = models.TextField(_("texte"))
+    html = models.TextField(_("HTML"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("corps de mail")
+        verbose_name_plural = _("corps de mails")
+
+    def __str__(self):
+        return self.text[:80]
+
+
 class OutgoingEmail(models.Model):
     """An e-mail, written in the same transaction as the change it reports, sent after commit."""
 
@@ -13,8 +29,8 @@ class OutgoingEmail(models.Model):
 
     to = models.EmailField(_("destinataire"))
     subject = models.CharField(_("objet"), max_length=250)
-    body_text = models.TextField(_("texte"))
-    body_html = models.TextField(_("HTML"), blank=True)
+    # Shared by the rows of one e-mail sent to several people; never deleted while a row uses it.
+    body = models.ForeignKey(EmailBody, on_delete=models.PROTECT, related_name="emails", verbose_name=_("corps"))
     template = models.CharField(_("modèle"), max_length=100)
     # The address a reply goes to, when the recipient may answer by e-mail (one per recipient).
     reply_to = models.CharField(_("adresse de réponse"), max_length=254, blank=True)
@@ -38,3 +54,11 @@ class OutgoingEmail(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.to}"
+
+    @property
+    def body_text(self):
+        return self.body.text
+
+    @property
+    def body_html(self):
+        return self.body.html

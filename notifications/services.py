@@ -2,7 +2,7 @@
 
 ``email_queue`` renders the three templates ``notifications/email/<name>_{subject.txt,body.txt,
 body.html}`` and writes an ``OutgoingEmail`` row in the caller's transaction (``email_queue_many``:
-the same e-mail to a team, rendered once). After the commit
+the same e-mail to a team, rendered once, its body stored once: ``EmailBody``). After the commit
 the row is delivered: in-process in the embedded default, by the Celery worker in production.
 A failure leaves the row pending with a later ``next_attempt_at``: ``email_deliver_pending``
 (run periodically) retries it.
@@ -14,7 +14,9 @@ e-mail carries ``Auto-Submitted: auto-generated`` (RFC 3834): well-behaved respo
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
+from threading import local
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -23,7 +25,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import OutgoingEmail
+from .models import EmailBody, OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
@@ -51,33 +53,77 @@ def email_queue(name, *, to, context, reply_to="", headers=None):
 
 def email_queue_many(name, *, to, context, reply_to=None, headers=None):
     """Queue the same e-mail to several addresses (a team): rendered once (twice when only some
-    recipients may answer by e-mail), written in one INSERT, handed to the worker as one job.
-    ``reply_to`` maps an address to its own reply address. Returns the rows, in the order of ``to``."""
+    recipients may answer by e-mail), its text and HTML stored once (``EmailBody``: a team of
+    thirty does not write thirty copies of a DI's description), its rows written in one INSERT,
+    handed to the worker as one job. ``reply_to`` maps an address to its own reply address.
+    Returns the rows, in the order of ``to``; within ``emails_together()`` they are written (and
+    given their keys) when it ends."""
     reply_to = {address: value for address, value in (reply_to or {}).items() if value}
     rendered = {}
     rows = []
     for address in to:
         can_reply = address in reply_to
         if can_reply not in rendered:
-            rendered[can_reply] = _render(name, {**context, "reply_by_email": can_reply})
-        subject, body_text, body_html = rendered[can_reply]
+            subject, text, html = _render(name, {**context, "reply_by_email": can_reply})
+            rendered[can_reply] = subject, EmailBody(text=text, html=html)
+        subject, body = rendered[can_reply]
         rows.append(
             OutgoingEmail(
                 to=address,
                 subject=subject,
-                body_text=body_text,
-                body_html=body_html,
+                body=body,
                 template=name,
                 reply_to=reply_to.get(address, ""),
                 headers=dict(headers or {}),
             )
         )
-    emails = OutgoingEmail.objects.bulk_create(rows)
-    ids = [email.pk for email in emails]
+    bodies = [body for _subject, body in rendered.values()]
+    batch = getattr(_together, "batch", None)
+    if batch is None:
+        _write(bodies, rows)
+    else:
+        batch[0].extend(bodies)
+        batch[1].extend(rows)
+    return rows
+
+
+_together = local()
+
+
+@contextmanager
+def emails_together():
+    """The e-mails an action queues inside this block (a new DI: its team's, its filer's
+    acknowledgement) are written together when it ends: their bodies in one INSERT, their rows in
+    another, one job for the worker. Inside a transaction, so that they commit with the change."""
+    if getattr(_together, "batch", None) is not None:  # already within one: its end writes them
+        yield
+        return
+    batch = _together.batch = ([], [])
+    try:
+        yield
+    finally:
+        _together.batch = None
+    _write(*batch)
+
+
+def _write(bodies, rows):
+    if not rows:
+        return
+    EmailBody.objects.bulk_create(bodies)
+    OutgoingEmail.objects.bulk_create(rows)  # each row takes its body's new key
+    ids = [email.pk for email in rows]
     # robust: a broker or mail server that is down must not turn the committed change into an
     # error page; the rows stay pending and ``email_deliver_pending`` sends them later.
     transaction.on_commit(lambda: _dispatch(ids), robust=True)
-    return emails
+
+
+def emails_delete(emails, *, bodies_before=None):
+    """Delete the e-mails of the queryset ``emails``, then the bodies created before
+    ``bodies_before`` (now by default) that no e-mail uses any more. Returns how many e-mails."""
+    with transaction.atomic():
+        count = emails.delete()[1].get(OutgoingEmail._meta.label, 0)
+        EmailBody.objects.filter(created_at__lt=bodies_before or timezone.now(), emails__isnull=True).delete()
+    return count
 
 
 def _dispatch(email_ids):
@@ -112,7 +158,9 @@ def _claim(email_id):
     row, or None when there is nothing to send."""
     now = timezone.now()
     with transaction.atomic():
-        email = OutgoingEmail.objects.select_for_update(skip_locked=True).filter(_claimable(now), pk=email_id).first()
+        # The row only is locked: its body is shared with the e-mail's other recipients.
+        claimable = OutgoingEmail.objects.select_related("body").filter(_claimable(now), pk=email_id)
+        email = claimable.select_for_update(skip_locked=True, of=("self",)).first()
         if email is None:
             return None
         email.status = OutgoingEmail.Status.SENDING

@@ -15,6 +15,7 @@ from api.models import IdempotentRequest
 from audit.models import Event
 from inbound.models import InboundMail
 from notifications.models import OutgoingEmail
+from notifications.services import emails_delete
 from webhooks.models import Delivery
 
 
@@ -23,9 +24,12 @@ def purge_expired_data(now=None):
     counts = {}
     counts["sessions"] = Session.objects.filter(expire_date__lt=now).delete()[0]
     email_cutoff = now - timedelta(days=settings.RETENTION_EMAIL_DAYS)
-    counts["emails"] = OutgoingEmail.objects.filter(
-        status__in=[OutgoingEmail.Status.SENT, OutgoingEmail.Status.FAILED], created_at__lt=email_cutoff
-    ).delete()[0]
+    counts["emails"] = emails_delete(
+        OutgoingEmail.objects.filter(
+            status__in=[OutgoingEmail.Status.SENT, OutgoingEmail.Status.FAILED], created_at__lt=email_cutoff
+        ),
+        bodies_before=email_cutoff,
+    )
     # Replies read by e-mail: their record (sender, subject) goes with the e-mails; those in error
     # stay until someone retries or the mailbox's own folder is cleared.
     counts["replies"] = InboundMail.objects.filter(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from audit.services import record
 from notifications.replies import reply_address
-from notifications.services import email_queue, email_queue_many
+from notifications.services import email_queue, email_queue_many, emails_together
 
 from . import workflow
 from .attachments import check_uploads, sha256_of
@@ -222,8 +222,9 @@ def _file(*, acting_user, owner, contract, subject, description, module, version
         )
         forget_desk_counts(ticket.team)
         team = [member for member in team_members(ticket.team) if member.pk != acting_user.pk]
-        _notify("ticket_created", team, ticket)
-        _notify("ticket_acknowledged", [owner], ticket, on_behalf=on_behalf)
+        with emails_together():
+            _notify("ticket_created", team, ticket)
+            _notify("ticket_acknowledged", [owner], ticket, on_behalf=on_behalf)
     return ticket
 
 

@@ -7,11 +7,19 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from notifications import tasks
-from notifications.models import OutgoingEmail
-from notifications.services import MAX_ATTEMPTS, email_deliver, email_deliver_pending, email_queue, email_queue_many
+from notifications.models import EmailBody, OutgoingEmail
+from notifications.services import (
+    MAX_ATTEMPTS,
+    email_deliver,
+    email_deliver_pending,
+    email_queue,
+    email_queue_many,
+    emails_together,
+)
 from testing.mail import FAILING_EMAIL_BACKEND
 
 
@@ -130,7 +138,7 @@ def test_the_retry_delay_grows_with_the_attempts(agent, settings):
 
 
 @pytest.mark.django_db
-def test_the_same_email_to_several_addresses_is_one_insert_and_one_job(
+def test_the_same_email_to_several_addresses_is_one_body_one_insert_and_one_job(
     agent, settings, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     """M9 M10"""
@@ -139,10 +147,11 @@ def test_the_same_email_to_several_addresses_is_one_insert_and_one_job(
     with (
         mock.patch.object(tasks.deliver_emails, "delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
-        django_assert_num_queries(1),
+        django_assert_num_queries(2),  # the body, then the five rows
     ):
         emails = email_queue_many("email_changed", to=addresses, context={"user": agent, "old_email": "x@y.fr"})
     delay.assert_called_once_with([email.pk for email in emails])
+    assert EmailBody.objects.count() == 1 and {email.body_id for email in emails} == {EmailBody.objects.get().pk}
     assert sorted(OutgoingEmail.objects.values_list("to", flat=True)) == sorted(addresses)
     tasks.deliver_emails([email.pk for email in emails])
     assert sorted(m.to[0] for m in mail.outbox) == sorted(addresses)
@@ -188,3 +197,46 @@ def test_the_beat_schedule_runs_the_periodic_jobs():
     assert tasks_scheduled["support.close_expired_dis"] == 3600.0
     app.loader.import_default_modules()
     assert {"notifications.deliver_pending_emails", "support.close_expired_dis"} <= set(app.tasks)
+
+
+@pytest.mark.django_db
+def test_the_back_office_shows_an_email_s_text_and_html(client, vendor_admin, agent):
+    """M9 M10: the body shared by the e-mail's recipients, shown on each one's page"""
+    email = queue(agent)
+    client.force_login(vendor_admin)
+    page = client.get(reverse("admin:notifications_outgoingemail_change", args=[email.pk])).content.decode()
+    assert "Merci de ne pas y répondre" in page and "&lt;!DOCTYPE html&gt;" in page
+
+
+@pytest.mark.django_db
+def test_emails_queued_together_are_two_inserts_and_one_job(
+    agent, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """M9 M10: a team's e-mail and a person's, their bodies in one INSERT, their rows in one"""
+    settings.EMAIL_DELIVERY = "celery"
+    team = [f"membre{k}@vendor.example" for k in range(3)]
+    with (
+        mock.patch.object(tasks.deliver_emails, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+        django_assert_num_queries(2),
+        emails_together(),
+    ):
+        rows = email_queue_many("email_changed", to=team, context={"user": agent, "old_email": "x@y.fr"})
+        with emails_together():  # within another: written when the outer one ends
+            rows.append(queue(agent))
+        assert [row.pk for row in rows] == [None] * 4
+    delay.assert_called_once_with([row.pk for row in rows])
+    assert EmailBody.objects.count() == 2
+    team_bodies = set(OutgoingEmail.objects.filter(to__in=team).values_list("body_id", flat=True))
+    assert len(team_bodies) == 1 and OutgoingEmail.objects.get(to=agent.email).body_id not in team_bodies
+
+
+@pytest.mark.django_db
+def test_emails_queued_together_are_not_written_when_the_block_fails(agent):
+    """M9: nothing half-written"""
+    with pytest.raises(ValueError), emails_together():
+        queue(agent)
+        raise ValueError
+    assert not OutgoingEmail.objects.exists() and not EmailBody.objects.exists()
+    queue(agent)  # the next e-mail is written at once again
+    assert OutgoingEmail.objects.count() == 1

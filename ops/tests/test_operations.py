@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit.models import Event
 from core.observability import JsonFormatter
-from notifications.models import OutgoingEmail
+from notifications.models import EmailBody, OutgoingEmail
 from ops.maintenance import purge_expired_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,15 +157,19 @@ def test_purge_removes_only_what_is_past_its_retention(settings):
     settings.RETENTION_EMAIL_DAYS = 30
     settings.RETENTION_AUDIT_DAYS = 100
     old = timezone.now() - timedelta(days=200)
-    sent_old = OutgoingEmail.objects.create(to="a@x.example", subject="s", body_text="b", template="t", status="sent")
-    pending_old = OutgoingEmail.objects.create(to="a@x.example", subject="s", body_text="b", template="t")
-    OutgoingEmail.objects.filter(pk__in=[sent_old.pk, pending_old.pk]).update(created_at=old)
+    shared, alone = EmailBody.objects.create(text="b"), EmailBody.objects.create(text="c")
+    sent_old = OutgoingEmail.objects.create(to="a@x.example", subject="s", body=shared, template="t", status="sent")
+    pending_old = OutgoingEmail.objects.create(to="b@x.example", subject="s", body=shared, template="t")
+    failed_old = OutgoingEmail.objects.create(to="a@x.example", subject="s", body=alone, template="t", status="failed")
+    OutgoingEmail.objects.filter(pk__in=[sent_old.pk, pending_old.pk, failed_old.pk]).update(created_at=old)
+    EmailBody.objects.update(created_at=old)
     recent = Event.objects.create(action="login_succeeded")
     ancient = Event.objects.create(action="login_succeeded")
     Event.objects.filter(pk=ancient.pk).update(created_at=old)
     counts = purge_expired_data()
-    assert counts["emails"] == 1 and counts["events"] == 1
+    assert counts["emails"] == 2 and counts["events"] == 1
     assert OutgoingEmail.objects.filter(pk=pending_old.pk).exists()  # never drop an unsent e-mail
+    assert list(EmailBody.objects.all()) == [shared]  # a body goes with the last e-mail that used it
     assert Event.objects.filter(pk=recent.pk).exists()
     assert purge_expired_data()["emails"] == 0  # idempotent
 

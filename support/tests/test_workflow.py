@@ -34,7 +34,8 @@ def test_filing_a_di_starts_a_traiter_owned_by_its_author_routed_to_software(age
 
 def test_filing_a_di_with_a_file_for_a_team_writes_in_eleven_queries(agent, django_assert_num_queries):
     """M3.1: the number in one statement, the establishment and the service level already read
-    (with the owner, with the form's contract), the team's e-mails in one INSERT"""
+    (with the owner, with the form's contract), the e-mails (the team's, one body for its three
+    rows; the filer's acknowledgement) in two INSERTs: their bodies, their rows"""
     from establishments.models import Contract
 
     for index in range(3):

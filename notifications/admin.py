@@ -14,18 +14,18 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
     # The body's text and HTML (shared with the e-mail's other recipients) rather than a link to it.
-    readonly_fields = [f.name for f in OutgoingEmail._meta.fields if f.name != "body"] + ["text", "html"]
+    readonly_fields = [f.name for f in OutgoingEmail._meta.fields if f.name != "body"] + ["body_text", "body_html"]
     actions = ["retry_now"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("body")
 
     @admin.display(description=_("texte"))
-    def text(self, obj):
+    def body_text(self, obj):
         return obj.body_text
 
     @admin.display(description=_("HTML"))
-    def html(self, obj):
+    def body_html(self, obj):
         return obj.body_html
 
     def has_add_permission(self, request):

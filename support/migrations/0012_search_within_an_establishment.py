@@ -5,6 +5,8 @@ the words alone, which the desk's search across every establishment reads as wel
 
 from django.db import migrations
 
+from core.migration_operations import on_postgresql
+
 FORWARDS = [
     # A trusted extension (PostgreSQL ≥ 13): the database's owner may create it.
     "CREATE EXTENSION IF NOT EXISTS btree_gin",
@@ -18,15 +20,6 @@ BACKWARDS = [
 ]
 
 
-def _on_postgresql(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:  # one by one: a concurrent build is its own transaction
-                schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     atomic = False
 
@@ -35,5 +28,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_on_postgresql(FORWARDS), _on_postgresql(BACKWARDS), atomic=False),
+        on_postgresql(FORWARDS, BACKWARDS),
     ]

@@ -574,12 +574,13 @@ def ticket_reroute(ticket, *, acting_user, contract, team):
             to_status=ticket.status,
             note=" ; ".join(parts),
         )
-        if team_changed:
-            members = [m for m in team_members(team) if m.pk != acting_user.pk]
-            _notify("ticket_rerouted", members, ticket, acting_user=acting_user, previous_team=Team(previous_team))
-        elif ticket.assignee_id and ticket.assignee_id != acting_user.pk:
-            _notify("ticket_rerouted", [ticket.assignee], ticket, acting_user=acting_user, previous_team=None)
-        _notify("ticket_rerouted_owner", [ticket.owner], ticket, team_changed=team_changed)
+        with emails_together():  # the team's (or the person in charge's) and the owner's
+            if team_changed:
+                members = [m for m in team_members(team) if m.pk != acting_user.pk]
+                _notify("ticket_rerouted", members, ticket, acting_user=acting_user, previous_team=Team(previous_team))
+            elif ticket.assignee_id and ticket.assignee_id != acting_user.pk:
+                _notify("ticket_rerouted", [ticket.assignee], ticket, acting_user=acting_user, previous_team=None)
+            _notify("ticket_rerouted_owner", [ticket.owner], ticket, team_changed=team_changed)
     return ticket
 
 
@@ -773,7 +774,7 @@ def late_digest_send(now=None):
             "today": local.date(),
             "now": local,
         }
-        with transaction.atomic():
+        with transaction.atomic(), emails_together():  # one INSERT of bodies, one of rows, per team
             for lead in leads:
                 email_queue("late_digest", to=lead.email, context={**context, "recipient": lead})
                 sent += 1

@@ -119,6 +119,20 @@ def test_rerouting_to_the_legal_contract_hands_the_di_to_the_legal_team(client, 
     assert taken.number in {t.number for t in Ticket.objects.filter(team=Team.LEGAL, status=Status.TO_PROCESS)}
 
 
+def test_rerouting_writes_the_team_s_and_the_owner_s_emails_together(
+    support, legal_support, agent, taken, django_capture_on_commit_callbacks
+):
+    """M11.4 M10: two e-mails, one job for the worker"""
+    from notifications.models import OutgoingEmail
+
+    legal = contract_of(agent.establishment, "JUR")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.ticket_reroute(taken, acting_user=support, contract=legal, team=Team.LEGAL)
+    rerouted = OutgoingEmail.objects.filter(template__startswith="ticket_rerouted")
+    assert sorted(e.to for e in rerouted) == sorted([legal_support.email, agent.email])
+    assert [c.__qualname__ for c in callbacks].count("_write.<locals>.<lambda>") == 1
+
+
 def test_rerouting_to_another_contract_of_the_same_team_keeps_the_person_in_charge(support, agent, products, taken):
     """M11.4"""
     other = Contract.objects.create(

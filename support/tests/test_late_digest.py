@@ -93,3 +93,17 @@ def test_only_support_staff_lead_a_team(est_a):
     """M13.4: the team-lead flag belongs to the support staff"""
     with pytest.raises(ValidationError):
         make_user("chef@alpha.example", est_a, Role.AGENT, is_team_lead=True)
+
+
+def test_a_team_s_leads_get_their_digests_written_together(lead, late, django_capture_on_commit_callbacks):
+    """M13.4 M10: two leads of one team, their two e-mails' bodies in one INSERT, their rows in
+    another, one job for the worker"""
+    from notifications.models import OutgoingEmail
+
+    second_lead = make_user("adjoint@vendor.example", None, Role.SUPPORT_SOFTWARE, is_team_lead=True)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.late_digest_send() == 2
+    digests = OutgoingEmail.objects.filter(template="late_digest").select_related("body")
+    assert sorted(d.to for d in digests) == sorted([lead.email, second_lead.email])
+    assert len({d.body_id for d in digests}) == 2 and all("Bulletins introuvables" in d.body_text for d in digests)
+    assert len(callbacks) == 1

@@ -17,9 +17,6 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in OutgoingEmail._meta.fields if f.name != "body"] + ["body_text", "body_html"]
     actions = ["retry_now"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("body")
-
     @admin.display(description=_("texte"))
     def body_text(self, obj):
         return obj.body_text

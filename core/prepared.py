@@ -363,3 +363,17 @@ def _plain_from_db(model, names):
         return obj
 
     return from_db
+
+
+def known_related(instance, related_name, objects):
+    """What ``prefetch_related_objects([instance], related_name)`` leaves, for a reverse foreign
+    key whose rows are already in hand (just written: a new DI's attachments), without reading
+    them again. ``objects`` must be every related row, in the related model's order."""
+    manager = getattr(instance, related_name)
+    cache_name = manager.field.remote_field.cache_name
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache.pop(cache_name, None)  # the manager's queryset, not a cached one
+    queryset = manager.get_queryset()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    cache[cache_name] = queryset

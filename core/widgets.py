@@ -4,6 +4,8 @@
 import html
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.forms.models import ModelChoiceIterator
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
@@ -78,3 +80,16 @@ class ListedModelChoiceField(forms.ModelChoiceField):
 
     iterator = ListedChoices
     widget = PlainSelect
+    # Optional: ``lookup(pk)`` gives the chosen instance of the queryset or None (a prepared query,
+    # ``core.prepared``), instead of compiling ``queryset.get(pk=…)`` for every submitted form.
+    lookup = None
+
+    def to_python(self, value):
+        if self.lookup is None or self.to_field_name or value in self.empty_values or isinstance(value, Model):
+            return super().to_python(value)
+        text = str(value)
+        key = int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None  # within a bigint
+        instance = self.lookup(key) if key else None
+        if instance is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return instance

@@ -1,10 +1,12 @@
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import CollaboratorChoiceField
 from accounts.models import User
+from core.prepared import Prepared
 from core.widgets import ListedModelChoiceField
 from establishments.models import Contract
 
@@ -91,6 +93,17 @@ class ContractChoiceField(ListedModelChoiceField):
         return f"{contract.product.name} — {contract.reference}"
 
 
+def _contracts_in_force(establishment_id, on):
+    """The contracts a DI of the establishment may be filed on, with what filing reads of them
+    (the product's kind; the service level, which starts the DI's clock)."""
+    return (
+        Contract.objects.active(on).filter(establishment_id=establishment_id).select_related("product", "service_level")
+    )
+
+
+_CONTRACT_CHOSEN = Prepared(lambda establishment_id, on, pk: _contracts_in_force(establishment_id, on).filter(pk=pk))
+
+
 class TicketCreateForm(forms.Form):
     """« Déposer une DI » (M3.1): only the establishment's active contracts are offered."""
 
@@ -126,10 +139,12 @@ class TicketCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         establishment_id = establishment_id or user.establishment_id
-        self.fields["contract"].queryset = (
-            Contract.objects.active()
-            .filter(establishment_id=establishment_id)
-            .select_related("product", "service_level")  # the DI's clock reads its level
+        today = timezone.localdate()
+        contract = self.fields["contract"]
+        contract.queryset = _contracts_in_force(establishment_id, today)
+        # The chosen contract read through a prepared query (every « Soumettre »).
+        contract.lookup = lambda pk: next(
+            iter(_CONTRACT_CHOSEN.run(establishment_id=establishment_id, on=today, pk=pk)), None
         )
         self.fields["contract"].widget.attrs["data-contract-select"] = ""
         self.fields["files"].help_text = _attachments_help()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from audit.services import record
+from core.prepared import Prepared, known_related
 from notifications.replies import reply_address
 from notifications.services import email_queue, email_queue_many, emails_together
 
@@ -130,9 +131,25 @@ def _touch(ticket, now, **fields):
     ticket.save(update_fields=list(fields))
 
 
-def team_members(team):
-    role = {Team.SOFTWARE: Role.SUPPORT_SOFTWARE, Team.LEGAL: Role.SUPPORT_LEGAL}[team]
+_ROLE_OF_TEAM = {Team.SOFTWARE: Role.SUPPORT_SOFTWARE, Team.LEGAL: Role.SUPPORT_LEGAL}
+
+
+def _members(role):
     return User.objects.filter(role=role, is_active=True)
+
+
+def team_members(team):
+    return _members(_ROLE_OF_TEAM[team])
+
+
+# Who a team's e-mails go to: what ``_notify`` and the e-mails read of a person (address, state,
+# name, role), through a prepared query: filing a DI tells its whole team.
+_TEAM_RECIPIENTS = Prepared(lambda role: _members(role).only("email", "is_active", "first_name", "last_name", "role"))
+
+
+def team_recipients(team):
+    """The active members of ``team``, as the e-mails telling them need them."""
+    return _TEAM_RECIPIENTS.run(role=_ROLE_OF_TEAM[team])
 
 
 def _notify(name, recipients, ticket, **context):
@@ -173,7 +190,7 @@ def _client_wrote(ticket, when):
 
 def _notify_support(name, ticket, **context):
     """The person in charge if any, else the whole team."""
-    recipients = [ticket.assignee] if ticket.assignee_id else list(team_members(ticket.team))
+    recipients = [ticket.assignee] if ticket.assignee_id else team_recipients(ticket.team)
     _notify(name, recipients, ticket, **context)
 
 
@@ -208,8 +225,10 @@ def _file(*, acting_user, owner, contract, subject, description, module, version
             waiting_since=now,
             follows=follows,
         )
-        for checked in check_uploads(list(files)):
-            guard.save(ticket, None, checked)
+        # The e-mails list the new DI's attachments: those just written, not read again.
+        known_related(
+            ticket, "attachments", [guard.save(ticket, None, checked) for checked in check_uploads(list(files))]
+        )
         note = _("déposée par %(staff)s pour %(owner)s") % {"staff": acting_user, "owner": owner} if on_behalf else ""
         created = _event(
             ticket, TicketEvent.Action.CREATED, acting_user, to_status=Status.TO_PROCESS, to_user=owner, note=note
@@ -221,7 +240,7 @@ def _file(*, acting_user, owner, contract, subject, description, module, version
             events=[(created.action, created.created_at)],
         )
         forget_desk_counts(ticket.team)
-        team = [member for member in team_members(ticket.team) if member.pk != acting_user.pk]
+        team = [member for member in team_recipients(ticket.team) if member.pk != acting_user.pk]
         with emails_together():
             _notify("ticket_created", team, ticket)
             _notify("ticket_acknowledged", [owner], ticket, on_behalf=on_behalf)
@@ -576,7 +595,7 @@ def ticket_reroute(ticket, *, acting_user, contract, team):
         )
         with emails_together():  # the team's (or the person in charge's) and the owner's
             if team_changed:
-                members = [m for m in team_members(team) if m.pk != acting_user.pk]
+                members = [m for m in team_recipients(team) if m.pk != acting_user.pk]
                 _notify("ticket_rerouted", members, ticket, acting_user=acting_user, previous_team=Team(previous_team))
             elif ticket.assignee_id and ticket.assignee_id != acting_user.pk:
                 _notify("ticket_rerouted", [ticket.assignee], ticket, acting_user=acting_user, previous_team=None)

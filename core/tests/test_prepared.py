@@ -296,3 +296,25 @@ def test_a_model_someone_listens_to_when_built_is_built_by_its_from_db(events):
     finally:
         post_init.disconnect(receiver, sender=Event)
     assert seen[-2:] == ["DI-0", "DI-5"]
+
+
+def test_known_related_rows_are_read_as_prefetched_ones_without_a_query(agent, django_assert_num_queries):
+    """M3.1: a new DI's attachments, just written, are what its e-mails list, without reading them
+    again; the same rows (and order) as ``prefetch_related_objects`` would give"""
+    from django.db.models import prefetch_related_objects
+
+    from core.prepared import known_related
+    from support.models import Attachment
+    from testing.tickets import file_di, pdf
+
+    ticket = file_di(agent, files=[pdf(), pdf()])
+    written = list(Attachment.objects.filter(ticket=ticket))
+    fresh = type(ticket).objects.get(pk=ticket.pk)
+    known_related(fresh, "attachments", written)
+    with django_assert_num_queries(0):
+        known = list(fresh.attachments.all())
+    prefetched = type(ticket).objects.get(pk=ticket.pk)
+    prefetch_related_objects([prefetched], "attachments")
+    assert known == list(prefetched.attachments.all()) == written
+    with django_assert_num_queries(0):
+        prefetch_related_objects([fresh], "attachments")  # already there: not read

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -106,6 +107,33 @@ def test_an_ended_contract_is_refused_even_by_a_crafted_post(client, agent, est_
     response = _post(client, est_a, contract=contract_of(est_a, "OLD").pk)
     assert response.status_code == 200 and not Ticket.objects.exists()
     assert 'id="id_contract_error"' in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "1.5", "٣", "9" * 19, "99999999999999999999999", "1\x00"])
+def test_a_contract_value_that_is_no_key_is_refused_next_to_the_field(client, agent, est_a, value):
+    """M3.1 M10: the chosen contract is read through a prepared query; anything that is not one of
+    the establishment's contracts gets the field's error, never a server error"""
+    client.force_login(agent)
+    response = _post(client, est_a, contract=value)
+    body = response.content.decode()
+    assert response.status_code == 200 and not Ticket.objects.exists()
+    assert 'id="id_contract_error"' in body and "Les bulletins ne s&#x27;éditent plus" in body
+
+
+def test_the_chosen_contract_is_the_one_the_orm_reads_with_its_product_and_level(agent, est_a, est_b):
+    """M3.1: the prepared read gives the queryset's own instance (product and level joined), and
+    nothing for another establishment's contract or an ended one"""
+    from support.forms import TicketCreateForm
+
+    field = TicketCreateForm(user=agent).fields["contract"]
+    own = contract_of(est_a, "SW")
+    chosen = field.clean(str(own.pk))
+    assert chosen == field.queryset.get(pk=own.pk)
+    assert chosen.product.name == own.product.name
+    assert "service_level" in chosen._state.fields_cache
+    for other in (contract_of(est_b, "SW"), contract_of(est_a, "OLD")):
+        with pytest.raises(ValidationError, match="Choisissez un contrat actif"):
+            field.clean(str(other.pk))
 
 
 def test_another_establishments_contract_is_refused(client, agent, est_a, est_b):

@@ -32,17 +32,18 @@ def test_filing_a_di_starts_a_traiter_owned_by_its_author_routed_to_software(age
     assert event.action == "created" and event.actor == agent and event.to_status == Status.TO_PROCESS
 
 
-def test_filing_a_di_with_a_file_for_a_team_writes_in_eleven_queries(agent, django_assert_num_queries):
+def test_filing_a_di_with_a_file_for_a_team_writes_in_ten_queries(agent, django_assert_num_queries):
     """M3.1: the number in one statement, the establishment and the service level already read
-    (with the owner, with the form's contract), the e-mails (the team's, one body for its three
-    rows; the filer's acknowledgement) in two INSERTs: their bodies, their rows"""
+    (with the owner, with the form's contract), the attachments the e-mails list not read again,
+    the e-mails (the team's, one body for its three rows; the filer's acknowledgement) in two
+    INSERTs: their bodies, their rows"""
     from establishments.models import Contract
 
     for index in range(3):
         make_user(f"support{index}@cegape.example", role=Role.SUPPORT_SOFTWARE)
     contract = Contract.objects.select_related("product", "service_level").get(pk=contract_of(agent.establishment).pk)
     agent.establishment  # noqa: B018 (read with the signed-in user, as the pages read it)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         ticket = services.ticket_create(
             acting_user=agent,
             contract=contract,

@@ -315,7 +315,7 @@ def _row_builder(queryset, compiler, using):
     model = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, using)
+    populators = _plain_populators(get_related_populators(klass_info, select, using))
     annotations = list((annotation_col_map or {}).items())
 
     from_db = _plain_from_db(model, init_list) or model.from_db
@@ -363,6 +363,32 @@ def _plain_from_db(model, names):
         return obj
 
     return from_db
+
+
+def _plain_populators(populators):
+    """Django's related populators (``select_related``), each building its instances with
+    ``_plain_from_db`` where the related model allows it: otherwise they are left as they are."""
+    for populator in populators:
+        plain = _plain_from_db(populator.model_cls, populator.init_list)
+        if plain is not None:
+            populator.populate = _plain_populate.__get__(populator)
+            populator.plain_from_db = plain
+        _plain_populators(populator.related_populators)
+    return populators
+
+
+def _plain_populate(self, row, from_obj):
+    """``RelatedPopulator.populate`` (Django 5.2), with ``self.plain_from_db`` for ``from_db``."""
+    obj_data = self.reorder_for_init(row) if self.reorder_for_init else row[self.cols_start : self.cols_end]
+    if obj_data[self.pk_idx] is None:
+        obj = None
+    else:
+        obj = self.plain_from_db(self.db, self.init_list, obj_data)
+        for related in self.related_populators:
+            related.populate(row, obj)
+    self.local_setter(from_obj, obj)
+    if obj is not None:
+        self.remote_setter(obj, from_obj)
 
 
 def known_related(instance, related_name, objects):

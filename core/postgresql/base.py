@@ -6,7 +6,8 @@ subclassed), about 2 µs a value against 0.2 µs: a list of 25 DIs reads a few h
 (Django ticket #36960, psycopg issue #1273). This backend registers a loader that keeps Django's
 behaviour exactly — the value parsed in the connection's time zone, then given Django's
 ``timezone`` by ``replace`` — with the parsing done by the compiled loader that psycopg's own
-adapters map holds (public API: ``psycopg.adapters.get_loader``). Without the compiled
+adapters map holds (public API: ``psycopg.adapters.get_loader``); on a session in UTC, where both
+give the same value, the compiled loader itself reads them. Without the compiled
 implementation (``psycopg[c]`` or ``psycopg[binary]``), it is Django's backend unchanged.
 
 Its health check (``CONN_HEALTH_CHECKS``, before the first query of each request) asks the
@@ -20,6 +21,7 @@ still ``postgresql``.
 """
 
 import select
+from datetime import UTC
 from functools import lru_cache
 
 from django.conf import settings
@@ -36,7 +38,17 @@ HAS_COMPILED_LOADER = COMPILED_LOADER is not None and COMPILED_LOADER is not Tim
 
 
 class CompiledTzLoader(BaseTzLoader):
-    """Django's ``BaseTzLoader`` (same ``timezone`` attribute, same result), parsing in C."""
+    """Django's ``BaseTzLoader`` (same ``timezone`` attribute, same result), parsing in C.
+
+    On a session in UTC (Django sets it so, with ``USE_TZ`` and no database ``TIME_ZONE``), the
+    compiled loader's values already carry ``datetime.UTC``, which is what Django's ``replace``
+    gives them: psycopg then gets the compiled loader itself, and no Python runs per value
+    (0.2 µs a value against 1 µs). On a session in another zone, Django's arithmetic is kept."""
+
+    def __new__(cls, oid, context=None):
+        if cls.timezone is UTC and context is not None and _session_zone(context) is UTC:
+            return COMPILED_LOADER(oid, context)
+        return super().__new__(cls)
 
     def __init__(self, oid, context=None):
         super().__init__(oid, context)
@@ -44,6 +56,11 @@ class CompiledTzLoader(BaseTzLoader):
 
     def load(self, data):
         return self._parse(data).replace(tzinfo=self.timezone)
+
+
+def _session_zone(context):
+    connection = getattr(context, "connection", None)
+    return connection.info.timezone if connection is not None else None
 
 
 @lru_cache

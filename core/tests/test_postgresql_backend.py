@@ -42,6 +42,27 @@ def test_the_portal_s_backend_reads_timestamps_with_the_compiled_loader():
 
 
 @pytest.mark.django_db
+def test_a_utc_session_reads_timestamps_without_python_per_value_and_another_zone_with_django_s_arithmetic():
+    """M10: psycopg's compiled loader itself on a session in UTC (its values carry datetime.UTC,
+    as Django's do); Django's ``replace`` kept on a session in another zone"""
+    from core.postgresql.base import COMPILED_LOADER, CompiledTzLoader
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        assert cursor.fetchone()[0].tzinfo is datetime.UTC
+        assert type(cursor.cursor._tx.get_loader(1184, 0)) is COMPILED_LOADER
+    _set_zone("Europe/Paris")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT now()")
+            assert cursor.fetchone()[0].tzinfo is datetime.UTC
+            assert isinstance(cursor.cursor._tx.get_loader(1184, 0), CompiledTzLoader)
+    finally:
+        _set_zone("UTC")
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("session_zone", ["UTC", "Europe/Paris"])
 def test_timestamps_read_equal_django_s_loader_to_the_microsecond_and_zone(session_zone):
     """M10: same value and same tzinfo as Django's loader, whatever the session's time zone"""

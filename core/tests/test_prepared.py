@@ -280,6 +280,30 @@ def test_prepared_instances_hold_what_the_orm_s_hold_deferred_fields_included(ev
         assert Event.objects.get(pk=ids[0]).target == django_s[0].target + "-X"
 
 
+def test_related_instances_of_select_related_hold_what_the_orm_s_hold(events, django_assert_num_queries):
+    """M10: the instances ``select_related`` joins (and their own relations) are built without
+    Model.__init__ too: the same columns, state and cached relations as the ORM's; none for an
+    empty foreign key"""
+    for build in (
+        lambda ids: Event.objects.filter(pk__in=ids).select_related("actor").order_by("pk"),
+        lambda ids: Event.objects.filter(pk__in=ids).select_related("actor").only("target", "actor__email"),
+    ):
+        prepared = Prepared(build)
+        ids = [events[0].pk, events[1].pk, events[2].pk, events[3].pk]
+        ours, django_s = prepared.run(ids=ids), list(prepared.queryset(ids=ids))
+        ours.sort(key=lambda e: e.pk)
+        django_s.sort(key=lambda e: e.pk)
+        with django_assert_num_queries(0):
+            actors = [e.actor for e in ours]
+        assert [a is None for a in actors] == [e.actor is None for e in django_s] == [True, False, True, False]
+        assert [_state_and_columns(e.actor) for e in ours if e.actor] == [
+            _state_and_columns(e.actor) for e in django_s if e.actor
+        ]
+        assert [e.actor.get_deferred_fields() for e in ours if e.actor] == [
+            e.actor.get_deferred_fields() for e in django_s if e.actor
+        ]
+
+
 def test_a_model_someone_listens_to_when_built_is_built_by_its_from_db(events):
     """M10: a post_init receiver (an image's dimensions, a change tracker) still runs"""
     from django.db.models.signals import post_init

@@ -1,13 +1,18 @@
+import secrets
+
 from django import template
 from django.conf import settings
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from core.jinja_env import Labels, render_fragment
+from core.memo import Memo
 from core.reversal import reverse
 from news.selectors import banner_items
 from portal.menu import menu_for
@@ -61,17 +66,41 @@ def portal_chrome(context):
     if user.establishment:
         whoami.append(str(user.establishment))
     whoami.append(user.get_role_display())
-    return render_fragment(
-        "portal/chrome.html",
-        urls=_urls(),
-        labels=_LABELS.current(),
-        logo_alt=_LABELS.current()["logo_alt"] % {"vendor_name": settings.VENDOR_NAME},
-        logo=static(settings.VENDOR_LOGO),
-        banner=banner,
-        dashboard_refresh=bool(context.get("dashboard_refresh")) and user.is_client,
-        csrf_token=get_token(request),
-        whoami=" · ".join(whoami),
-        entries=menu_for(user, request.path),
+    whoami = " · ".join(whoami)
+    refresh = bool(context.get("dashboard_refresh")) and user.is_client
+    entries = menu_for(user, request.path)
+    logo = static(settings.VENDOR_LOGO)
+    key = (get_language(), settings.VENDOR_NAME, logo, whoami, refresh, tuple(banner), _signature(entries))
+    parts = _CHROME.get(key)
+    if parts is None:
+        markup = render_fragment(
+            "portal/chrome.html",
+            urls=_urls(),
+            labels=_LABELS.current(),
+            logo_alt=_LABELS.current()["logo_alt"] % {"vendor_name": settings.VENDOR_NAME},
+            logo=logo,
+            banner=banner,
+            dashboard_refresh=refresh,
+            csrf_token=_TOKEN_SLOT,
+            whoami=whoami,
+            entries=entries,
+        )
+        parts = _CHROME.keep(key, tuple(markup.split(_TOKEN_SLOT)))
+    # Only the CSRF token (masked anew for each request) is not kept.
+    return mark_safe(str(escape(get_token(request))).join(parts))  # noqa: S308 (kept markup, escaped token)
+
+
+# The frame is the same markup for the same person's name and role, page of the menu, news and
+# language, but for its CSRF token: kept per process (bounded), the token put in at each request.
+_CHROME = Memo(bound=4096)
+_TOKEN_SLOT = f"csrf-{secrets.token_hex(16)}"
+
+
+def _signature(entries):
+    """What the menu shows: each entry's label, link, state and children."""
+    return tuple(
+        (str(e.label), e.url, e.active, e.external, tuple((str(c.label), c.url, c.active) for c in e.children))
+        for e in entries
     )
 
 

@@ -173,3 +173,37 @@ def test_the_banner_dates_each_news_in_local_time_and_names_the_person(client, a
     body = client.get(reverse("support:list")).content.decode()
     assert '<time datetime="2026-03-15T00:30:00+01:00">15/03/2026</time> — Clôture annuelle' in body
     assert f'<p class="whoami">{agent.full_name} · {agent.establishment.name} · Agent d&#x27;établissement</p>' in body
+
+
+def test_the_frame_is_written_once_per_person_and_page_and_each_request_gets_its_own_token(agent, settings):
+    """M2.1 M10: the frame's markup is kept per process; only the CSRF token is put in anew, and
+    it works; another page of the menu, a new name or another person get their own frame"""
+    import re
+    from unittest import mock
+
+    from django.test import Client
+
+    from portal.templatetags import portal
+
+    portal._CHROME.clear()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(agent)
+    token_re = r'action="/deconnexion/"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"'
+    with mock.patch.object(portal, "render_fragment", wraps=portal.render_fragment) as rendered:
+        first = browser.get(reverse("support:list")).content.decode()
+        second = browser.get(reverse("support:list")).content.decode()
+        frames = [call for call in rendered.call_args_list if call.args[0] == "portal/chrome.html"]
+        assert len(frames) == 1
+        other_page = browser.get(reverse("collaborators:list")).content.decode()
+        agent.first_name = "Renommée"
+        agent.save(update_fields=["first_name"])
+        renamed = browser.get(reverse("support:list")).content.decode()
+        frames = [call for call in rendered.call_args_list if call.args[0] == "portal/chrome.html"]
+        assert len(frames) == 3
+    assert portal._TOKEN_SLOT not in first + second + other_page + renamed
+    [token_1], [token_2] = re.findall(token_re, first), re.findall(token_re, second)
+    assert token_1 != token_2  # masked anew for each request
+    assert 'aria-current="page">Voir les DIs de mon établissement</a>' in first
+    assert 'aria-current="page">Collaborateurs</a>' in other_page
+    assert "Renommée" in renamed and "Renommée" not in first
+    assert browser.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token_1}).status_code == 302

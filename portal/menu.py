@@ -58,12 +58,29 @@ def menu_for(user, path):
     entries.append(
         Entry(_("Site de %(vendor)s") % {"vendor": settings.VENDOR_NAME}, settings.VENDOR_SITE_URL, external=True)
     )
-    # The current page is the link with the longest URL that prefixes the path
-    # (« Satisfaction », /guichet/satisfaction/, not also « Guichet support », /guichet/).
-    links = [e for e in entries if e.url and not e.external] + [c for e in entries for c in e.children]
-    matches = [link for link in links if path.startswith(link.url)]
-    if matches:
-        max(matches, key=lambda link: len(link.url)).active = True
+    current = active_link(links_of(entries), path)
+    for link in (e for e in entries if e.url and not e.external):
+        link.active = link.url == current
     for entry in entries:
+        for child in entry.children:
+            child.active = child.url == current
         entry.active = entry.active or any(c.active for c in entry.children)
     return entries
+
+
+def menu_key(user):
+    """What ``menu_for`` reads of a person: which entries they get (with the language and the
+    vendor's settings, the whole menu but for the current page)."""
+    return (user.is_client, user.is_establishment_admin, user.is_vendor, user.is_manager, user.is_vendor_admin)
+
+
+def links_of(entries):
+    """The URLs of the menu's links within the portal (entries and their children)."""
+    return [e.url for e in entries if e.url and not e.external] + [c.url for e in entries for c in e.children]
+
+
+def active_link(urls, path):
+    """The current page's link: the longest URL that prefixes the path (« Satisfaction »,
+    /guichet/satisfaction/, not also « Guichet support », /guichet/); None outside the menu."""
+    matches = [url for url in urls if path.startswith(url)]
+    return max(matches, key=len) if matches else None

@@ -11,11 +11,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from markupsafe import Markup, escape
 
+from accounts.models import Role
 from core.jinja_env import Labels, render_fragment
 from core.memo import Memo
 from core.reversal import reverse
 from news.selectors import banner_items
-from portal.menu import menu_for
+from portal.menu import active_link, links_of, menu_for, menu_key
 
 register = template.Library()
 
@@ -65,12 +66,15 @@ def portal_chrome(context):
     whoami = [user.full_name]
     if user.establishment:
         whoami.append(str(user.establishment))
-    whoami.append(user.get_role_display())
+    whoami.append(_role_label(user.role))
     whoami = " · ".join(whoami)
     refresh = bool(context.get("dashboard_refresh")) and user.is_client
-    entries = menu_for(user, request.path)
     logo = static(settings.VENDOR_LOGO)
-    key = (get_language(), settings.VENDOR_NAME, logo, whoami, refresh, tuple(banner), _signature(entries))
+    menu = (get_language(), settings.VENDOR_NAME, settings.VENDOR_SITE_URL, menu_key(user))
+    links = _MENU_LINKS.get(menu)
+    if links is None:
+        links = _MENU_LINKS.keep(menu, links_of(menu_for(user, "")))
+    key = (menu, active_link(links, request.path), logo, whoami, refresh, tuple(banner))
     parts = _CHROME.get(key)
     if parts is None:
         markup = render_fragment(
@@ -83,25 +87,27 @@ def portal_chrome(context):
             dashboard_refresh=refresh,
             csrf_token=_TOKEN_SLOT,
             whoami=whoami,
-            entries=entries,
+            entries=menu_for(user, request.path),
         )
         parts = _CHROME.keep(key, tuple(markup.split(_TOKEN_SLOT)))
     # Only the CSRF token (masked anew for each request) is not kept.
     return mark_safe(str(escape(get_token(request))).join(parts))  # noqa: S308 (kept markup, escaped token)
 
 
-# The frame is the same markup for the same person's name and role, page of the menu, news and
-# language, but for its CSRF token: kept per process (bounded), the token put in at each request.
+# The frame is the same markup for the same person's name and kind of access, page of the menu,
+# news and language, but for its CSRF token: kept per process (bounded), the token put in at each request.
 _CHROME = Memo(bound=4096)
 _TOKEN_SLOT = f"csrf-{secrets.token_hex(16)}"
 
 
-def _signature(entries):
-    """What the menu shows: each entry's label, link, state and children."""
-    return tuple(
-        (str(e.label), e.url, e.active, e.external, tuple((str(c.label), c.url, c.active) for c in e.children))
-        for e in entries
-    )
+# The menu's links for each kind of person and language (``menu_for`` without a current page).
+_MENU_LINKS = Memo(bound=256)
+_ROLES = Labels(**{role.value: role.label for role in Role})
+
+
+def _role_label(role):
+    """``user.get_role_display()``, its labels translated once per process and language."""
+    return _ROLES.current().get(role, role)
 
 
 _WORKLIST_LABELS = Labels(

@@ -207,3 +207,25 @@ def test_the_frame_is_written_once_per_person_and_page_and_each_request_gets_its
     assert 'aria-current="page">Collaborateurs</a>' in other_page
     assert "Renommée" in renamed and "Renommée" not in first
     assert browser.post(reverse("accounts:logout"), {"csrfmiddlewaretoken": token_1}).status_code == 302
+
+
+def test_the_kept_frame_follows_each_person_s_access_on_the_same_page(client, agent, est_admin, support, vendor_admin):
+    """M2.4 M10: the frames and menus kept per process are told apart by what each person may
+    open: the same page gives each its own menu"""
+    from portal.templatetags import portal
+
+    portal._CHROME.clear()
+    portal._MENU_LINKS.clear()
+    menus = {}
+    for person in (agent, est_admin, support, vendor_admin, agent):
+        client.force_login(person)
+        body = client.get(reverse("downloads:list")).content.decode()
+        menus.setdefault(person.pk, []).append(
+            body[body.index('<nav class="sidemenu"') : body.index("</nav>", body.index('<nav class="sidemenu"'))]
+        )
+    assert menus[agent.pk][0] == menus[agent.pk][1]
+    assert "Journal de sécurité" in menus[est_admin.pk][0] and "Journal de sécurité" not in menus[agent.pk][0]
+    assert "Guichet support" in menus[support.pk][0] and "Back office" not in menus[support.pk][0]
+    assert "Back office" in menus[vendor_admin.pk][0]
+    for menu in (menus[agent.pk][0], menus[est_admin.pk][0], menus[support.pk][0], menus[vendor_admin.pk][0]):
+        assert 'aria-current="page">Téléchargements</a>' in menu

@@ -94,12 +94,15 @@ def attach_row_relations(tickets, *, with_establishment=False):
     if with_establishment:
         establishments = ROW_ESTABLISHMENTS.run(ids=sorted({t.establishment_id for t in tickets}))
         establishments = {e.pk: e for e in establishments}
+    # Straight into each DI's cache of relations, as the foreign keys' descriptors would put them
+    # (each row's key is the one read): their checks cost ~2 % of a list page for 100 relations.
     for ticket in tickets:
-        ticket.contract = contracts[ticket.contract_id]
-        ticket.owner = people.get(ticket.owner_id)
-        ticket.assignee = people.get(ticket.assignee_id)
+        cache = ticket._state.fields_cache
+        cache["contract"] = contracts[ticket.contract_id]
+        cache["owner"] = people.get(ticket.owner_id)
+        cache["assignee"] = people.get(ticket.assignee_id)
         if with_establishment:
-            ticket.establishment = establishments[ticket.establishment_id]
+            cache["establishment"] = establishments[ticket.establishment_id]
     return tickets
 
 

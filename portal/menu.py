@@ -58,13 +58,11 @@ def menu_for(user, path):
     entries.append(
         Entry(_("Site de %(vendor)s") % {"vendor": settings.VENDOR_NAME}, settings.VENDOR_SITE_URL, external=True)
     )
-    current = active_link(links_of(entries), path)
-    for link in (e for e in entries if e.url and not e.external):
-        link.active = link.url == current
+    current = active_link(links_of(entries), path)  # never an external link's URL
     for entry in entries:
         for child in entry.children:
             child.active = child.url == current
-        entry.active = entry.active or any(c.active for c in entry.children)
+        entry.active = entry.url == current or any(c.active for c in entry.children)
     return entries
 
 

@@ -146,7 +146,7 @@ class TicketCreateForm(forms.Form):
         contract.lookup = lambda pk: next(
             iter(_CONTRACT_CHOSEN.run(establishment_id=establishment_id, on=today, pk=pk)), None
         )
-        self.fields["contract"].widget.attrs["data-contract-select"] = ""
+        contract.widget.attrs["data-contract-select"] = ""
         self.fields["files"].help_text = _attachments_help()
 
     def clean_follows(self):

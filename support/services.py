@@ -14,7 +14,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from audit.services import record
 from core.prepared import Prepared, known_related
 from notifications.replies import reply_address
@@ -131,7 +131,7 @@ def _touch(ticket, now, **fields):
     ticket.save(update_fields=list(fields))
 
 
-_ROLE_OF_TEAM = {Team.SOFTWARE: Role.SUPPORT_SOFTWARE, Team.LEGAL: Role.SUPPORT_LEGAL}
+_ROLE_OF_TEAM = {team: role for role, team in TEAM_OF_ROLE.items()}
 
 
 def _members(role):
@@ -739,8 +739,7 @@ LATE_DIGEST_LINES = 100
 
 def team_leads(team):
     """The active leads of a team (``User.is_team_lead``, SPEC M13.4)."""
-    role = {Team.SOFTWARE: Role.SUPPORT_SOFTWARE, Team.LEGAL: Role.SUPPORT_LEGAL}[team]
-    return User.objects.filter(role=role, is_active=True, is_team_lead=True)
+    return _members(_ROLE_OF_TEAM[team]).filter(is_team_lead=True)
 
 
 def late_digest_send(now=None):

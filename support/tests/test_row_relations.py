@@ -9,6 +9,18 @@ from testing.tickets import file_di, take
 pytestmark = pytest.mark.django_db
 
 
+def _shown(ticket):
+    """What a row shows of its relations."""
+    assignee = ticket.assignee
+    return (
+        ticket.contract.reference,
+        ticket.contract.product.name,
+        ticket.owner.full_name,
+        assignee and assignee.full_name,
+        ticket.establishment.name,
+    )
+
+
 def test_a_page_s_rows_get_their_relations_without_a_query_each_and_keep_their_keys(
     agent, colleague, support, django_assert_num_queries
 ):
@@ -20,32 +32,14 @@ def test_a_page_s_rows_get_their_relations_without_a_query_each_and_keep_their_k
     rows.sort(key=lambda t: t.pk)
     attach_row_relations(rows, with_establishment=True)
     with django_assert_num_queries(0):
-        seen = [
-            (
-                t.contract.reference,
-                t.contract.product.name,
-                t.owner.full_name,
-                t.assignee and t.assignee.full_name,
-                t.establishment.name,
-            )
-            for t in rows
-        ]
+        seen = [_shown(t) for t in rows]
     orm = sorted(
         Ticket.objects.filter(pk__in=[held.pk, free.pk]).select_related(
             "contract__product", "owner", "assignee", "establishment"
         ),
         key=lambda t: t.pk,
     )
-    assert seen == [
-        (
-            t.contract.reference,
-            t.contract.product.name,
-            t.owner.full_name,
-            t.assignee and t.assignee.full_name,
-            t.establishment.name,
-        )
-        for t in orm
-    ]
+    assert seen == [_shown(t) for t in orm]
     assert seen[0][3] == support.full_name and seen[1][3] is None
     assert [(t.owner_id, t.assignee_id, t.contract_id) for t in rows] == [
         (t.owner_id, t.assignee_id, t.contract_id) for t in orm

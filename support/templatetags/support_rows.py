@@ -9,11 +9,14 @@ and produce the same markup. What every row of a page shares (URL prefix, time z
 clock) is computed once per page.
 """
 
+import html
+import re
+
 from django import template
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.html import linebreaks, urlize
-from django.utils.safestring import mark_safe
+from django.utils.html import urlize
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -108,12 +111,25 @@ def desk_ticket_rows(tickets):
 _NO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
+_NEWLINES = re.compile(r"\r\n|\r")
+_BLANK_LINES = re.compile(r"\n{2,}")
+
+
+def _paragraphs(markup):
+    """Django's ``linebreaks`` of an escaped text, the same markup (each paragraph in ``<p>``, a
+    single line break as ``<br>``), without the ``keep_lazy`` wrappers of its three steps (a
+    thread of 30 messages: ~7 µs a message)."""
+    if "\r" in markup:
+        markup = _NEWLINES.sub("\n", markup)
+    return "\n\n".join(["<p>" + paragraph.replace("\n", "<br>") + "</p>" for paragraph in _BLANK_LINES.split(markup)])
+
+
 def _body(text):
     """A message's text, escaped, its paragraphs kept; its web addresses made links (a reply may
     point to an article of the knowledge base). Only a text holding an address pays for urlize."""
     if "://" in text:
-        return mark_safe(linebreaks(urlize(text, nofollow=True, autoescape=True)))  # noqa: S308 (urlize escapes)
-    return mark_safe(linebreaks(text, autoescape=True))  # noqa: S308 (autoescape: the text is escaped)
+        return SafeString(_paragraphs(urlize(text, nofollow=True, autoescape=True)))  # urlize escapes
+    return SafeString(_paragraphs(html.escape(text)))  # escaped as Django escapes (``html.escape``)
 
 
 @register.simple_tag(takes_context=True)

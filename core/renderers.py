@@ -1,15 +1,18 @@
 """The form renderer of the portal (``settings.FORM_RENDERER``): Django's own, but the plain
-inputs and the text areas written in Python.
+inputs, the text areas and the selects written in Python.
 
 Django renders every widget through its templates: a text input is ``text.html``, which includes
 ``input.html``, which includes ``attrs.html`` — three template renders and a context each, about
 80–120 µs for one ``<input>``, and the portal's forms have many (the desk's filters, the DI's
-reply, the sign-in page). ``PortalRenderer`` writes those two widgets' markup itself, byte for byte
-what Django's templates write (``core/tests/test_renderers.py`` renders both for every kind of
-input and value); every other template goes through Django's renderer as before.
+reply, the sign-in page). A select is two template renders per option (the desk's DI page had
+three selects: ~4 ms). ``PortalRenderer`` writes those widgets' markup itself, byte for byte what
+Django's templates write (``core/tests/test_renderers.py`` renders both for every kind of input,
+choice and value); every other template goes through Django's renderer as before, and so does a
+select whose options have a template of their own or labels Django would localise (numbers, dates).
 """
 
 from django.forms.renderers import DjangoTemplates
+from django.utils.functional import Promise
 
 from core.widgets import attributes, escaped
 
@@ -33,6 +36,8 @@ PLAIN_INPUTS = frozenset(
     )
 )
 TEXTAREA = "django/forms/widgets/textarea.html"
+SELECT = "django/forms/widgets/select.html"
+SELECT_OPTION = "django/forms/widgets/select_option.html"
 
 
 def _input(widget):
@@ -49,6 +54,36 @@ def _textarea(widget):
     )
 
 
+def _text(value):
+    """What ``{{ value }}`` writes for a label or a group's name, or None for a value Django's
+    templates would localise (a number, a date): those go through the templates."""
+    if isinstance(value, (str, Promise)):
+        return escaped(value)
+    return None
+
+
+def _select(widget):
+    """What ``select.html`` writes (with ``select_option.html`` for each option, groups
+    included), or None when an option has a template of its own or a label to localise."""
+    parts = [f'<select name="{escaped(widget["name"])}"{attributes(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            label = _text(group_name)
+            if label is None:
+                return None
+            parts.append(f'\n  <optgroup label="{label}">')
+        for option in options:
+            label = _text(option["label"])
+            if option["template_name"] != SELECT_OPTION or label is None:
+                return None
+            value = escaped(_formatted(option["value"]))
+            parts.append(f'\n  <option value="{value}"{attributes(option["attrs"])}>{label}</option>\n')
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
 def _formatted(value):
     """What ``|stringformat:'s'`` gives (a safe string stays safe: it is not escaped again)."""
     if hasattr(value, "__html__"):
@@ -62,4 +97,8 @@ class PortalRenderer(DjangoTemplates):
             return _input(context["widget"])
         if template_name == TEXTAREA:
             return _textarea(context["widget"])
+        if template_name == SELECT:
+            written = _select(context["widget"])
+            if written is not None:
+                return written
         return super().render(template_name, context, request)

@@ -186,6 +186,8 @@ class Ticket(models.Model):
             models.Index(
                 fields=["created_at", "id"], name="ticket_open_created", condition=Q(status__in=OPEN_STATUSES)
             ),
+            # The desk's customer context (M11.3): a contract's last closed DIs, latest activity first.
+            models.Index(fields=["contract", "status", "-last_activity_at", "-id"], name="ticket_contract_status_act"),
             # The desk by due time (SPEC M13.4): nearest deadline first, the others after it.
             models.Index(fields=["team", "due_at", "id"], name="ticket_team_due"),
             models.Index(fields=["due_at", "id"], name="ticket_due"),

@@ -1,5 +1,5 @@
-"""core.renderers.PortalRenderer writes the plain inputs and text areas exactly as Django's
-templates do, and leaves every other widget to them."""
+"""core.renderers.PortalRenderer writes the plain inputs, text areas and selects exactly as
+Django's templates do, and leaves every other widget to them."""
 
 import datetime
 
@@ -9,7 +9,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from core.renderers import PLAIN_INPUTS, TEXTAREA, PortalRenderer
+from core.renderers import PLAIN_INPUTS, SELECT, TEXTAREA, PortalRenderer, _select
 
 WIDGETS = [
     forms.TextInput,
@@ -56,6 +56,50 @@ def test_plain_inputs_are_written_byte_for_byte_as_django_writes_them(widget_cla
     ours = widget.render("nom", value, attrs, renderer=PortalRenderer())
     django_s = widget.render("nom", value, attrs, renderer=DjangoTemplates())
     assert ours == django_s
+
+
+CHOICES = [
+    [],
+    [
+        ("", "---------"),
+        (1, 'Léa <b>"L\'ami"</b> & co'),
+        (2, mark_safe("<i>sûr</i>")),
+        (3, gettext_lazy("Nom d'usage")),
+    ],
+    [("Groupe « 1 »", [("a", "A"), ("b", "B & b")]), ("c", "C"), (gettext_lazy("Équipe"), [(4, "Quatre")])],
+    [(None, "aucun"), (True, "oui"), (0, "zéro")],
+]
+SELECTED = [None, "", "a", 1, "1", ["a", 4]]
+
+
+@pytest.mark.parametrize("widget_class", [forms.Select, forms.SelectMultiple])
+@pytest.mark.parametrize("choices", CHOICES)
+@pytest.mark.parametrize("value", SELECTED)
+@pytest.mark.parametrize("attrs", ATTRS)
+def test_selects_are_written_byte_for_byte_as_django_writes_them(widget_class, choices, value, attrs):
+    """M10: the selects of every form (the desk's « Personne en charge », « Réorienter »…)."""
+    widget = widget_class(attrs={"class": "x"}, choices=choices)
+    assert widget.template_name == SELECT
+    ours = widget.render("choix", value, attrs, renderer=PortalRenderer())
+    assert ours == widget.render("choix", value, attrs, renderer=DjangoTemplates())
+
+
+def test_a_select_is_written_without_templates_unless_django_would_localise_or_has_its_own_option():
+    """M10"""
+    common = forms.Select(choices=[("a", "A"), ("Groupe", [("b", "B")])]).get_context("x", "a", None)["widget"]
+    assert _select(common) == forms.Select(choices=[("a", "A"), ("Groupe", [("b", "B")])]).render(
+        "x", "a", renderer=DjangoTemplates()
+    )
+    numbers = forms.Select(choices=[(1, 1), (2, 2.5)])  # labels Django's templates localise
+    assert _select(numbers.get_context("x", 1, None)["widget"]) is None
+    assert numbers.render("x", 1, renderer=PortalRenderer()) == numbers.render("x", 1, renderer=DjangoTemplates())
+
+    class OwnOption(forms.Select):
+        option_template_name = "django/forms/widgets/input_option.html"
+
+    own = OwnOption(choices=[("a", "A")])
+    assert _select(own.get_context("x", "a", None)["widget"]) is None
+    assert own.render("x", "a", renderer=PortalRenderer()) == own.render("x", "a", renderer=DjangoTemplates())
 
 
 def test_other_widgets_go_through_django_s_templates():

@@ -168,3 +168,64 @@ def test_the_context_lists_a_new_contract_as_upcoming(client, support, customer,
     client.force_login(support)
     aside = _aside(client.get(reverse("desk:detail", args=[customer["di"].number])).content.decode())
     assert re.search(r"CT-1-FUTUR</span> <span class=\"badge\">À venir</span>", aside)
+
+
+def test_the_last_closed_come_from_every_contract_of_the_product_latest_first(
+    support, customer, requester, other_agent, django_assert_num_queries
+):
+    """M11.3: a renewed contract's DIs too (its old contract, the same product), the five latest
+    activities first, never the DI itself nor another establishment's."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from support import selectors
+    from support.models import Status, Ticket
+
+    old = Contract.objects.create(
+        establishment=requester.establishment,
+        product=customer["di"].contract.product,
+        reference="CT-1-ANCIEN",
+        start_date=date(2020, 1, 1),
+        end_date=date(2021, 12, 31),
+    )
+    now = timezone.now()
+    made = []
+    for i in range(7):
+        ticket = file_di(requester, subject=f"Close {i}")
+        # Closed a day apart, every other one on the ended contract (a DI filed before its renewal).
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status=Status.CLOSED,
+            contract=old if i % 2 else ticket.contract,
+            last_activity_at=now - timedelta(days=10 - i),
+        )
+        made.append(ticket.number)
+    elsewhere = file_di(other_agent, subject="Close ailleurs")
+    Ticket.objects.filter(pk=elsewhere.pk).update(status=Status.CLOSED, last_activity_at=now)
+    Ticket.objects.filter(pk=customer["di"].pk).update(status=Status.CLOSED, last_activity_at=now)
+    ticket = Ticket.objects.select_related("contract").get(pk=customer["di"].pk)
+
+    with django_assert_num_queries(6):  # contracts, open DIs, counts, closed on each contract, links
+        context = selectors.customer_context(support, ticket)
+    latest = [customer["closed_same"].number, *made[::-1][:4]]  # the fixture's, closed just now, first
+    assert [t.number for t in context.closed_same_product] == latest
+
+
+def test_the_last_closed_of_one_contract_are_read_from_its_index(support, customer):
+    """M11.3 M10: a contract's last closed DIs are a range read of the contract × status × activity
+    index (PostgreSQL), not every DI of the contract sorted by date."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from support import selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("query plans are PostgreSQL's")
+    with CaptureQueriesContext(connection) as captured:
+        selectors.customer_context(support, customer["di"])
+    sql = next(q["sql"] for q in captured.captured_queries if "'closed'" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: the plan as at scale
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ticket_contract_status_act" in plan and "Sort" not in plan, plan

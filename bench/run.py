@@ -357,6 +357,14 @@ def endpoints(facts):
             "desk-table",
         ),
         (
+            "desk_detail",
+            "Guichet : DI de 30 messages (support)",
+            "support",
+            f"/guichet/dis/{number}/",
+            200,
+            number,
+        ),
+        (
             "report",
             "Rapports : 12 mois, toutes les équipes",
             "support",

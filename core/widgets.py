@@ -70,7 +70,8 @@ class ListedChoices(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():
+        listed = self.field.listed
+        for obj in listed() if listed is not None else self.queryset.all():
             yield self.choice(obj)
 
 
@@ -83,6 +84,9 @@ class ListedModelChoiceField(forms.ModelChoiceField):
     # Optional: ``lookup(pk)`` gives the chosen instance of the queryset or None (a prepared query,
     # ``core.prepared``), instead of compiling ``queryset.get(pk=…)`` for every submitted form.
     lookup = None
+    # Optional: ``listed()`` gives the queryset's rows, in its order (a prepared query), instead of
+    # compiling the queryset each time the select is written.
+    listed = None
 
     def to_python(self, value):
         if self.lookup is None or self.to_field_name or value in self.empty_values or isinstance(value, Model):

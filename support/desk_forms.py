@@ -2,10 +2,12 @@
 
 from django import forms
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.memo import Memo
+from core.prepared import Prepared
 from core.widgets import ListedModelChoiceField, PlainSelect
 from establishments.models import Contract
 
@@ -25,7 +27,14 @@ from .selectors import (
     default_team,
     desk_staff_names,
 )
-from .services import team_members
+from .services import team_members, team_members_by_name
+
+# The contracts a DI may be rerouted to, as the « Réorienter » select lists them (prepared).
+_REROUTE_CONTRACTS = Prepared(
+    lambda establishment_id, on: (
+        Contract.objects.active(on).filter(establishment_id=establishment_id).select_related("product")
+    )
+)
 
 AGES = [("", _("Tous âges")), ("7", _("Plus de 7 jours")), ("30", _("Plus de 30 jours")), ("90", _("Plus de 90 jours"))]
 SORT_LABELS = {
@@ -184,6 +193,7 @@ class AssigneeForm(TicketActionForm):
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
         self.fields["assignee"].queryset = team_members(ticket.team).order_by("last_name", "first_name")
+        self.fields["assignee"].listed = lambda: team_members_by_name(ticket.team)
         if ticket.assignee_id and "initial" not in kwargs:
             self.initial["assignee"] = ticket.assignee_id
 
@@ -211,6 +221,9 @@ class RerouteForm(TicketActionForm):
         super().__init__(*args, ticket=ticket, **kwargs)
         self.fields["contract"].queryset = (
             Contract.objects.active().filter(establishment_id=ticket.establishment_id).select_related("product")
+        )
+        self.fields["contract"].listed = lambda: _REROUTE_CONTRACTS.run(
+            establishment_id=ticket.establishment_id, on=timezone.localdate()
         )
         self.initial.setdefault("contract", ticket.contract_id)
 

@@ -154,7 +154,7 @@ def _render_detail(request, ticket, *, bound=None):
             "survey": selectors.survey_of(ticket) if ticket.status == Status.CLOSED else None,
             "thread": (thread := thread_for(user, ticket)),
             "initial_attachments": thread.initial_files,
-            "events": ticket.events.select_related("actor", "from_user", "to_user"),
+            "events": selectors.ticket_history(ticket),
         },
     )
 

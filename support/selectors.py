@@ -40,6 +40,7 @@ from .models import (
     SurveyResponse,
     Team,
     Ticket,
+    TicketEvent,
 )
 from .search import filter_tickets_and_messages, number_candidates, number_condition, text_condition
 from .workflow import TEAM_OF_ROLE
@@ -771,45 +772,69 @@ class CustomerContext:
     links: dict  # "follows", "follow_ups", "merged_into", "merged": the DIs linked to this one
 
 
+# The customer's context, prepared (the desk's DI page runs these on every view).
+_CONTEXT_COLUMNS = ("number", "subject", "status", "awaiting_owner", "created_at", "last_activity_at", "closed_at")
+_CONTEXT_CONTRACTS = Prepared(
+    lambda establishment_id: (
+        Contract.objects.filter(establishment_id=establishment_id)
+        .select_related("product")
+        .order_by("product__name", "-start_date")
+    )
+)
+_CONTEXT_OPEN = Prepared(
+    lambda scope, establishment_id, pk, size: (
+        scoped_tickets(scope)
+        .filter(establishment_id=establishment_id, status__in=OPEN_STATUSES)
+        .exclude(pk=pk)
+        .only(*_CONTEXT_COLUMNS)
+        .order_by("-last_activity_at", "-pk")[:size]
+    ),
+    shape=("size",),
+)
+_CONTEXT_CLOSED = Prepared(
+    lambda scope, contract_id, pk, size: (
+        scoped_tickets(scope)
+        .filter(status=Status.CLOSED, contract_id=contract_id)
+        .exclude(pk=pk)
+        .only(*_CONTEXT_COLUMNS)
+        .order_by("-last_activity_at", "-id")[:size]
+    ),
+    shape=("size",),
+)
+
+
 def customer_context(user, ticket):
     """What the desk shows beside a DI: its establishment's contracts, its other open DIs, its
     last DIs closed on the same product, and the DIs linked to it (follow-ups, merges). The
     requester and the establishment are already on ``ticket`` (``get_ticket_for_user``). Five
     queries (one more for each other contract of the DI's product), each a range read of an
     index, whatever the establishment's size."""
-    contracts = list(
-        Contract.objects.filter(establishment_id=ticket.establishment_id)
-        .select_related("product")
-        .order_by("product__name", "-start_date")
-    )
-    scope = tickets_for(user).filter(establishment_id=ticket.establishment_id).exclude(pk=ticket.pk)
-    columns = ("number", "subject", "status", "awaiting_owner", "created_at", "last_activity_at", "closed_at")
-    other_open = list(
-        scope.filter(status__in=OPEN_STATUSES).only(*columns).order_by("-last_activity_at", "-pk")[:CONTEXT_OPEN_SHOWN]
+    contracts = _CONTEXT_CONTRACTS.run(establishment_id=ticket.establishment_id)
+    scope = ticket_scope(user)
+    other_open = _CONTEXT_OPEN.run(
+        scope=scope, establishment_id=ticket.establishment_id, pk=ticket.pk, size=CONTEXT_OPEN_SHOWN
     )
     counts = establishment_status_counts(ticket.establishment_id)
     open_count = sum(counts.get(s, 0) for s in OPEN_STATUSES) - (1 if ticket.is_open else 0)
     same_product = [c.pk for c in contracts if c.product_id == ticket.contract.product_id]
-    # The contracts are the establishment's: its DIs on them, without filtering on the establishment
-    # too (PostgreSQL would take the two filters for independent: see ``_latest_closed``).
-    on_contracts = tickets_for(user).exclude(pk=ticket.pk).only(*columns)
-    closed = _latest_closed(on_contracts, same_product, CONTEXT_CLOSED_SHOWN)
+    closed = _latest_closed(scope, ticket.pk, same_product, CONTEXT_CLOSED_SHOWN)
     return CustomerContext(contracts, other_open, max(open_count, len(other_open)), closed, ticket_links(user, ticket))
 
 
-def _latest_closed(tickets, contract_ids, size):
-    """The last ``size`` closed DIs of ``tickets`` on these contracts, latest activity first: for
+def _latest_closed(scope, pk, contract_ids, size):
+    """The last ``size`` closed DIs of the scope on these contracts (the DI ``pk`` aside), latest
+    activity first: for
     each contract, a range read of the index (contract × status × activity) in its order, ``size``
     entries at most, the reads put together here (a product's contracts are one, or a few when it
     was renewed). Filtered on the establishment as well, PostgreSQL took the two columns for
     independent (a contract's DIs are all its establishment's), expected a few dozen rows, and
     read every DI of the contract for the date it sorts by (2,557 blocks, 9.6 ms in the
-    benchmark's data: docs/performance.md)."""
-    order = ("-last_activity_at", "-id")
+    benchmark's data: docs/performance.md). The contracts are the establishment's: the filter on
+    them is the filter on the establishment."""
     closed = [
         ticket
-        for pk in contract_ids
-        for ticket in tickets.filter(status=Status.CLOSED, contract_id=pk).order_by(*order)[:size]
+        for contract_id in contract_ids
+        for ticket in _CONTEXT_CLOSED.run(scope=scope, contract_id=contract_id, pk=pk, size=size)
     ]
     closed.sort(key=lambda ticket: (ticket.last_activity_at, ticket.pk), reverse=True)
     return closed[:size]
@@ -847,9 +872,23 @@ def ticket_links(user, ticket):
     return links
 
 
+_CANNED_REPLIES = Prepared(lambda team: CannedReply.objects.filter(team=team, is_active=True))
+
+
 def canned_replies(team):
     """The « Réponses types » the desk offers on a DI of ``team``, in their order."""
-    return list(CannedReply.objects.filter(team=team, is_active=True))
+    return _CANNED_REPLIES.run(team=team)
+
+
+_EVENTS = Prepared(
+    lambda ticket_id: TicketEvent.objects.filter(ticket_id=ticket_id).select_related("actor", "from_user", "to_user")
+)
+
+
+def ticket_history(ticket):
+    """The DI's events, as the desk's « Historique » lists them (who, when, what changed). The DI
+    was read through the viewer's scope (``get_ticket_for_user``)."""
+    return _EVENTS.run(ticket_id=ticket.pk)
 
 
 def survey_of(ticket):

@@ -142,6 +142,14 @@ def team_members(team):
     return _members(_ROLE_OF_TEAM[team])
 
 
+_TEAM_BY_NAME = Prepared(lambda role: _members(role).order_by("last_name", "first_name"))
+
+
+def team_members_by_name(team):
+    """``team_members(team)`` by name (a list, prepared): the « Personne en charge » select."""
+    return _TEAM_BY_NAME.run(role=_ROLE_OF_TEAM[team])
+
+
 # Who a team's e-mails go to: what ``_notify`` and the e-mails read of a person (address, state,
 # name, role), through a prepared query: filing a DI tells its whole team.
 _TEAM_RECIPIENTS = Prepared(lambda role: _members(role).only("email", "is_active", "first_name", "last_name", "role"))

@@ -89,6 +89,44 @@ def test_a_listed_choice_field_writes_django_s_markup(agent, colleague):
         assert str(Listed(data)["owner"]) == str(Django(data)["owner"])
 
 
+def test_listed_rows_are_written_as_the_queryset_s_through_the_prepared_query(agent, colleague, other_agent):
+    """M10: « Personne en charge » and « Réorienter » on the desk's DI page list prepared rows"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from core.prepared import Prepared
+    from core.widgets import ListedModelChoiceField
+
+    people = Prepared(lambda: User.objects.order_by("last_name", "pk"))
+    calls = []
+
+    def listed():
+        calls.append(1)
+        return people.run()
+
+    class Listed(forms.Form):
+        owner = ListedModelChoiceField(User.objects.order_by("last_name", "pk"), empty_label="Choisissez")
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["owner"].listed = listed
+
+    class Django(forms.Form):
+        owner = forms.ModelChoiceField(User.objects.order_by("last_name", "pk"), empty_label="Choisissez")
+
+    str(Listed()["owner"])  # the prepared query's shape learned (checked once against the ORM's)
+    for data in (None, {"owner": str(colleague.pk)}):
+        calls.clear()
+        with CaptureQueriesContext(connection) as queries:
+            written = str(Listed(data)["owner"])
+        assert written == str(Django(data)["owner"])
+        listings = [q for q in queries.captured_queries if "ORDER BY" in q["sql"]]
+        assert calls == [1] and len(listings) == 1  # (a bound form also validates through the queryset)
+    bound = Listed({"owner": str(other_agent.pk)})
+    assert bound.is_valid() and bound.cleaned_data["owner"] == other_agent  # validated by the queryset
+
+
 def test_colleagues_from_the_cache_are_written_as_django_writes_them(agent, colleague, other_agent):
     """M10 M11.5: names escaped once in the cache, the owner left out, a chosen one selected"""
     from accounts.forms import CollaboratorChoiceField

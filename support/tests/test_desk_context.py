@@ -209,23 +209,3 @@ def test_the_last_closed_come_from_every_contract_of_the_product_latest_first(
         context = selectors.customer_context(support, ticket)
     latest = [customer["closed_same"].number, *made[::-1][:4]]  # the fixture's, closed just now, first
     assert [t.number for t in context.closed_same_product] == latest
-
-
-def test_the_last_closed_of_one_contract_are_read_from_its_index(support, customer):
-    """M11.3 M10: a contract's last closed DIs are a range read of the contract × status × activity
-    index (PostgreSQL), not every DI of the contract sorted by date."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from support import selectors
-
-    if connection.vendor != "postgresql":
-        pytest.skip("query plans are PostgreSQL's")
-    with CaptureQueriesContext(connection) as captured:
-        selectors.customer_context(support, customer["di"])
-    sql = next(q["sql"] for q in captured.captured_queries if "'closed'" in q["sql"])
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: the plan as at scale
-        cursor.execute("EXPLAIN " + sql)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "ticket_contract_status_act" in plan and "Sort" not in plan, plan

@@ -125,6 +125,23 @@ def test_the_daily_work_pages_read_the_dis_through_indexes(dataset):
     assert not problems, "\n".join(problems)
 
 
+def test_the_desk_reads_a_contracts_last_closed_dis_from_its_index(dataset):
+    """M11.3 M10: beside a DI, its contract's last closed DIs are a range read of the contract ×
+    status × activity index, in its order: not every DI of the contract sorted by date."""
+    support = _client(bench_data.SUPPORT_EMAIL)
+    with CaptureQueriesContext(connection) as captured:
+        assert support.get(f"/guichet/dis/{dataset['detail_number']}/").status_code == 200
+    closed = [q["sql"] for q in captured.captured_queries if "'closed'" in q["sql"] and "contract_id" in q["sql"]]
+    assert closed
+    for sql in closed:
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            raw = cursor.fetchone()[0]
+        nodes = list(_plan_nodes((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]))
+        assert [n.get("Index Name") for n in nodes if "Scan" in n["Node Type"]] == ["ticket_contract_status_act"]
+        assert not [n for n in nodes if n["Node Type"] == "Sort"], sql
+
+
 def test_no_page_reads_the_whole_di_or_message_table(dataset):
     """M3.2 M3.3 M3.4 M8.1 M10"""
     cap = selectors.COUNT_CAP

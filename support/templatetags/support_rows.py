@@ -60,6 +60,15 @@ _LABELS = Labels(
 _STATUS_LABELS = Labels(**{status.value: status.label for status in Status})
 
 
+@register.simple_tag
+def status_badge(ticket):
+    """A DI's status as a badge, ``{% status_badge ticket %}``: the markup of the rows' badges,
+    written in Python (it was an ``{% include %}`` per DI: ~0.1 ms each, fifteen on the desk's DI
+    page)."""
+    label = _STATUS_LABELS.current()[ticket.status]
+    return SafeString(f'<span class="badge {_Kit.badge_classes[ticket.status]}">{html.escape(label)}</span>')
+
+
 class _Kit:
     """What every row of a page shares, computed once per page (URL prefix, time zone, labels, the
     clock); ``due`` reads a DI's deadline (SPEC M13.3, M13.4) from its columns."""

@@ -1,5 +1,5 @@
 """The form renderer of the portal (``settings.FORM_RENDERER``): Django's own, but the plain
-inputs, the text areas and the selects written in Python.
+inputs (check boxes and file inputs included), the text areas and the selects written in Python.
 
 Django renders every widget through its templates: a text input is ``text.html``, which includes
 ``input.html``, which includes ``attrs.html`` — three template renders and a context each, about
@@ -33,9 +33,12 @@ PLAIN_INPUTS = frozenset(
         "datetime",
         "time",
         "color",
+        "checkbox",
+        "file",
     )
 )
 TEXTAREA = "django/forms/widgets/textarea.html"
+CLEARABLE_FILE = "django/forms/widgets/clearable_file_input.html"
 SELECT = "django/forms/widgets/select.html"
 SELECT_OPTION = "django/forms/widgets/select_option.html"
 
@@ -97,6 +100,10 @@ class PortalRenderer(DjangoTemplates):
             return _input(context["widget"])
         if template_name == TEXTAREA:
             return _textarea(context["widget"])
+        if template_name == CLEARABLE_FILE and not context["widget"]["is_initial"]:
+            # Without a file already there: the input alone (Django's template writes no value).
+            widget = context["widget"]
+            return f'<input type="{escaped(widget["type"])}" name="{escaped(widget["name"])}"{attributes(widget["attrs"])}>'
         if template_name == SELECT:
             written = _select(context["widget"])
             if written is not None:

@@ -9,7 +9,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from core.renderers import PLAIN_INPUTS, SELECT, TEXTAREA, PortalRenderer, _select
+from core.renderers import CLEARABLE_FILE, PLAIN_INPUTS, SELECT, TEXTAREA, PortalRenderer, _select
 
 WIDGETS = [
     forms.TextInput,
@@ -25,6 +25,9 @@ WIDGETS = [
     forms.TimeInput,
     forms.ColorInput,
     forms.Textarea,
+    forms.CheckboxInput,
+    forms.FileInput,
+    forms.ClearableFileInput,
 ]
 VALUES = [
     None,
@@ -52,7 +55,7 @@ def test_plain_inputs_are_written_byte_for_byte_as_django_writes_them(widget_cla
     widget = widget_class(
         attrs={"class": "x"}, **({"render_value": True} if widget_class is forms.PasswordInput else {})
     )
-    assert widget.template_name in PLAIN_INPUTS | {TEXTAREA}
+    assert widget.template_name in PLAIN_INPUTS | {TEXTAREA, CLEARABLE_FILE}
     ours = widget.render("nom", value, attrs, renderer=PortalRenderer())
     django_s = widget.render("nom", value, attrs, renderer=DjangoTemplates())
     assert ours == django_s
@@ -102,10 +105,27 @@ def test_a_select_is_written_without_templates_unless_django_would_localise_or_h
     assert own.render("x", "a", renderer=PortalRenderer()) == own.render("x", "a", renderer=DjangoTemplates())
 
 
+def test_a_file_input_holding_a_file_already_goes_through_django_s_template():
+    """M10: « Actuellement : … », « Effacer », « Modifier » as Django writes them"""
+
+    class Stored:
+        url = "/media/contrat.pdf"
+
+        def __str__(self):
+            return "contrat <1>.pdf"
+
+    for required in (True, False):
+        widget = forms.ClearableFileInput()
+        widget.is_required = required
+        ours = widget.render("piece", Stored(), {"id": "id_piece"}, renderer=PortalRenderer())
+        assert ours == widget.render("piece", Stored(), {"id": "id_piece"}, renderer=DjangoTemplates())
+        assert "contrat &lt;1&gt;.pdf" in ours
+
+
 def test_other_widgets_go_through_django_s_templates():
     """M10"""
-    for widget in (forms.CheckboxInput(), forms.RadioSelect(choices=[("a", "A")]), forms.ClearableFileInput()):
-        assert widget.template_name not in PLAIN_INPUTS | {TEXTAREA}
+    for widget in (forms.RadioSelect(choices=[("a", "A")]), forms.CheckboxSelectMultiple(choices=[("a", "A")])):
+        assert widget.template_name not in PLAIN_INPUTS | {TEXTAREA, CLEARABLE_FILE, SELECT}
         assert widget.render("x", "a", renderer=PortalRenderer()) == widget.render("x", "a", renderer=DjangoTemplates())
 
 

@@ -162,7 +162,7 @@ def _render_detail(request, ticket, *, bound=None):
 @require_GET
 @vendor_staff_required
 def desk_detail(request, number):
-    return _render_detail(request, get_ticket_for_user(request.user, number))
+    return _render_detail(request, selectors.with_service_level(get_ticket_for_user(request.user, number)))
 
 
 def _act(request, number, action, perform, *, error_field=None):

@@ -172,3 +172,22 @@ def test_the_detail_page_query_count_does_not_grow_with_the_thread(client, suppo
     # contracts, other open DIs, their count, the last closed, the linked DIs, the « Réponses types ».
     with django_assert_max_num_queries(19):
         assert client.get(url(di)).status_code == 200
+
+
+def test_the_service_level_is_read_once_into_the_di(di, django_assert_num_queries):
+    """M13.3: the desk's sheet names the DI's service level, read by a prepared query"""
+    from establishments.models import ServiceLevel
+    from support.models import Ticket
+    from support.selectors import with_service_level
+
+    level = ServiceLevel.objects.create(name="Premium 4 h", first_response_hours=4, resolution_hours=24)
+    Ticket.objects.filter(pk=di.pk).update(service_level=level)
+    ticket = Ticket.objects.get(pk=di.pk)
+    with django_assert_num_queries(1):
+        assert with_service_level(ticket).service_level.name == "Premium 4 h"
+    with django_assert_num_queries(0):
+        assert with_service_level(ticket).service_level == level
+    Ticket.objects.filter(pk=di.pk).update(service_level=None)
+    without = Ticket.objects.get(pk=di.pk)
+    with django_assert_num_queries(0):
+        assert with_service_level(without).service_level is None

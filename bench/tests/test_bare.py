@@ -109,7 +109,7 @@ def test_the_report_gives_every_page_against_both_pairs_of_ceilings():
         _result("ceiling_row", 200),
         _result("dashboard", 100),
     ]
-    ceilings = run.ceilings_of(results)
+    ceilings = run.ceilings_for(results)
     line = run.table(results, ceilings).splitlines()[-1]
     assert "| 0.03 | 0.10 | 0.25 | 0.50 |" in line
     goals = {g["endpoint"]: g for g in run.goals(results, ceilings, None)}

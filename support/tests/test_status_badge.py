@@ -14,4 +14,3 @@ def test_every_status_reads_as_the_include_wrote_it():
     for status in Status:
         written = template.render(Context({"ticket": Ticket(status=status)}))
         assert written == f'<span class="badge status-{status.value}{EXTRA.get(status, "")}">{status.label}</span>'
-

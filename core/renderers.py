@@ -101,9 +101,8 @@ class PortalRenderer(DjangoTemplates):
         if template_name == TEXTAREA:
             return _textarea(context["widget"])
         if template_name == CLEARABLE_FILE and not context["widget"]["is_initial"]:
-            # Without a file already there: the input alone (Django's template writes no value).
-            widget = context["widget"]
-            return f'<input type="{escaped(widget["type"])}" name="{escaped(widget["name"])}"{attributes(widget["attrs"])}>'
+            # Without a file already there: the input alone (its value is None: none written).
+            return _input(context["widget"])
         if template_name == SELECT:
             written = _select(context["widget"])
             if written is not None:

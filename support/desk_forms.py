@@ -27,7 +27,7 @@ from .selectors import (
     default_team,
     desk_staff_names,
 )
-from .services import team_members, team_members_by_name
+from .services import team_members_by_name
 
 # The contracts a DI may be rerouted to, as the « Réorienter » select lists them (prepared).
 _REROUTE_CONTRACTS = Prepared(
@@ -192,7 +192,7 @@ class AssigneeForm(TicketActionForm):
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
-        self.fields["assignee"].queryset = team_members(ticket.team).order_by("last_name", "first_name")
+        self.fields["assignee"].queryset = team_members_by_name(ticket.team, rows=False)
         self.fields["assignee"].listed = lambda: team_members_by_name(ticket.team)
         if ticket.assignee_id and "initial" not in kwargs:
             self.initial["assignee"] = ticket.assignee_id
@@ -219,12 +219,9 @@ class RerouteForm(TicketActionForm):
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
-        self.fields["contract"].queryset = (
-            Contract.objects.active().filter(establishment_id=ticket.establishment_id).select_related("product")
-        )
-        self.fields["contract"].listed = lambda: _REROUTE_CONTRACTS.run(
-            establishment_id=ticket.establishment_id, on=timezone.localdate()
-        )
+        today = {"establishment_id": ticket.establishment_id, "on": timezone.localdate()}
+        self.fields["contract"].queryset = _REROUTE_CONTRACTS.queryset(**today)
+        self.fields["contract"].listed = lambda: _REROUTE_CONTRACTS.run(**today)
         self.initial.setdefault("contract", ticket.contract_id)
 
     @staticmethod

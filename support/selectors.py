@@ -823,10 +823,9 @@ def customer_context(user, ticket):
 
 def _latest_closed(scope, pk, contract_ids, size):
     """The last ``size`` closed DIs of the scope on these contracts (the DI ``pk`` aside), latest
-    activity first: for
-    each contract, a range read of the index (contract × status × activity) in its order, ``size``
-    entries at most, the reads put together here (a product's contracts are one, or a few when it
-    was renewed). Filtered on the establishment as well, PostgreSQL took the two columns for
+    activity first: for each contract, a range read of the index (contract × status × activity) in
+    its order, ``size`` entries at most, the reads put together here (a product's contracts are
+    one, or a few when it was renewed). Filtered on the establishment as well, PostgreSQL took the two columns for
     independent (a contract's DIs are all its establishment's), expected a few dozen rows, and
     read every DI of the contract for the date it sorts by (2,557 blocks, 9.6 ms in the
     benchmark's data: docs/performance.md). The contracts are the establishment's: the filter on

@@ -145,9 +145,11 @@ def team_members(team):
 _TEAM_BY_NAME = Prepared(lambda role: _members(role).order_by("last_name", "first_name"))
 
 
-def team_members_by_name(team):
-    """``team_members(team)`` by name (a list, prepared): the « Personne en charge » select."""
-    return _TEAM_BY_NAME.run(role=_ROLE_OF_TEAM[team])
+def team_members_by_name(team, *, rows=True):
+    """``team_members(team)`` by name: the « Personne en charge » select's rows (a list, prepared),
+    or with ``rows=False`` the queryset they are read by."""
+    role = _ROLE_OF_TEAM[team]
+    return _TEAM_BY_NAME.run(role=role) if rows else _TEAM_BY_NAME.queryset(role=role)
 
 
 # Who a team's e-mails go to: what ``_notify`` and the e-mails read of a person (address, state,

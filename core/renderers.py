@@ -14,7 +14,7 @@ select whose options have a template of their own or labels Django would localis
 from django.forms.renderers import DjangoTemplates
 from django.utils.functional import Promise
 
-from core.widgets import attributes, escaped
+from core.widgets import attributes, escaped, option_markup
 
 # Django's input widgets whose template is only « {% include "django/forms/widgets/input.html" %} ».
 PLAIN_INPUTS = frozenset(
@@ -80,7 +80,7 @@ def _select(widget):
             if option["template_name"] != SELECT_OPTION or label is None:
                 return None
             value = escaped(_formatted(option["value"]))
-            parts.append(f'\n  <option value="{value}"{attributes(option["attrs"])}>{label}</option>\n')
+            parts.append(option_markup(value, attributes(option["attrs"]), label))
         if group_name:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")

@@ -35,6 +35,12 @@ def attributes(attrs):
     return "".join(parts)
 
 
+def option_markup(value, attrs, label):
+    """One option as ``select.html`` writes it with ``select_option.html`` (each part already
+    escaped; ``attrs``: what ``attributes`` writes)."""
+    return f'\n  <option value="{value}"{attrs}>{label}</option>\n'
+
+
 class PlainSelect(forms.Select):
     """``forms.Select`` writing its options in Python, byte for byte the markup of Django's
     templates (``select.html``, ``select_option.html``): a select of 500 colleagues took two
@@ -57,7 +63,7 @@ class PlainSelect(forms.Select):
             selected = not has_selected and text in wanted
             has_selected |= selected
             flag = " selected" if selected else ""
-            parts.append(f'\n  <option value="{escaped_text}"{flag}>{escaped(label)}</option>\n')
+            parts.append(option_markup(escaped_text, flag, escaped(label)))
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every name, value and label escaped above)
 

@@ -13,6 +13,7 @@ message » (``reply_by_email`` in their context) instead of « Merci de ne pas y
 e-mail carries ``Auto-Submitted: auto-generated`` (RFC 3834): well-behaved responders do not answer it.
 """
 
+import json
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
@@ -20,7 +21,7 @@ from threading import local
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -110,11 +111,70 @@ def _write(bodies, rows):
     if not rows:
         return
     EmailBody.objects.bulk_create(bodies)
-    OutgoingEmail.objects.bulk_create(rows)  # each row takes its body's new key
+    connection = connections[router.db_for_write(OutgoingEmail)]
+    if connection.vendor == "postgresql":
+        _insert_rows(connection, rows)
+    else:
+        OutgoingEmail.objects.bulk_create(rows)  # each row takes its body's new key
     ids = [email.pk for email in rows]
     # robust: a broker or mail server that is down must not turn the committed change into an
     # error page; the rows stay pending and ``email_deliver_pending`` sends them later.
     transaction.on_commit(lambda: _dispatch(ids), robust=True)
+
+
+def _insert_rows(connection, rows):
+    """The rows of ``_write`` in one ``INSERT … SELECT`` on PostgreSQL. A team's rows differ only
+    by their address and reply address: those go as two arrays, the rest (subject, body,
+    template, headers) once per e-mail of the batch. Django's ``bulk_create`` would prepare and
+    quote every column of every row, a fifth of what filing a DI costs (docs/performance.md,
+    round nine). The rows take their keys in order; their other fields are what the ORM writes."""
+    now = timezone.now()
+    kinds, kind_of, which = [], {}, []
+    for row in rows:
+        body = row.body
+        row.body = body  # its key, given by its INSERT, as Django's save() takes it
+        row.created_at = row.next_attempt_at = now
+        kind = (row.subject, row.body_id, row.template, json.dumps(row.headers, sort_keys=True))
+        if kind not in kind_of:
+            kind_of[kind] = len(kinds) + 1
+            kinds.append(kind)
+        which.append(kind_of[kind])
+    quote = connection.ops.quote_name
+    fields = OutgoingEmail._meta
+    columns = ", ".join(
+        quote(fields.get_field(name).column)
+        for name in (
+            "to",
+            "reply_to",
+            "subject",
+            "body",
+            "template",
+            "headers",
+            "status",
+            "attempts",
+            "last_error",
+            "created_at",
+            "next_attempt_at",
+        )
+    )
+    sql = (
+        f"INSERT INTO {quote(fields.db_table)} ({columns}) "  # noqa: S608 (the model's own table and columns)
+        "SELECT r.address, r.reply_to, k.subject, k.body_id, k.template, k.headers, %s, 0, '', %s, %s "
+        "FROM unnest(%s::varchar[], %s::varchar[], %s::int[]) WITH ORDINALITY AS r(address, reply_to, kind, n) "
+        "JOIN unnest(%s::varchar[], %s::bigint[], %s::varchar[], %s::jsonb[]) WITH ORDINALITY "
+        "AS k(subject, body_id, template, headers, kind) USING (kind) "
+        "ORDER BY r.n RETURNING id"
+    )
+    status = OutgoingEmail.Status.PENDING.value
+    params = [status, now, now, [row.to for row in rows], [row.reply_to for row in rows], which]
+    params += [list(column) for column in zip(*kinds, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = cursor.fetchall()
+    for row, (key,) in zip(rows, keys, strict=True):
+        row.pk = key
+        row._state.adding = False
+        row._state.db = connection.alias
 
 
 def emails_delete(emails, *, bodies_before=None):

@@ -240,3 +240,37 @@ def test_emails_queued_together_are_not_written_when_the_block_fails(agent):
     assert not OutgoingEmail.objects.exists() and not EmailBody.objects.exists()
     queue(agent)  # the next e-mail is written at once again
     assert OutgoingEmail.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_queued_rows_are_stored_as_returned_each_with_its_own_email(agent, django_assert_num_queries):
+    """M9 M10: the rows of a batch (PostgreSQL writes them in one INSERT … SELECT) keep the order
+    of their addresses, and each row stores its e-mail's subject, body, headers and reply address"""
+    team = [f"membre{k}@vendor.example" for k in (3, 1, 2)]
+    with emails_together():
+        rows = email_queue_many(
+            "email_changed",
+            to=team,
+            context={"user": agent, "old_email": "x@y.fr"},
+            reply_to={team[1]: "di+abc@reply.example"},
+            headers={"In-Reply-To": "<di-1@vendor.example>"},
+        )
+        rows.append(email_queue("password_changed", to=agent.email, context={"user": agent, "by_reset": False}))
+    assert [row.pk for row in rows] == sorted(row.pk for row in rows)
+    with django_assert_num_queries(0):  # each returned row holds its body
+        assert "vient d'être remplacée" in rows[0].body_text and "Merci de ne pas y répondre" in rows[0].body_text
+        assert "Vous pouvez répondre directement" in rows[1].body_text
+        assert "mot de passe" in rows[3].body_text
+    stored = {email.pk: email for email in OutgoingEmail.objects.all()}
+    assert len(stored) == 4
+    for row in rows:
+        email = stored[row.pk]
+        fields = ("to", "subject", "body_id", "template", "reply_to", "headers", "status", "attempts", "last_error")
+        assert [getattr(email, name) for name in fields] == [getattr(row, name) for name in fields]
+        assert email.created_at == row.created_at and email.next_attempt_at == row.next_attempt_at
+        assert email.sent_at is None and email.claimed_at is None
+    assert [stored[row.pk].to for row in rows] == [*team, agent.email]
+    assert [stored[row.pk].reply_to for row in rows] == ["", "di+abc@reply.example", "", ""]
+    assert stored[rows[0].pk].headers == {"In-Reply-To": "<di-1@vendor.example>"} and stored[rows[3].pk].headers == {}
+    assert stored[rows[0].pk].status == OutgoingEmail.Status.PENDING and stored[rows[0].pk].attempts == 0
+    assert rows[1].body_id != rows[0].body_id  # who may answer by e-mail reads another text

@@ -7,12 +7,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.memo import Memo
-from core.prepared import Prepared
 from core.widgets import ListedModelChoiceField, PlainSelect
 from establishments.models import Contract
 
 from .access import tickets_for
-from .forms import ChosenContractSelect, ContractChoiceField, FirstOptionChosenSelect, MultipleFileField
+from .forms import (
+    ChosenContractSelect,
+    ContractChoiceField,
+    FirstOptionChosenSelect,
+    MultipleFileField,
+    contracts_in_force,
+)
 from .models import OPEN_STATUSES, Status, Team
 from .search import number_candidates
 from .selectors import (
@@ -26,15 +31,11 @@ from .selectors import (
     WAITING,
     default_team,
     desk_staff_names,
+    establishment_contracts,
 )
 from .services import team_members_by_name
 
 # The contracts a DI may be rerouted to, as the « Réorienter » select lists them (prepared).
-_REROUTE_CONTRACTS = Prepared(
-    lambda establishment_id, on: (
-        Contract.objects.active(on).filter(establishment_id=establishment_id).select_related("product")
-    )
-)
 
 AGES = [("", _("Tous âges")), ("7", _("Plus de 7 jours")), ("30", _("Plus de 30 jours")), ("90", _("Plus de 90 jours"))]
 SORT_LABELS = {
@@ -219,9 +220,15 @@ class RerouteForm(TicketActionForm):
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
-        today = {"establishment_id": ticket.establishment_id, "on": timezone.localdate()}
-        self.fields["contract"].queryset = _REROUTE_CONTRACTS.queryset(**today)
-        self.fields["contract"].listed = lambda: _REROUTE_CONTRACTS.run(**today)
+        today = timezone.localdate()
+        self.fields["contract"].queryset = contracts_in_force(ticket.establishment_id, today)
+        # The options: the contracts the customer's context reads, those in force (the queryset's
+        # filter, ``Contract.state_on``), in the same order; the queryset still validates.
+        self.fields["contract"].listed = lambda: [
+            contract
+            for contract in establishment_contracts(ticket)
+            if contract.state_on(today) == Contract.State.ACTIVE
+        ]
         self.initial.setdefault("contract", ticket.contract_id)
 
     @staticmethod

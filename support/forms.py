@@ -93,15 +93,15 @@ class ContractChoiceField(ListedModelChoiceField):
         return f"{contract.product.name} — {contract.reference}"
 
 
-def _contracts_in_force(establishment_id, on):
-    """The contracts a DI of the establishment may be filed on, with what filing reads of them
-    (the product's kind; the service level, which starts the DI's clock)."""
+def contracts_in_force(establishment_id, on):
+    """The contracts a DI of the establishment may be filed on (or re-routed to), with what
+    filing reads of them (the product's kind; the service level, which starts the DI's clock)."""
     return (
         Contract.objects.active(on).filter(establishment_id=establishment_id).select_related("product", "service_level")
     )
 
 
-_CONTRACT_CHOSEN = Prepared(lambda establishment_id, on, pk: _contracts_in_force(establishment_id, on).filter(pk=pk))
+_CONTRACT_CHOSEN = Prepared(lambda establishment_id, on, pk: contracts_in_force(establishment_id, on).filter(pk=pk))
 
 
 class TicketCreateForm(forms.Form):
@@ -141,7 +141,7 @@ class TicketCreateForm(forms.Form):
         establishment_id = establishment_id or user.establishment_id
         today = timezone.localdate()
         contract = self.fields["contract"]
-        contract.queryset = _contracts_in_force(establishment_id, today)
+        contract.queryset = contracts_in_force(establishment_id, today)
         # The chosen contract read through a prepared query (every « Soumettre »).
         contract.lookup = lambda pk: next(
             iter(_CONTRACT_CHOSEN.run(establishment_id=establishment_id, on=today, pk=pk)), None

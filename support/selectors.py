@@ -803,13 +803,24 @@ _CONTEXT_CLOSED = Prepared(
 )
 
 
+def establishment_contracts(ticket):
+    """The contracts of the DI's establishment with their product, by product then latest start:
+    the customer's context shows them and « Réorienter » offers those in force. Read once for
+    the DI's page (kept on the DI object it was given)."""
+    contracts = ticket.__dict__.get("_establishment_contracts")
+    if contracts is None:
+        contracts = _CONTEXT_CONTRACTS.run(establishment_id=ticket.establishment_id)
+        ticket.__dict__["_establishment_contracts"] = contracts
+    return contracts
+
+
 def customer_context(user, ticket):
     """What the desk shows beside a DI: its establishment's contracts, its other open DIs, its
     last DIs closed on the same product, and the DIs linked to it (follow-ups, merges). The
     requester and the establishment are already on ``ticket`` (``get_ticket_for_user``). Five
     queries (one more for each other contract of the DI's product), each a range read of an
     index, whatever the establishment's size."""
-    contracts = _CONTEXT_CONTRACTS.run(establishment_id=ticket.establishment_id)
+    contracts = establishment_contracts(ticket)
     scope = ticket_scope(user)
     other_open = _CONTEXT_OPEN.run(
         scope=scope, establishment_id=ticket.establishment_id, pk=ticket.pk, size=CONTEXT_OPEN_SHOWN

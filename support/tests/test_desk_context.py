@@ -209,3 +209,30 @@ def test_the_last_closed_come_from_every_contract_of_the_product_latest_first(
         context = selectors.customer_context(support, ticket)
     latest = [customer["closed_same"].number, *made[::-1][:4]]  # the fixture's, closed just now, first
     assert [t.number for t in context.closed_same_product] == latest
+
+
+def test_reroute_offers_the_contracts_in_force_read_once_with_the_context(
+    client, support, customer, requester, django_assert_max_num_queries
+):
+    """M11.4 M11.3: « Réorienter » lists the establishment's contracts in force (not the expired
+    one, not another establishment's); the page reads the establishment's contracts once, for the
+    customer's context and for this list"""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(support)
+    url = reverse("desk:detail", args=[customer["di"].number])
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    form = body[body.index('id="reorienter"') :]
+    select = form[form.index('<select name="reorienter-contract"') : form.index("</select>")]
+    in_force = Contract.objects.active().filter(establishment=requester.establishment)
+    assert {int(value) for value in re.findall(r'value="(\d+)"', select)} == set(in_force.values_list("pk", flat=True))
+    assert "CT-1-SW" in select and "CT-1-JUR" in select and "CT-1-OLD" not in select and "CT-2-" not in select
+    assert f'value="{customer["di"].contract_id}" selected data-product-kind="software"' in select
+    of_establishment = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "establishments_contract"' in q["sql"] and '"establishments_contract"."establishment_id" =' in q["sql"]
+    ]
+    assert len(of_establishment) == 1, of_establishment

@@ -35,8 +35,6 @@ from .selectors import (
 )
 from .services import team_members_by_name
 
-# The contracts a DI may be rerouted to, as the « Réorienter » select lists them (prepared).
-
 AGES = [("", _("Tous âges")), ("7", _("Plus de 7 jours")), ("30", _("Plus de 30 jours")), ("90", _("Plus de 90 jours"))]
 SORT_LABELS = {
     "anciennete": _("Les plus anciennes d'abord"),

@@ -6,6 +6,8 @@ import re
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from establishments.models import Contract
@@ -211,15 +213,10 @@ def test_the_last_closed_come_from_every_contract_of_the_product_latest_first(
     assert [t.number for t in context.closed_same_product] == latest
 
 
-def test_reroute_offers_the_contracts_in_force_read_once_with_the_context(
-    client, support, customer, requester, django_assert_max_num_queries
-):
+def test_reroute_offers_the_contracts_in_force_read_once_with_the_context(client, support, customer, requester):
     """M11.4 M11.3: « Réorienter » lists the establishment's contracts in force (not the expired
     one, not another establishment's); the page reads the establishment's contracts once, for the
     customer's context and for this list"""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client.force_login(support)
     url = reverse("desk:detail", args=[customer["di"].number])
     with CaptureQueriesContext(connection) as queries:

@@ -1,5 +1,6 @@
-"""The rows of the two DI lists (client list, support desk) and a DI's thread, rendered by Jinja2
-templates (``support/jinja2/support/rows/``, the second engine of ``settings.TEMPLATES``).
+"""The rows of the two DI lists (client list, support desk), a DI's thread and the desk's history
+of a DI, rendered by Jinja2 templates (``support/jinja2/support/rows/``, the second engine of
+``settings.TEMPLATES``).
 
 Through Django's template engine, 25 rows (two dates in two formats, a URL, a badge, three names
 each) were half of a list page's time, and the lists are the portal's busiest pages; hand-built,
@@ -23,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from core.jinja_env import Labels, render_fragment
 from core.reversal import reverse  # remembered per process (same answers as Django's)
 from support import due
-from support.models import Status
+from support.models import Status, TicketEvent
 
 from .desk import age_in_days
 
@@ -155,4 +156,28 @@ def ticket_thread(context, ticket, thread):
         empty=_("Aucun message pour le moment."),
         body=_body,
         filesize=filesizeformat,
+    )
+
+
+# The desk's « Historique » (its labels translated once per process, as the rows' are).
+_HISTORY_LABELS = Labels(
+    automatic=gettext_lazy("Automatique"),
+    nobody=gettext_lazy("Demande A Reaffecter"),
+    to=gettext_lazy("vers"),
+    none=gettext_lazy("Aucun événement."),
+)
+_ACTION_LABELS = Labels(**{action.value: action.label for action in TicketEvent.Action})
+
+
+@register.simple_tag
+def desk_history(events):
+    """The rows of the desk's « Historique » (who, when, what changed), one per event: through
+    Django's template, thirty events took ~6 ms of the desk's DI page."""
+    return render_fragment(
+        "support/rows/history.html",
+        events=events,
+        tz=timezone.get_current_timezone(),
+        kit=_HISTORY_LABELS.current(),
+        actions=_ACTION_LABELS.current(),
+        statuses=_STATUS_LABELS.current(),
     )

@@ -1,9 +1,12 @@
 """A DI on the support desk (SPEC M8.1): its fields, its whole thread, its history, its actions."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
 
 from support import services
+from support.models import TicketEvent
 from testing.personas import make_user
 from testing.tickets import close_with_survey, file_di, propose_closure, take
 
@@ -88,6 +91,37 @@ def test_the_history_says_who_did_what_and_when_in_french(client, support, di):
     assert "<td>Prise en charge</td>" in body
     assert 'A traiter <span aria-hidden="true">→</span><span class="visually-hidden">vers</span> En cours' in body
     assert [event.action for event in response.context["events"]] == ["created", "taken"]
+
+
+def test_the_history_rows_name_nobody_the_automatic_actor_the_note_and_the_local_time(client, support, agent, di):
+    """M8.1: a DI released from its owner reads « Demande A Reaffecter », an event without actor
+    « Automatique », a note in brackets (escaped), the time in the portal's zone"""
+    take(di, support)
+    services.ticket_release_owner(di, acting_user=None)
+    TicketEvent.objects.filter(ticket=di, action="reassigned").update(
+        note="l'ancien <propriétaire>", created_at=datetime(2026, 1, 15, 23, 30, tzinfo=UTC)
+    )
+    client.force_login(support)
+    body = client.get(url(di)).content.decode()
+    rows = body[body.index("<tbody>", body.index('class="desk-history"')) : body.index("</tbody>")]
+    assert rows.count("<tr>") == 3
+    reassigned = rows[rows.index('<time datetime="2026-01-16T00:30:00+01:00">') :].split("</tr>")[0]
+    assert ">16/01/2026 00:30</time>" in reassigned
+    assert '<td>Réaffectation <span class="meta">(l&#x27;ancien &lt;propriétaire&gt;)</span></td>' in reassigned
+    assert "<td>Automatique</td>" in reassigned
+    assert (
+        f'<td>{agent.full_name} <span aria-hidden="true">→</span><span class="visually-hidden">vers</span>'
+        " Demande A Reaffecter</td>" in reassigned
+    )
+    assert "<td></td>" in reassigned  # the status did not change
+
+
+def test_a_di_without_events_says_so(client, support, di):
+    """M8.1"""
+    TicketEvent.objects.filter(ticket=di).delete()
+    client.force_login(support)
+    body = client.get(url(di)).content.decode()
+    assert '<tbody>\n      \n      <tr><td colspan="5">Aucun événement.</td></tr>\n      \n    </tbody>' in body
 
 
 def test_a_new_di_offers_its_team_take_reply_note_and_assignment(client, support, di):

@@ -297,6 +297,45 @@ def add_articles(scale, facts, *, log=print):
     return facts
 
 
+def add_history(scale, facts, *, log=print):
+    """The history of the DI the DI pages show (``DETAIL_MESSAGES`` messages): its filing, its
+    taking and an event per message, at their messages' times, as the services write them. A DI
+    of thirty messages has them, and the desk's DI page lists them (« Historique »). Written for a
+    new data set and added to a kept one; ``facts["history"]`` counts them."""
+    from django.db import connection
+
+    from support.models import Message, Status, Ticket, TicketEvent
+
+    ticket = Ticket.objects.get(number=facts["detail_number"])
+    messages = Message.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "pk")
+    rows = [("created", ticket.author_id, "", Status.TO_PROCESS, None, ticket.created_at)]
+    if ticket.assignee_id:
+        rows.append(("taken", ticket.assignee_id, Status.TO_PROCESS, Status.IN_PROGRESS, ticket.assignee_id, None))
+    for message in messages:
+        action = {"internal": "internal_note", "question": "question", "closure_proposed": "closure_proposed"}.get(
+            message.kind, "replied" if message.author.is_vendor else "owner_message"
+        )
+        rows.append((action, message.author_id, "", "", None, message.created_at))
+    if len(rows) > 1 and rows[1][0] == "taken":  # taken just before the support's first answer
+        first = next((r[5] for r in rows[2:] if r[0] in ("replied", "question")), ticket.created_at)
+        rows[1] = (*rows[1][:5], first)
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM support_ticketevent WHERE ticket_id = %s", [ticket.pk])
+        cur.executemany(
+            f"INSERT INTO {TicketEvent._meta.db_table} "  # noqa: S608 (the model's own table)
+            "(ticket_id, action, actor_id, from_status, to_status, to_user_id, note, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, '', %s)",
+            [(ticket.pk, *row) for row in rows],
+        )
+        cur.execute(
+            "UPDATE bench_dataset SET facts = jsonb_set(facts, '{history}', %s::jsonb) WHERE scale = %s",
+            [str(len(rows)), scale],
+        )
+    facts["history"] = len(rows)
+    log(f"  history of the detail DI: {len(rows)} events")
+    return facts
+
+
 def _kb_facts(count, contract_id):
     return {"articles": count, "search": KB_SEARCH, "subject": KB_SUBJECT, "contract": contract_id}
 

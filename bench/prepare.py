@@ -65,11 +65,20 @@ def prepare(scale, log):
             # Generated before the knowledge base: its articles are added, the rest is kept.
             log("Adding the knowledge base's articles to it.")
             facts = add_articles(scale, facts, log=log)
+        if "history" not in facts:
+            from bench.data import add_history
+
+            # Generated before the DI pages' DI had its history: its events are added.
+            log("Adding the history of the DI pages' DI to it.")
+            facts = add_history(scale, facts, log=log)
         return facts
     migrate_seconds = round(time.monotonic() - started, 1)
     from bench.data import generate
 
     facts = generate(scale, media_root=Path(os.environ["MEDIA_ROOT"]), log=log)
+    from bench.data import add_history
+
+    facts = add_history(scale, facts, log=log)
     facts["timings"]["migrate"] = migrate_seconds
     log(f"Data set generated in {facts['seconds']} s (+ {migrate_seconds} s of migrations).")
     return facts

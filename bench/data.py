@@ -319,10 +319,11 @@ def add_history(scale, facts, *, log=print):
     if len(rows) > 1 and rows[1][0] == "taken":  # taken just before the support's first answer
         first = next((r[5] for r in rows[2:] if r[0] in ("replied", "question")), ticket.created_at)
         rows[1] = (*rows[1][:5], first)
+    table = TicketEvent._meta.db_table
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM support_ticketevent WHERE ticket_id = %s", [ticket.pk])
+        cur.execute(f"DELETE FROM {table} WHERE ticket_id = %s", [ticket.pk])  # noqa: S608 (the model's own table)
         cur.executemany(
-            f"INSERT INTO {TicketEvent._meta.db_table} "  # noqa: S608 (the model's own table)
+            f"INSERT INTO {table} "  # noqa: S608 (the model's own table)
             "(ticket_id, action, actor_id, from_status, to_status, to_user_id, note, created_at) "
             "VALUES (%s, %s, %s, %s, %s, %s, '', %s)",
             [(ticket.pk, *row) for row in rows],

@@ -57,6 +57,9 @@ _LABELS = Labels(
     since=gettext_lazy("depuis %(d)s"),
     within=gettext_lazy("dans %(d)s"),
     created_on=gettext_lazy("Déposée le %(date)s"),
+    automatic=gettext_lazy("Automatique"),  # the desk's history: an event of no one
+    to=gettext_lazy("vers"),
+    no_event=gettext_lazy("Aucun événement."),
 )
 _STATUS_LABELS = Labels(**{status.value: status.label for status in Status})
 
@@ -159,13 +162,7 @@ def ticket_thread(context, ticket, thread):
     )
 
 
-# The desk's « Historique » (its labels translated once per process, as the rows' are).
-_HISTORY_LABELS = Labels(
-    automatic=gettext_lazy("Automatique"),
-    nobody=gettext_lazy("Demande A Reaffecter"),
-    to=gettext_lazy("vers"),
-    none=gettext_lazy("Aucun événement."),
-)
+# The desk's « Historique »: its actions' labels, translated once per process as the rows' are.
 _ACTION_LABELS = Labels(**{action.value: action.label for action in TicketEvent.Action})
 
 
@@ -177,7 +174,7 @@ def desk_history(events):
         "support/rows/history.html",
         events=events,
         tz=timezone.get_current_timezone(),
-        kit=_HISTORY_LABELS.current(),
+        kit=_LABELS.current(),
         actions=_ACTION_LABELS.current(),
         statuses=_STATUS_LABELS.current(),
     )

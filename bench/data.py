@@ -308,17 +308,24 @@ def add_history(scale, facts, *, log=print):
 
     ticket = Ticket.objects.get(number=facts["detail_number"])
     messages = Message.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "pk")
-    rows = [("created", ticket.author_id, "", Status.TO_PROCESS, None, ticket.created_at)]
-    if ticket.assignee_id:
-        rows.append(("taken", ticket.assignee_id, Status.TO_PROCESS, Status.IN_PROGRESS, ticket.assignee_id, None))
-    for message in messages:
-        action = {"internal": "internal_note", "question": "question", "closure_proposed": "closure_proposed"}.get(
-            message.kind, "replied" if message.author.is_vendor else "owner_message"
+    events = [
+        (
+            {"internal": "internal_note", "question": "question", "closure_proposed": "closure_proposed"}.get(
+                message.kind, "replied" if message.author.is_vendor else "owner_message"
+            ),
+            message.author_id,
+            "",
+            "",
+            None,
+            message.created_at,
         )
-        rows.append((action, message.author_id, "", "", None, message.created_at))
-    if len(rows) > 1 and rows[1][0] == "taken":  # taken just before the support's first answer
-        first = next((r[5] for r in rows[2:] if r[0] in ("replied", "question")), ticket.created_at)
-        rows[1] = (*rows[1][:5], first)
+        for message in messages
+    ]
+    rows = [("created", ticket.author_id, "", Status.TO_PROCESS, None, ticket.created_at)]
+    if ticket.assignee_id:  # taken at the support's first answer
+        taken_at = next((e[5] for e in events if e[0] in ("replied", "question")), ticket.created_at)
+        rows.append(("taken", ticket.assignee_id, Status.TO_PROCESS, Status.IN_PROGRESS, ticket.assignee_id, taken_at))
+    rows += events
     table = TicketEvent._meta.db_table
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {table} WHERE ticket_id = %s", [ticket.pk])  # noqa: S608 (the model's own table)

@@ -13,6 +13,7 @@ message » (``reply_by_email`` in their context) instead of « Merci de ne pas y
 e-mail carries ``Auto-Submitted: auto-generated`` (RFC 3834): well-behaved responders do not answer it.
 """
 
+import functools
 import json
 import logging
 from contextlib import contextmanager
@@ -122,6 +123,24 @@ def _write(bodies, rows):
     transaction.on_commit(lambda: _dispatch(ids), robust=True)
 
 
+@functools.cache
+def _insert_sql(alias):
+    """The SQL of ``_insert_rows`` for the database ``alias`` (written once per process)."""
+    quote = connections[alias].ops.quote_name
+    fields = OutgoingEmail._meta
+    names = ("to", "reply_to", "subject", "body", "template", "headers")
+    names += ("status", "attempts", "last_error", "created_at", "next_attempt_at")
+    columns = ", ".join(quote(fields.get_field(name).column) for name in names)
+    return (
+        f"INSERT INTO {quote(fields.db_table)} ({columns}) "  # noqa: S608 (the model's own table and columns)
+        "SELECT r.address, r.reply_to, k.subject, k.body_id, k.template, k.headers, %s, 0, '', %s, %s "
+        "FROM unnest(%s::varchar[], %s::varchar[], %s::int[]) WITH ORDINALITY AS r(address, reply_to, kind, n) "
+        "JOIN unnest(%s::varchar[], %s::bigint[], %s::varchar[], %s::jsonb[]) WITH ORDINALITY "
+        "AS k(subject, body_id, template, headers, kind) USING (kind) "
+        "ORDER BY r.n RETURNING id"
+    )
+
+
 def _insert_rows(connection, rows):
     """The rows of ``_write`` in one ``INSERT … SELECT`` on PostgreSQL. A team's rows differ only
     by their address and reply address: those go as two arrays, the rest (subject, body,
@@ -139,32 +158,7 @@ def _insert_rows(connection, rows):
             kind_of[kind] = len(kinds) + 1
             kinds.append(kind)
         which.append(kind_of[kind])
-    quote = connection.ops.quote_name
-    fields = OutgoingEmail._meta
-    columns = ", ".join(
-        quote(fields.get_field(name).column)
-        for name in (
-            "to",
-            "reply_to",
-            "subject",
-            "body",
-            "template",
-            "headers",
-            "status",
-            "attempts",
-            "last_error",
-            "created_at",
-            "next_attempt_at",
-        )
-    )
-    sql = (
-        f"INSERT INTO {quote(fields.db_table)} ({columns}) "  # noqa: S608 (the model's own table and columns)
-        "SELECT r.address, r.reply_to, k.subject, k.body_id, k.template, k.headers, %s, 0, '', %s, %s "
-        "FROM unnest(%s::varchar[], %s::varchar[], %s::int[]) WITH ORDINALITY AS r(address, reply_to, kind, n) "
-        "JOIN unnest(%s::varchar[], %s::bigint[], %s::varchar[], %s::jsonb[]) WITH ORDINALITY "
-        "AS k(subject, body_id, template, headers, kind) USING (kind) "
-        "ORDER BY r.n RETURNING id"
-    )
+    sql = _insert_sql(connection.alias)
     status = OutgoingEmail.Status.PENDING.value
     params = [status, now, now, [row.to for row in rows], [row.reply_to for row in rows], which]
     params += [list(column) for column in zip(*kinds, strict=True)]

@@ -5,8 +5,10 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
+from establishments.models import ServiceLevel
 from support import services
-from support.models import TicketEvent
+from support.models import Ticket, TicketEvent
+from support.selectors import with_service_level
 from testing.personas import make_user
 from testing.tickets import close_with_survey, file_di, propose_closure, take
 
@@ -210,10 +212,6 @@ def test_the_detail_page_query_count_does_not_grow_with_the_thread(client, suppo
 
 def test_the_service_level_is_read_once_into_the_di(di, django_assert_num_queries):
     """M13.3: the desk's sheet names the DI's service level, read by a prepared query"""
-    from establishments.models import ServiceLevel
-    from support.models import Ticket
-    from support.selectors import with_service_level
-
     level = ServiceLevel.objects.create(name="Premium 4 h", first_response_hours=4, resolution_hours=24)
     Ticket.objects.filter(pk=di.pk).update(service_level=level)
     ticket = Ticket.objects.get(pk=di.pk)

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection, transaction
-from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When, Window
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -179,19 +179,51 @@ _CLIENT_SEARCH = PreparedSlice(
     shape=("sort",),
 )
 
+FINISHED_LAST = Case(When(status__in=FINISHED_STATUSES, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _open_first(scope, owner, search, sort):
+    """Every DI matching ``search``, the open ones first in the list's order, each row with how
+    many open (``_total``) and finished (``_finished``) DIs match: the list of the open matches
+    and « N DIs clôturées ou annulées correspondent aussi » from one read of the matches."""
+    tickets = _client_list(scope, owner, "", True, search, sort)
+    return tickets.annotate(
+        _total=Window(Count("pk", filter=Q(status__in=OPEN_STATUSES))),
+        _finished=Window(Count("pk", filter=Q(status__in=FINISHED_STATUSES))),
+    ).order_by(FINISHED_LAST, *tickets.query.order_by)
+
+
+# The default search (the open DIs): its page, its total and its finished matches in one query.
+_CLIENT_SEARCH_OPEN_FIRST = PreparedSlice(_open_first, shape=("sort",))
+
 
 def client_ticket_page(
     user, page_number, *, status="", show_closed=False, search="", sort=CLIENT_DEFAULT_SORT, mine=False
 ):
     """One page of the client's list, its rows' relations attached. A search finds its matches
-    once (page and total in one query); « Mes DIs » counts the user's own (the owner's index);
+    once (page and total in one query; with the open DIs listed, ``page.finished_matches`` also
+    counts the closed or cancelled ones it matches, from the same query); « Mes DIs » counts the user's own (the owner's index);
     otherwise the total comes from the establishment's counters (no count of up to 20,000 index
     entries) and the page is read through prepared queries."""
+    finished = [0]  # the finished matches, when the list hides them (M11.6)
     if search:
         search = search.strip()
+        only_open = not status and not show_closed
         if number_candidates(search):
             tickets = client_tickets(user, status=status, show_closed=show_closed, search=search, sort=sort, mine=mine)
             paginator = SinglePassPaginator(tickets, CLIENT_PAGE_SIZE)
+            if only_open:
+                finished[0] = client_finished_matches(user, search, mine=mine)
+        elif only_open:
+            values = {"scope": ticket_scope(user), "owner": user.pk if mine else None, "search": search, "sort": sort}
+
+            def rows(offset, limit):
+                found = _CLIENT_SEARCH_OPEN_FIRST.run(offset=offset, limit=limit, **values)
+                if found:
+                    finished[0] = found[0]._finished
+                return [ticket for ticket in found if ticket.status in OPEN_STATUSES]
+
+            paginator = SinglePassPaginator(None, CLIENT_PAGE_SIZE, rows=rows)
         else:
             values = {"scope": ticket_scope(user), "owner": user.pk if mine else None, "status": status}
             values.update(show_closed=show_closed, search=search, sort=sort)
@@ -212,6 +244,7 @@ def client_ticket_page(
         paginator = CountedPaginator(None, CLIENT_PAGE_SIZE, count=count, pages=pages)
     page = paginator.get_page(page_number)
     page.object_list = attach_row_relations(list(page.object_list))
+    page.finished_matches = finished[0]
     return page
 
 

@@ -129,9 +129,6 @@ def ticket_list(request):
         filters[key] for key in ("status", "show_closed", "mine", "search", "sort")
     )
     page = selectors.client_ticket_page(request.user, request.GET.get("page"), **filters)
-    finished_matches = 0
-    if search and not status and not show_closed:
-        finished_matches = selectors.client_finished_matches(request.user, search, mine=mine)
     return render(
         request,
         "support/ticket_list.html",
@@ -145,7 +142,7 @@ def ticket_list(request):
             "search": search,
             "sort": sort,
             "statuses": Status.choices,
-            "finished_matches": finished_matches,
+            "finished_matches": page.finished_matches,
         },
     )
 

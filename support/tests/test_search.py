@@ -11,6 +11,7 @@ from django.db import connection
 from django.urls import reverse
 
 from support import selectors, services
+from support.models import Status, Ticket
 from support.search import number_candidates
 from testing.tickets import file_di, numbers, take
 
@@ -187,6 +188,36 @@ def test_a_client_search_is_paged_and_counted_in_one_query(client, agent, other_
     ]
 
 
+def test_the_default_client_search_counts_the_finished_matches_in_the_same_query(
+    agent, colleague, other_agent, django_assert_num_queries
+):
+    """M11.6 M10: with the open DIs listed, the page, its total and « N DIs clôturées ou annulées
+    correspondent aussi » come from one read of the matches; the finished rows are never listed."""
+    filed = [file_di(agent, subject=f"Relance numéro {i}") for i in range(27)]
+    finished = [file_di(agent, subject=f"Relance close {i}") for i in range(4)] + [
+        file_di(colleague, subject="Relance annulée d'un collègue")
+    ]
+    Ticket.objects.filter(pk__in=[t.pk for t in finished[:3]]).update(status=Status.CLOSED)
+    Ticket.objects.filter(pk__in=[t.pk for t in finished[3:]]).update(status=Status.CANCELLED)
+    Ticket.objects.filter(pk=file_di(other_agent, subject="Relance ailleurs").pk).update(status=Status.CLOSED)
+    with django_assert_num_queries(3):  # the page, its total and the finished ones; contracts; people
+        page = selectors.client_ticket_page(agent, 1, search="relance", sort="date")
+    assert [t.number for t in page] == [t.number for t in filed[:25]]
+    assert (page.paginator.count, page.finished_matches) == (27, 5)
+    second = selectors.client_ticket_page(agent, 2, search="relance", sort="date")  # 2 open rows, then closed
+    assert [t.number for t in second] == [t.number for t in filed[25:]] and second.finished_matches == 5
+    past = selectors.client_ticket_page(agent, 4, search="relance", sort="-date")  # only finished rows there
+    assert (past.number, [t.number for t in past]) == (2, [t.number for t in reversed(filed[:2])])
+    only_closed = selectors.client_ticket_page(agent, 1, search="close")
+    assert (list(only_closed), only_closed.paginator.count, only_closed.finished_matches) == ([], 0, 4)
+    mine = selectors.client_ticket_page(agent, 1, search="relance", mine=True)
+    assert (mine.paginator.count, mine.finished_matches) == (27, 4)
+    shown = selectors.client_ticket_page(agent, 1, search="relance", show_closed=True)
+    assert (shown.paginator.count, shown.finished_matches) == (32, 0)
+    number = selectors.client_ticket_page(agent, 1, search=finished[0].number)
+    assert ([t.number for t in number], number.finished_matches) == ([finished[0].number], 0)
+
+
 @postgresql_only
 def test_a_client_search_of_words_runs_its_prepared_query(agent, dis, monkeypatch):
     """M3.2 M10: learned once per sort, then run with the new words (never through the ORM);
@@ -196,8 +227,11 @@ def test_a_client_search_of_words_runs_its_prepared_query(agent, dis, monkeypatc
         raise AssertionError("the client search went through the ORM")
 
     monkeypatch.setattr(selectors._CLIENT_SEARCH, "_unprepared", through_the_orm)
+    monkeypatch.setattr(selectors._CLIENT_SEARCH_OPEN_FIRST, "_unprepared", through_the_orm)
     for words, expected in [("imprimante", "printer"), ("écritures rejetées", "export"), ("pilote", "printer")]:
         page = selectors.client_ticket_page(agent, 1, search=words, show_closed=True)
         assert [t.number for t in page] == [dis[expected].number]
+        page = selectors.client_ticket_page(agent, 1, search=words)  # the open ones, the finished counted
+        assert ([t.number for t in page], page.finished_matches) == ([dis[expected].number], 0)
     number = dis["export"].number
     assert [t.number for t in selectors.client_ticket_page(agent, 1, search=number)] == [number]

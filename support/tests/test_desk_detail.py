@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from establishments.models import ServiceLevel
-from support import services
+from support import selectors, services
 from support.models import Ticket, TicketEvent
 from support.selectors import with_service_level
 from testing.personas import make_user
@@ -116,6 +116,25 @@ def test_the_history_rows_name_nobody_the_automatic_actor_the_note_and_the_local
         " Demande A Reaffecter</td>" in reassigned
     )
     assert "<td></td>" in reassigned  # the status did not change
+
+
+def test_the_history_is_read_in_one_query_each_event_with_its_people_named(
+    support, agent, di, django_assert_num_queries
+):
+    """M8.1 M10: the events oldest first, their people by name (None for nobody), one query."""
+    take(di, support)
+    services.ticket_release_owner(di, acting_user=None)
+    with django_assert_num_queries(1):
+        events = selectors.ticket_history(di)
+    assert [(e.action, e.from_status, e.to_status) for e in events] == [
+        ("created", "", "to_process"),
+        ("taken", "to_process", "in_progress"),
+        ("reassigned", "", ""),
+    ]
+    assert [(e.actor and e.actor.full_name) for e in events] == [agent.full_name, support.full_name, None]
+    released = events[-1]
+    assert (released.from_user.full_name, released.to_user) == (agent.full_name, None)
+    assert [e.created_at for e in events] == [e.created_at for e in TicketEvent.objects.filter(ticket=di)]
 
 
 def test_a_di_without_events_says_so(client, support, di):

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from establishments.models import Contract
-from support import services
+from support import selectors, services
 from testing.tickets import close_with_survey, file_di, take
 
 
@@ -233,3 +233,24 @@ def test_reroute_offers_the_contracts_in_force_read_once_with_the_context(client
         if 'FROM "establishments_contract"' in q["sql"] and '"establishments_contract"."establishment_id" =' in q["sql"]
     ]
     assert len(of_establishment) == 1, of_establishment
+
+
+def test_the_context_escapes_what_the_customer_typed(client, support, agent, colleague):
+    """M11.3: names, function and establishment written as text (quotes escaped as elsewhere in
+    the portal), the establishment's name quoted in the desk's link to its open DIs."""
+    agent.first_name, agent.function = "Zoé <b>", "Cheffe d'équipe & paie"
+    agent.save()
+    establishment = agent.establishment
+    establishment.name = 'CH "Les Tilleuls" & <Co>'
+    establishment.save()
+    di = file_di(agent, subject="Paie")
+    for i in range(selectors.CONTEXT_OPEN_SHOWN + 1):  # more than shown: the link to all of them
+        file_di(colleague, subject=f"Autre <DI> {i}")
+    client.force_login(support)
+    aside = _aside(client.get(reverse("desk:detail", args=[di.number])).content.decode())
+    assert "Zoé &lt;b&gt;" in aside and "<b>" not in aside
+    assert "Cheffe d&#x27;équipe &amp; paie" in aside
+    assert "CH &quot;Les Tilleuls&quot; &amp; &lt;Co&gt;</a>" in aside
+    assert "etablissement=CH%20%22Les%20Tilleuls%22%20%26%20%3CCo%3E" in aside
+    assert "Autre &lt;DI&gt; 5" in aside
+    assert f"Ses autres DIs ouvertes ({selectors.CONTEXT_OPEN_SHOWN + 1})" in aside

@@ -143,13 +143,18 @@ def team_members(team):
 
 
 _TEAM_BY_NAME = Prepared(lambda role: _members(role).order_by("last_name", "first_name"))
+# What the select's options show of each member (``User.__str__``): not the whole row (its
+# password hash, its dates…) of thirty people on every view of a DI on the desk.
+_OPTION_COLUMNS = ("first_name", "last_name", "email")
+_TEAM_OPTIONS = Prepared(lambda role: _members(role).order_by("last_name", "first_name").only(*_OPTION_COLUMNS))
 
 
 def team_members_by_name(team, *, rows=True):
-    """``team_members(team)`` by name: the « Personne en charge » select's rows (a list, prepared),
-    or with ``rows=False`` the queryset they are read by."""
+    """``team_members(team)`` by name: the « Personne en charge » select's rows (a list, prepared,
+    with the columns an option shows), or with ``rows=False`` the queryset that validates the
+    choice (whole rows)."""
     role = _ROLE_OF_TEAM[team]
-    return _TEAM_BY_NAME.run(role=role) if rows else _TEAM_BY_NAME.queryset(role=role)
+    return _TEAM_OPTIONS.run(role=role) if rows else _TEAM_BY_NAME.queryset(role=role)
 
 
 # Who a team's e-mails go to: what ``_notify`` and the e-mails read of a person (address, state,

@@ -201,6 +201,19 @@ def test_the_assignment_select_lists_the_active_staff_of_the_team_only(client, s
     assert list(form.fields["assignee"].queryset) == [support]
 
 
+def test_the_assignment_options_read_only_what_they_show(client, support, di):
+    """M8.1 M10: each option names a member (``User.__str__``): its row is read without the rest
+    (no password hash); the choice is still validated against whole rows."""
+    from support.services import team_members_by_name
+
+    [member] = team_members_by_name(di.team)
+    assert {"password", "last_login", "phone"} <= member.get_deferred_fields()
+    assert str(member) == support.full_name
+    client.force_login(support)
+    body = client.get(url(di)).content.decode()
+    assert f'<option value="{support.pk}">{support.full_name}</option>' in body  # nobody in charge yet
+
+
 def test_a_waiting_di_shows_the_marker(client, support, di):
     """M8.1 M3.2"""
     services.ticket_reply(di, acting_user=support, body="Quelle version ?", question=True)

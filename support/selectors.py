@@ -180,7 +180,7 @@ _CLIENT_SEARCH = PreparedSlice(
     shape=("sort",),
 )
 
-FINISHED_LAST = Case(When(status__in=FINISHED_STATUSES, then=Value(1)), default=Value(0), output_field=IntegerField())
+_FINISHED_LAST = Case(When(status__in=FINISHED_STATUSES, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def _open_first(scope, owner, search, sort):
@@ -191,7 +191,7 @@ def _open_first(scope, owner, search, sort):
     return tickets.annotate(
         _total=Window(Count("pk", filter=Q(status__in=OPEN_STATUSES))),
         _finished=Window(Count("pk", filter=Q(status__in=FINISHED_STATUSES))),
-    ).order_by(FINISHED_LAST, *tickets.query.order_by)
+    ).order_by(_FINISHED_LAST, *tickets.query.order_by)
 
 
 # The default search (the open DIs): its page, its total and its finished matches in one query.
@@ -203,9 +203,10 @@ def client_ticket_page(
 ):
     """One page of the client's list, its rows' relations attached. A search finds its matches
     once (page and total in one query; with the open DIs listed, ``page.finished_matches`` also
-    counts the closed or cancelled ones it matches, from the same query); « Mes DIs » counts the user's own (the owner's index);
-    otherwise the total comes from the establishment's counters (no count of up to 20,000 index
-    entries) and the page is read through prepared queries."""
+    counts the closed or cancelled ones it matches, from the same query); « Mes DIs » counts the
+    user's own (the owner's index); otherwise the total comes from the establishment's counters
+    (no count of up to 20,000 index entries) and the page is read through prepared queries.
+    ``page.finished_matches`` is 0 when the list shows the closed DIs or one status."""
     finished = [0]  # the finished matches, when the list hides them (M11.6)
     if search:
         search = search.strip()

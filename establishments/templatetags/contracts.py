@@ -1,6 +1,6 @@
 """``{% contract_state contract %}``: a contract's badge today (« Actif », « Expiré », « Suspendu »,
-« À venir »), on the establishment's sheets and in the desk's customer context (which writes it
-from Python: ``support.templatetags.support_rows``)."""
+« À venir »), on the establishments' sheets; the desk's customer context (a Jinja2 fragment,
+``support.templatetags.support_rows``) calls the same function."""
 
 import html
 

@@ -183,7 +183,7 @@ def desk_history(events):
 
 
 # --- The customer's context beside a DI on the desk (M11.3) ------------------------------------
-# Through Django's template (its includes, translations and URLs), ~1.7 ms of the desk's DI page.
+# Through Django's template (its includes, translations and URLs): ~2 ms of the desk's DI page.
 
 _CONTEXT_LABELS = Labels(
     client=gettext_lazy("Le client"),

@@ -1,6 +1,7 @@
 """Forms of the vendor's support desk (SPEC M8.1): the list filters and the actions on a DI."""
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -32,7 +33,7 @@ from .selectors import (
     desk_staff_names,
     establishment_contracts,
 )
-from .services import team_members_by_name
+from .services import team_member, team_member_options
 
 AGES = [("", _("Tous âges")), ("7", _("Plus de 7 jours")), ("30", _("Plus de 30 jours")), ("90", _("Plus de 90 jours"))]
 SORT_LABELS = {
@@ -192,15 +193,27 @@ class TeamMemberSelect(PlainSelect):
         return False
 
 
+class _TeamMemberOptions(ModelChoiceIterator):
+    """The options of « Personne en charge »: its field's (pk, name) pairs, kept in the cache."""
+
+    def __iter__(self):
+        return iter(self.field.options())
+
+
 class AssigneeForm(TicketActionForm):
+    # Its options from the cache (``team_member_options``: no query, no instance per colleague),
+    # its choice found among the team's active members (``team_member``: one prepared query).
     assignee = ListedModelChoiceField(
         label=_("Personne en charge"), queryset=None, empty_label=None, widget=TeamMemberSelect
     )
 
     def __init__(self, *args, ticket, **kwargs):
         super().__init__(*args, ticket=ticket, **kwargs)
-        self.fields["assignee"].queryset = team_members_by_name(ticket.team, rows=False)
-        self.fields["assignee"].listed = lambda: team_members_by_name(ticket.team)
+        field = self.fields["assignee"]
+        field.iterator = _TeamMemberOptions
+        field.options = lambda: team_member_options(ticket.team)
+        field.lookup = lambda pk: team_member(ticket.team, pk)
+        field.widget.choices = field.choices  # this form's options, not the declared field's
         if ticket.assignee_id and "initial" not in kwargs:
             self.initial["assignee"] = ticket.assignee_id
 

@@ -4,6 +4,7 @@ Each checks the workflow table (``support.workflow``), runs in one transaction, 
 ``TicketEvent`` (who, when, from → to) and queues its e-mails, sent after commit.
 """
 
+import html
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,11 +12,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record
+from core.caching import forget, remember
 from core.prepared import Prepared, known_related
 from notifications.replies import reply_address
 from notifications.services import email_queue, email_queue_many, emails_together
@@ -142,19 +147,51 @@ def team_members(team):
     return _members(_ROLE_OF_TEAM[team])
 
 
-_TEAM_BY_NAME = Prepared(lambda role: _members(role).order_by("last_name", "first_name"))
-# What the select's options show of each member (``User.__str__``): not the whole row (its
-# password hash, its dates…) of thirty people on every view of a DI on the desk.
+# What an option shows of each member (``User.__str__``): not the whole row (its password hash, its
+# dates…) of thirty people.
 _OPTION_COLUMNS = ("first_name", "last_name", "email")
 _TEAM_OPTIONS = Prepared(lambda role: _members(role).order_by("last_name", "first_name").only(*_OPTION_COLUMNS))
 
 
-def team_members_by_name(team, *, rows=True):
-    """``team_members(team)`` by name: the « Personne en charge » select's rows (a list, prepared,
-    with the columns an option shows), or with ``rows=False`` the queryset that validates the
-    choice (whole rows)."""
+# « Personne en charge »'s options, kept in the cache: every view of a DI on the desk writes them.
+# Any save or deletion of an account forgets them (a login's ``last_login`` aside); a change made
+# behind the portal's back (``update()``) shows at most this long, and choosing a stale name is
+# refused by the field, which finds the chosen person among the team's active members.
+TEAM_OPTIONS_TTL = 60
+_TEAM_MEMBER = Prepared(lambda role, pk: _members(role).filter(pk=pk))
+
+
+def _team_options_key(role):
+    return f"support:team-options:{role}"
+
+
+def team_member_options(team):
+    """(pk, name) of ``team``'s active members by name, the names escaped (safe strings): the
+    « Personne en charge » select's options, from the cache when it has them."""
     role = _ROLE_OF_TEAM[team]
-    return _TEAM_OPTIONS.run(role=role) if rows else _TEAM_BY_NAME.queryset(role=role)
+
+    def read():
+        return [(member.pk, html.escape(str(member))) for member in _TEAM_OPTIONS.run(role=role)]
+
+    return [(pk, SafeString(name)) for pk, name in remember(_team_options_key(role), TEAM_OPTIONS_TTL, read)]
+
+
+def team_member(team, pk):
+    """The active member ``pk`` of ``team`` (the whole row), or None: the choice of « Personne en
+    charge » checked against the database, not against the cached options."""
+    found = _TEAM_MEMBER.run(role=_ROLE_OF_TEAM[team], pk=pk)
+    return found[0] if found else None
+
+
+@receiver(post_save, sender=User, dispatch_uid="support.services.staff_saved")
+@receiver(post_delete, sender=User, dispatch_uid="support.services.staff_deleted")
+def _account_changed(sender, instance, update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    keys = [_team_options_key(role) for role in _ROLE_OF_TEAM.values()]
+    forget(*keys)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: forget(*keys))
 
 
 # Who a team's e-mails go to: what ``_notify`` and the e-mails read of a person (address, state,

@@ -198,20 +198,42 @@ def test_the_assignment_select_lists_the_active_staff_of_the_team_only(client, s
     make_user("ancien@vendor.example", None, Role.SUPPORT_SOFTWARE, first_name="Ancien", is_active=False)
     client.force_login(support)
     form = client.get(url(di)).context["action_forms"]["change_assignee"]
-    assert list(form.fields["assignee"].queryset) == [support]
+    assert [pk for pk, _name in form.fields["assignee"].choices] == [support.pk]
 
 
-def test_the_assignment_options_read_only_what_they_show(client, support, di):
-    """M8.1 M10: each option names a member (``User.__str__``): its row is read without the rest
-    (no password hash); the choice is still validated against whole rows."""
-    from support.services import team_members_by_name
+def test_the_assignment_options_come_from_the_cache_and_follow_the_accounts(
+    client, support, legal_support, di, django_assert_num_queries
+):
+    """M8.1 M10: « Personne en charge » lists the team's active members from the cache (no query
+    once kept); creating, renaming or deactivating an account shows at once; the choice is checked
+    against the database, so a name kept too long cannot be chosen."""
+    from accounts.models import Role
+    from support.desk_forms import AssigneeForm
+    from support.services import team_member_options
 
-    [member] = team_members_by_name(di.team)
-    assert {"password", "last_login", "phone"} <= member.get_deferred_fields()
-    assert str(member) == support.full_name
+    assert team_member_options(di.team) == [(support.pk, support.full_name)]
+    with django_assert_num_queries(0):
+        assert team_member_options(di.team) == [(support.pk, support.full_name)]
+    newcomer = make_user(
+        "nouveau@vendor.example", None, Role.SUPPORT_SOFTWARE, first_name="Zoé", last_name="<Nouvelle>"
+    )
+    assert [pk for pk, _name in team_member_options(di.team)] == [newcomer.pk, support.pk]  # by last name
+    assert "Zoé &lt;Nouvelle&gt;" in dict(team_member_options(di.team))[newcomer.pk]
     client.force_login(support)
     body = client.get(url(di)).content.decode()
-    assert f'<option value="{support.pk}">{support.full_name}</option>' in body  # nobody in charge yet
+    assert f'<option value="{newcomer.pk}">Zoé &lt;Nouvelle&gt;</option>' in body
+    newcomer.is_active = False
+    newcomer.save()
+    assert [pk for pk, _name in team_member_options(di.team)] == [support.pk]
+    # Kept in the cache past a change made behind the portal's back: refused by the database.
+    from accounts.models import User
+
+    User.objects.filter(pk=support.pk).update(is_active=False)
+    form = AssigneeForm({"support-assignee": str(support.pk)}, prefix="support", ticket=di, user=support)
+    assert [pk for pk, _name in form.fields["assignee"].choices] == [support.pk]
+    assert not form.is_valid() and "assignee" in form.errors
+    form = AssigneeForm({"support-assignee": str(legal_support.pk)}, prefix="support", ticket=di, user=support)
+    assert not form.is_valid()  # another team's member
 
 
 def test_a_waiting_di_shows_the_marker(client, support, di):

@@ -5,10 +5,13 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role, User
 from establishments.models import ServiceLevel
 from support import selectors, services
+from support.desk_forms import AssigneeForm
 from support.models import Ticket, TicketEvent
 from support.selectors import with_service_level
+from support.services import team_member_options
 from testing.personas import make_user
 from testing.tickets import close_with_survey, file_di, propose_closure, take
 
@@ -193,8 +196,6 @@ def test_a_closed_di_is_read_only(client, support, di):
 
 def test_the_assignment_select_lists_the_active_staff_of_the_team_only(client, support, legal_support, di):
     """M8.1"""
-    from accounts.models import Role
-
     make_user("ancien@vendor.example", None, Role.SUPPORT_SOFTWARE, first_name="Ancien", is_active=False)
     client.force_login(support)
     form = client.get(url(di)).context["action_forms"]["change_assignee"]
@@ -205,12 +206,8 @@ def test_the_assignment_options_come_from_the_cache_and_follow_the_accounts(
     client, support, legal_support, di, django_assert_num_queries
 ):
     """M8.1 M10: « Personne en charge » lists the team's active members from the cache (no query
-    once kept); creating, renaming or deactivating an account shows at once; the choice is checked
-    against the database, so a name kept too long cannot be chosen."""
-    from accounts.models import Role
-    from support.desk_forms import AssigneeForm
-    from support.services import team_member_options
-
+    once kept); creating or deactivating an account shows at once; the choice is checked against
+    the database, so a name kept too long cannot be chosen."""
     assert team_member_options(di.team) == [(support.pk, support.full_name)]
     with django_assert_num_queries(0):
         assert team_member_options(di.team) == [(support.pk, support.full_name)]
@@ -225,9 +222,9 @@ def test_the_assignment_options_come_from_the_cache_and_follow_the_accounts(
     newcomer.is_active = False
     newcomer.save()
     assert [pk for pk, _name in team_member_options(di.team)] == [support.pk]
+    form = AssigneeForm({"support-assignee": str(support.pk)}, prefix="support", ticket=di, user=support)
+    assert form.is_valid() and form.cleaned_data["assignee"] == support
     # Kept in the cache past a change made behind the portal's back: refused by the database.
-    from accounts.models import User
-
     User.objects.filter(pk=support.pk).update(is_active=False)
     form = AssigneeForm({"support-assignee": str(support.pk)}, prefix="support", ticket=di, user=support)
     assert [pk for pk, _name in form.fields["assignee"].choices] == [support.pk]

@@ -7,15 +7,14 @@ yours" get the same 404.
 
 import html
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import Http404
 from django.utils.safestring import SafeString
 
-from core.caching import forget, remember
+from core.caching import forget_now_and_after_commit, remember
 
-from .models import CLIENT_ROLES, Role, User
+from .models import CLIENT_ROLES, Role, User, full_name
 
 # The « Confier » / « Réaffecter » lists of an establishment, kept in the cache: an establishment
 # may have hundreds of accounts, and every view of a DI writes the list. Any save or deletion of an
@@ -53,7 +52,7 @@ def colleague_options(establishment_id):
 
     def read():
         rows = active_colleagues(establishment_id).values_list("pk", "first_name", "last_name", "role")
-        return [(pk, html.escape(f"{first} {last}".strip()), role) for pk, first, last, role in rows]
+        return [(pk, html.escape(full_name(first, last)), role) for pk, first, last, role in rows]
 
     roles = {value: html.escape(str(label)) for value, label in Role.choices}
     return [
@@ -63,10 +62,7 @@ def colleague_options(establishment_id):
 
 
 def forget_colleague_options(establishment_id):
-    key = _options_key(establishment_id)
-    forget(key)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: forget(key))
+    forget_now_and_after_commit(_options_key(establishment_id))
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.access.colleague_saved")

@@ -11,7 +11,7 @@ from core.widgets import PlainSelect
 from . import throttle
 from .access import active_colleagues, colleague_options
 from .captcha import CaptchaField, cost_of
-from .models import AccountRequest, Role, User, normalize_email
+from .models import AccountRequest, Role, User, full_name, normalize_email
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -235,7 +235,7 @@ class _Collaborators(ModelChoiceIterator):
         # as an account, when the form is validated).
         key = self.field.to_field_name or "pk"
         for value, first_name, last_name, role in self.queryset.values_list(key, "first_name", "last_name", "role"):
-            label = f"{first_name} {last_name}".strip() + f" ({roles.get(role, role)})"
+            label = f"{full_name(first_name, last_name)} ({roles.get(role, role)})"
             yield (ModelChoiceIteratorValue(value, None), label)
 
 

@@ -57,6 +57,12 @@ def _session_auth_hash(password, secret):
     return salted_hmac(key_salt, password, secret=secret, algorithm="sha256").hexdigest()
 
 
+def full_name(first_name, last_name):
+    """A person's name as the portal writes it (``User.full_name``), from the two columns alone:
+    for the lists that read names without loading accounts."""
+    return f"{first_name} {last_name}".strip()
+
+
 class User(AbstractBaseUser):
     email = models.EmailField(_("adresse mail"), unique=True)
     first_name = models.CharField(_("prénom"), max_length=100)
@@ -136,7 +142,7 @@ class User(AbstractBaseUser):
 
     @property
     def full_name(self):
-        return f"{self.first_name} {self.last_name}".strip()
+        return full_name(self.first_name, self.last_name)
 
     def get_full_name(self):
         return self.full_name

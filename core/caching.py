@@ -13,6 +13,7 @@ import threading
 import time
 
 from django.core.cache import cache
+from django.db import transaction
 
 _held = {}  # key: (monotonic time it expires, value), this process's copies
 _held_lock = threading.Lock()
@@ -45,6 +46,14 @@ def forget(*keys):
             _held.pop(key, None)
     with contextlib.suppress(Exception):
         cache.delete_many(keys)
+
+
+def forget_now_and_after_commit(*keys):
+    """``forget`` at once, and again once the current transaction commits (if one is open): a
+    request that reads the rows before the commit and stores what it read is undone."""
+    forget(*keys)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: forget(*keys))
 
 
 def drop_held():

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import full_name
 from core.memo import Memo
 from core.widgets import ListedModelChoiceField, PlainSelect
 from establishments.models import Contract
@@ -15,6 +16,7 @@ from .access import tickets_for
 from .forms import (
     ChosenContractSelect,
     ContractChoiceField,
+    FirstOptionChosen,
     MultipleFileField,
     contracts_in_force,
 )
@@ -93,7 +95,7 @@ class DeskFilterForm(forms.Form):
             ("", _("Toutes")),
             (ME, _("Moi")),
             (NOBODY, _("Non attribuées")),
-            *((str(pk), f"{first} {last}".strip()) for pk, first, last in (staff or desk_staff_names())),
+            *((str(pk), full_name(first, last)) for pk, first, last in (staff or desk_staff_names())),
         ]
 
     @classmethod
@@ -184,13 +186,9 @@ class ProposeClosureForm(TicketActionForm):
     )
 
 
-class TeamMemberSelect(PlainSelect):
-    """« Personne en charge »: its first option is a real choice (no ``required`` attribute, as
-    Django would decide, without reading the team once more), written by ``PlainSelect`` (Django's
-    option dictionaries, one per colleague, were ~5 % of the desk's DI page in a sampled profile)."""
-
-    def use_required_attribute(self, initial):
-        return False
+class TeamMemberSelect(FirstOptionChosen, PlainSelect):
+    """« Personne en charge », written by ``PlainSelect`` (Django's option dictionaries, one per
+    colleague, were ~5 % of the desk's DI page in a sampled profile)."""
 
 
 class _TeamMemberOptions(ModelChoiceIterator):

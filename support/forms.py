@@ -74,12 +74,16 @@ class ContractSelect(forms.Select):
         return option
 
 
-class FirstOptionChosenSelect(forms.Select):
+class FirstOptionChosen:
     """A select whose first option is a real choice (no empty label): no ``required`` attribute, as
     Django would decide anyway, but without reading the choices' queryset once more to find out."""
 
     def use_required_attribute(self, initial):
         return False
+
+
+class FirstOptionChosenSelect(FirstOptionChosen, forms.Select):
+    pass
 
 
 class ChosenContractSelect(FirstOptionChosenSelect, ContractSelect):

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, User
+from accounts.models import Role, User, full_name
 from core import sorting
 from core.caching import forget, remember
 from core.pagination import CountedPaginator, PreparedPages, SinglePassPaginator, with_total
@@ -966,7 +966,7 @@ class HistoryEvent(NamedTuple):
 
 
 def _named(pk, first_name, last_name):
-    return None if pk is None else Named(f"{first_name} {last_name}".strip())  # as User.full_name
+    return None if pk is None else Named(full_name(first_name, last_name))
 
 
 def ticket_history(ticket):

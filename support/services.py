@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record
-from core.caching import forget, remember
+from core.caching import forget_now_and_after_commit, remember
 from core.prepared import Prepared, known_related
 from notifications.replies import reply_address
 from notifications.services import email_queue, email_queue_many, emails_together
@@ -188,10 +188,7 @@ def team_member(team, pk):
 def _account_changed(sender, instance, update_fields=None, **kwargs):
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
-    keys = [_team_options_key(role) for role in _ROLE_OF_TEAM.values()]
-    forget(*keys)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: forget(*keys))
+    forget_now_and_after_commit(*(_team_options_key(role) for role in _ROLE_OF_TEAM.values()))
 
 
 # Who a team's e-mails go to: what ``_notify`` and the e-mails read of a person (address, state,

@@ -234,7 +234,7 @@ def desk_customer_context(ticket, context):
         closed_on=lambda moment: _sentence(closed_on, date=moment.astimezone(tz).strftime("%d/%m/%Y")),
         contract_state=contract_state,
         badge=status_badge,
-        detail=reverse("desk:detail", args=["DI-0000-000000"]).split("DI-0000-000000"),
+        detail=_detail_prefix("desk:detail"),
         establishment_url=reverse("collaborators:vendor_establishment", args=[ticket.establishment.pk]),
         establishment_query=quote(ticket.establishment.name, safe="/"),
         desk_url=reverse("desk:list"),

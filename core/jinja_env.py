@@ -58,8 +58,22 @@ class Labels:
         language = translation.get_language()
         translated = self._translated.get(language)
         if translated is None:
-            translated = self._translated[language] = {name: str(label) for name, label in self._labels.items()}
+            translated = self._translated[language] = {name: self.text(label) for name, label in self._labels.items()}
         return translated
+
+    @staticmethod
+    def text(label):
+        return str(label)
+
+
+class TemplateLabels(Labels):
+    """Labels written as Django's ``{% translate "…" %}`` writes a template's own text: as the
+    translation says, not escaped (an apostrophe stays an apostrophe), for a page moved from a
+    Django template to Jinja2 that must write the same markup."""
+
+    @staticmethod
+    def text(label):
+        return SafeString(label)
 
 
 def environment(**options):

@@ -47,3 +47,18 @@ def test_labels_are_translated_once_per_language():
         assert labels.current() is french  # kept
     with translation.override("en"):
         assert labels.current() is not french
+
+
+def test_template_labels_are_written_as_djangos_translate_tag_writes_them():
+    """M10: a page moved from a Django template to Jinja2 writes the same markup; plain labels,
+    the rows' values, stay escaped"""
+    from core.jinja_env import Labels, TemplateLabels
+
+    text = gettext_lazy("Son texte est inséré dans la réponse ci-dessous : relisez-le et modifiez-le avant d'envoyer.")
+    django = engines["django"].from_string(
+        '{% load i18n %}{% translate "Son texte est inséré dans la réponse ci-dessous : relisez-le et modifiez-le '
+        "avant d'envoyer.\" %}"
+    )
+    assert render("{{ t.help }}", t=TemplateLabels(help=text).current()) == django.render({})
+    assert "d'envoyer" in django.render({})
+    assert "d&#x27;envoyer" in render("{{ t.help }}", t=Labels(help=text).current())

@@ -76,6 +76,12 @@ class TemplateLabels(Labels):
         return SafeString(label)
 
 
+def sentence(text, **values):
+    """What ``{% blocktranslate %}`` writes: the translated ``text`` as it is, its ``%(name)s``
+    values escaped (as Django escapes them)."""
+    return SafeString(text % {name: html.escape(str(value)) for name, value in values.items()})
+
+
 def environment(**options):
     options["undefined"] = StrictUndefined
     options.pop("autoescape", None)  # always on, whatever the settings say

@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 
 register = template.Library()
 
@@ -16,3 +17,9 @@ def moment(value):
         return ""
     # Digits, « - », « : », « + », « T », « / » and « à »: nothing to escape.
     return mark_safe(f'<time datetime="{value.isoformat()}">{value.strftime("%d/%m/%Y à %H:%M")}</time>')  # noqa: S308
+
+
+def local_moment(value):
+    """``{{ value|moment }}`` for a Jinja2 fragment: Django's templates give the filter the time in
+    the current zone (``expects_localtime``), so this does too."""
+    return moment(template_localtime(value))

@@ -16,18 +16,17 @@ from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import filesizeformat, linebreaks_filter
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.jinja_env import TemplateLabels, render_fragment
+from core.jinja_env import TemplateLabels, render_fragment, sentence
 from core.reversal import reverse  # remembered per process (same answers as Django's)
 from core.templatetags.fields import form_field
-from core.templatetags.moments import moment
+from core.templatetags.moments import local_moment
 from knowledge.fragments import desk_tools
 
 from .service_levels import due_sheet
-from .support_rows import _detail_prefix, _sentence, desk_customer_context, desk_history, ticket_thread
+from .support_rows import _detail_prefix, desk_customer_context, desk_history, ticket_thread
 
 register = template.Library()
 
@@ -117,17 +116,12 @@ def _attachments_field(field):
     return SafeString(f"{form_field(field)}\n")
 
 
-def _moment(value):
-    """``{{ value|moment }}``: Django's templates give that filter the time in the current zone."""
-    return moment(template_localtime(value))
-
-
 def _read_only(ticket):
     """Why this user may not act on the DI: another team's, or no longer open."""
     if ticket.is_open:
         text = _("Cette DI relève de l'équipe « %(team)s » : vous pouvez la consulter, mais pas la traiter.")
-        return _sentence(text, team=ticket.get_team_display())
-    return _sentence(
+        return sentence(text, team=ticket.get_team_display())
+    return sentence(
         _("Cette DI est « %(status)s » : elle ne peut plus être modifiée."), status=ticket.get_status_display()
     )
 
@@ -171,12 +165,12 @@ def desk_ticket_page(context):
         initial_attachments=context["initial_attachments"],
         url=url,
         csrf_input=csrf,
-        moment=_moment,
+        moment=local_moment,
         filesize=filesizeformat,
         field=form_field,
         form_errors=_form_errors,
         attachments_field=_attachments_field,
-        due_sheet=_django("support/includes/due_sheet.html", **due_sheet(ticket, desk=True)),
+        due_sheet=due_sheet(ticket, desk=True),
         linked_tickets=(
             _django("support/includes/linked_tickets.html", links=links, url_name="desk:detail")
             if has_links

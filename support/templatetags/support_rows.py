@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from core.jinja_env import Labels, render_fragment
+from core.jinja_env import Labels, render_fragment, sentence
 from core.reversal import reverse  # remembered per process (same answers as Django's)
 from establishments.templatetags.contracts import contract_state
 from support import due
@@ -209,11 +209,6 @@ _CONTEXT_LABELS = Labels(
 )
 
 
-def _sentence(text, **values):
-    """What ``{% blocktranslate %}`` writes: the translated text, its values escaped."""
-    return SafeString(text % {name: html.escape(str(value)) for name, value in values.items()})
-
-
 @register.simple_tag
 def desk_customer_context(ticket, context):
     """The customer's context (``support/jinja2/support/desk/customer_context.html``): the
@@ -228,10 +223,10 @@ def desk_customer_context(ticket, context):
         ticket=ticket,
         context=context,
         k=_CONTEXT_LABELS.current(),
-        filed_by=_sentence(_("Déposée par %(name)s."), name=ticket.author.full_name),
-        open_title=_sentence(open_title, counter=count),
-        closed_title=_sentence(_("Dernières DIs clôturées sur %(product)s"), product=ticket.contract.product.name),
-        closed_on=lambda moment: _sentence(closed_on, date=moment.astimezone(tz).strftime("%d/%m/%Y")),
+        filed_by=sentence(_("Déposée par %(name)s."), name=ticket.author.full_name),
+        open_title=sentence(open_title, counter=count),
+        closed_title=sentence(_("Dernières DIs clôturées sur %(product)s"), product=ticket.contract.product.name),
+        closed_on=lambda moment: sentence(closed_on, date=moment.astimezone(tz).strftime("%d/%m/%Y")),
         contract_state=contract_state,
         badge=status_badge,
         detail=_detail_prefix("desk:detail"),

@@ -219,3 +219,25 @@ def test_due_dates_are_recomputed_after_the_working_hours_change(agent, level, s
     assert "1 DI(s)" in capsys.readouterr().out
     ticket.refresh_from_db()
     assert ticket.first_response_due_at == paris(2026, 3, 9, 13, 0)
+
+
+def test_the_desk_sheet_names_the_level_and_flags_a_di_due_today(client, agent, support, level):
+    """M13.3 M13.4: the DI's sheet on the desk (a Jinja2 fragment) names the level, escaped as
+    Django escapes, and says « Aujourd'hui » and when it falls due; the client's sheet neither"""
+    level.name = "L'offre <b>Standard</b>"
+    level.save()
+    ticket = file_di(agent)
+    local = timezone.localtime(timezone.now())
+    end_of_day = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    soon = timezone.now() + min(timedelta(minutes=30), (end_of_day - local) / 2)
+    Ticket.objects.filter(pk=ticket.pk).update(first_response_due_at=soon, due_at=soon)
+    client.force_login(support)
+    page = client.get(f"/guichet/dis/{ticket.number}/").content.decode()
+    assert "<dt>Niveau de service</dt><dd>L&#x27;offre &lt;b&gt;Standard&lt;/b&gt; (réponse 4 h" in page
+    due = timezone.localtime(soon).strftime("%d/%m/%Y à %H:%M")
+    assert f'{due}</time> <span class="badge warn">Aujourd\'hui</span></dd>' in page
+    assert "<dt>Échéance</dt><dd>dans " in page
+    client.force_login(agent)
+    mine = client.get(f"/support/dis/{ticket.number}/").content.decode()
+    assert "Réponse attendue avant le" in mine and due in mine
+    assert "Niveau de service" not in mine and "Aujourd'hui" not in mine and "Échéance" not in mine

@@ -3,12 +3,13 @@ template ``support/jinja2/support/desk/detail.html`` inside its Django shell
 (``support/templates/support/desk/detail.html``, which keeps the layout and the title).
 
 The body was a Django template: its own nodes (fifty translations, the forms' wrappers, the
-includes, the conditions) cost ~1.1 ms of its ~5.6 ms render in one process (docs/performance.md,
-round eleven). The Jinja2 template writes the same markup; its labels are translated once
-per process (``core.jinja_env.Labels``), its sentences as ``{% blocktranslate %}`` writes them
-(the translated text, its values escaped), and its rare parts (a refused form's summary, the
-linked DIs, the satisfaction questionnaire, the service level's dates) still come from their
-Django templates, as the DI's client page shows them.
+includes, the conditions) took ~1.1 ms of a ~5.6 ms render in one process; under load, interleaved
+with the code before it (``python -m bench.ab desk_detail``), the page's workers spend 16.7 → 12.8
+ms of CPU per request (docs/performance.md, round eleven). The Jinja2 template writes the same
+markup: labels as Django's ``{% translate %}`` writes them, translated once per process
+(``core.jinja_env.TemplateLabels``), sentences as ``{% blocktranslate %}`` writes them
+(``core.jinja_env.sentence``); its rare parts (a refused form's summary, the linked DIs, the
+satisfaction questionnaire) still come from the Django templates the client's DI page shares.
 """
 
 from django import template

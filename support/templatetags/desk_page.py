@@ -27,7 +27,7 @@ from core.templatetags.moments import local_moment
 from knowledge.fragments import desk_tools
 
 from .service_levels import due_sheet
-from .support_rows import _detail_prefix, desk_customer_context, desk_history, ticket_thread
+from .support_rows import _detail_prefix, attachment_prefix, desk_customer_context, desk_history, ticket_thread
 
 register = template.Library()
 
@@ -92,8 +92,6 @@ _LABELS = TemplateLabels(
     person=gettext_lazy("Personne"),
 )
 
-_NO_UUID = "00000000-0000-0000-0000-000000000000"  # an attachment's URL without its UUID: one reverse()
-
 # The markup of an include whose condition is false: what ``{% include %}`` wrote for it.
 _NO_FORM_ERRORS = SafeString("\n")
 _NO_LINKS = SafeString("\n")
@@ -141,7 +139,7 @@ def desk_ticket_page(context):
     url = {
         "desk": reverse("desk:list"),
         "detail": _detail_prefix("desk:detail"),
-        "attachment": reverse("support:attachment", args=[number, _NO_UUID]).removesuffix(f"{_NO_UUID}/"),
+        "attachment": attachment_prefix(number),
     }
     for action in ("take", "change_assignee", "reply", "internal_note", "propose_closure", "reroute", "merge"):
         if action in actions:

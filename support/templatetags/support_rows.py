@@ -126,6 +126,11 @@ def desk_ticket_rows(tickets):
 _NO_UUID = "00000000-0000-0000-0000-000000000000"
 
 
+def attachment_prefix(number):
+    """The URL of an attachment of DI ``number`` without its UUID: one reverse() per page."""
+    return reverse("support:attachment", args=[number, _NO_UUID]).removesuffix(f"{_NO_UUID}/")
+
+
 _NEWLINES = re.compile(r"\r\n|\r")
 _BLANK_LINES = re.compile(r"\n{2,}")
 
@@ -155,7 +160,7 @@ def ticket_thread(context, ticket, thread):
         "support/rows/thread.html",
         thread=thread,
         tz=timezone.get_current_timezone(),
-        prefix=reverse("support:attachment", args=[ticket.number, _NO_UUID]).removesuffix(f"{_NO_UUID}/"),
+        prefix=attachment_prefix(ticket.number),
         vendor_name=context.get("vendor_name", ""),
         attachments_label=_("Pièces jointes"),
         empty=_("Aucun message pour le moment."),

@@ -9,10 +9,12 @@ ms of CPU per request (docs/performance.md, round eleven). The Jinja2 template w
 markup: labels as Django's ``{% translate %}`` writes them, translated once per process
 (``core.jinja_env.TemplateLabels``), sentences as ``{% blocktranslate %}`` writes them
 (``core.jinja_env.sentence``); its rare parts (a refused form's summary, the linked DIs, the
-satisfaction questionnaire) still come from the Django templates the client's DI page shares.
+satisfaction questionnaire) still come from the Django templates the client's DI page shares, and
+the knowledge base's part from its own (by name: support imports nothing of the knowledge app).
 """
 
 from django import template
+from django.middleware.csrf import get_token
 from django.template.backends.utils import csrf_input
 from django.template.defaultfilters import filesizeformat, linebreaks_filter
 from django.template.loader import get_template
@@ -24,7 +26,6 @@ from core.jinja_env import TemplateLabels, render_fragment, sentence
 from core.reversal import reverse  # remembered per process (same answers as Django's)
 from core.templatetags.fields import form_field
 from core.templatetags.moments import local_moment
-from knowledge.fragments import desk_tools
 
 from .service_levels import due_sheet
 from .support_rows import _detail_prefix, attachment_prefix, desk_customer_context, desk_history, ticket_thread
@@ -177,7 +178,14 @@ def desk_ticket_page(context):
         ),
         survey_answers=_django("support/includes/survey_answers.html", survey=survey) if survey else "",
         thread=ticket_thread(context, ticket, context["thread"]),
-        knowledge_tools=desk_tools(ticket, reply="reply" in action_forms, csrf_input=csrf),
+        # The knowledge base's part (M14.5), its Django template by name: support imports nothing of
+        # the knowledge app, which sits in a higher layer (tests/test_layering.py).
+        knowledge_tools=_django(
+            "knowledge/includes/desk_tools.html",
+            ticket=ticket,
+            action_forms=action_forms,
+            csrf_token=get_token(request),
+        ),
         history=desk_history(context["events"]),
         customer_context=desk_customer_context(ticket, context["context"]),
     )

@@ -130,13 +130,15 @@ _PEOPLE = Prepared(lambda ids: User.objects.filter(pk__in=ids))
 _ESTABLISHMENT = Prepared(lambda pk: Establishment.objects.filter(pk=pk))
 
 
-def get_ticket_for_user(user, number, *, for_update=False):
+def get_ticket_for_user(user, number, *, for_update=False, contract=True):
     """The DI with its establishment, contract and product, and the people it names.
 
     The DI is read from its own table (locked for an action), then its contract with the product
     and its people in one query each: a single query joining six tables cost PostgreSQL more to
     plan than these three to run (docs/performance.md). A client's establishment is their own.
-    Read through prepared queries (core.prepared), except the locking read of an action."""
+    Read through prepared queries (core.prepared), except the locking read of an action.
+    ``contract=False`` leaves the contract to the caller: the desk's DI page takes it from the
+    establishment's contracts it reads anyway (``support.selectors.with_establishment_contracts``)."""
     if for_update:
         try:
             ticket = tickets_for(user).select_for_update().get(number=number)
@@ -147,7 +149,8 @@ def get_ticket_for_user(user, number, *, for_update=False):
         if not found:
             raise Http404("DI introuvable")
         ticket = found[0]  # the number is unique
-    ticket.contract = _CONTRACT.run(pk=ticket.contract_id)[0]
+    if contract:
+        ticket.contract = _CONTRACT.run(pk=ticket.contract_id)[0]
     people = sorted({ticket.owner_id, ticket.assignee_id, ticket.author_id} - {None})
     people = {person.pk: person for person in _PEOPLE.run(ids=people)}
     ticket.owner = people.get(ticket.owner_id)

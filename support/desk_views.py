@@ -162,7 +162,8 @@ def _render_detail(request, ticket, *, bound=None):
 @require_GET
 @vendor_staff_required
 def desk_detail(request, number):
-    return _render_detail(request, selectors.with_service_level(get_ticket_for_user(request.user, number)))
+    ticket = get_ticket_for_user(request.user, number, contract=False)
+    return _render_detail(request, selectors.with_service_level(selectors.with_establishment_contracts(ticket)))
 
 
 def _act(request, number, action, perform, *, error_field=None):

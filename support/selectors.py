@@ -849,6 +849,19 @@ def establishment_contracts(ticket):
     return contracts
 
 
+def with_establishment_contracts(ticket):
+    """``ticket`` (read without its contract: ``get_ticket_for_user(…, contract=False)``) given
+    its establishment's contracts (``establishment_contracts``) and its own contract taken from
+    them, with its product: one query for both, where the desk's DI page read the DI's contract
+    and then every contract of its establishment."""
+    contracts = establishment_contracts(ticket)
+    found = next((contract for contract in contracts if contract.pk == ticket.contract_id), None)
+    if found is None:  # a DI's contract is its establishment's: never expected
+        found = Contract.objects.select_related("product").get(pk=ticket.contract_id)
+    ticket.contract = found
+    return ticket
+
+
 def customer_context(user, ticket):
     """What the desk shows beside a DI: its establishment's contracts, its other open DIs, its
     last DIs closed on the same product, and the DIs linked to it (follow-ups, merges). The

@@ -216,7 +216,7 @@ def test_the_last_closed_come_from_every_contract_of_the_product_latest_first(
 def test_reroute_offers_the_contracts_in_force_read_once_with_the_context(client, support, customer, requester):
     """M11.4 M11.3: « Réorienter » lists the establishment's contracts in force (not the expired
     one, not another establishment's); the page reads the establishment's contracts once, for the
-    customer's context and for this list"""
+    customer's context, for this list and for the DI's own contract (never read apart)"""
     client.force_login(support)
     url = reverse("desk:detail", args=[customer["di"].number])
     with CaptureQueriesContext(connection) as queries:
@@ -233,6 +233,9 @@ def test_reroute_offers_the_contracts_in_force_read_once_with_the_context(client
         if 'FROM "establishments_contract"' in q["sql"] and '"establishments_contract"."establishment_id" =' in q["sql"]
     ]
     assert len(of_establishment) == 1, of_establishment
+    one_contract = [q["sql"] for q in queries.captured_queries if '"establishments_contract"."id" =' in q["sql"]]
+    assert one_contract == []
+    assert "CT-1-SW" in body[: body.index('id="reorienter"')]  # the DI's sheet names its contract
 
 
 def test_the_context_escapes_what_the_customer_typed(client, support, agent, colleague):

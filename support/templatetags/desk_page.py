@@ -28,7 +28,7 @@ from core.templatetags.fields import form_field
 from core.templatetags.moments import local_moment
 
 from .service_levels import due_sheet
-from .support_rows import _detail_prefix, attachment_prefix, desk_customer_context, desk_history, ticket_thread
+from .support_rows import attachment_prefix, desk_customer_context, desk_history, detail_prefix, ticket_thread
 
 register = template.Library()
 
@@ -93,9 +93,8 @@ _LABELS = TemplateLabels(
     person=gettext_lazy("Personne"),
 )
 
-# The markup of an include whose condition is false: what ``{% include %}`` wrote for it.
-_NO_FORM_ERRORS = SafeString("\n")
-_NO_LINKS = SafeString("\n")
+# What ``{% include %}`` wrote for a part whose condition is false (a form without errors, no link).
+_NOTHING_INCLUDED = SafeString("\n")
 
 
 def _django(name, **values):
@@ -105,7 +104,7 @@ def _django(name, **values):
 
 def _form_errors(form):
     """The summary at the top of a refused form (``includes/form_errors.html``)."""
-    return _django("includes/form_errors.html", form=form) if form.errors else _NO_FORM_ERRORS
+    return _django("includes/form_errors.html", form=form) if form.errors else _NOTHING_INCLUDED
 
 
 def _attachments_field(field):
@@ -139,7 +138,7 @@ def desk_ticket_page(context):
     csrf = csrf_input(request)
     url = {
         "desk": reverse("desk:list"),
-        "detail": _detail_prefix("desk:detail"),
+        "detail": detail_prefix("desk:detail"),
         "attachment": attachment_prefix(number),
     }
     for action in ("take", "change_assignee", "reply", "internal_note", "propose_closure", "reroute", "merge"):
@@ -174,7 +173,7 @@ def desk_ticket_page(context):
         linked_tickets=(
             _django("support/includes/linked_tickets.html", links=links, url_name="desk:detail")
             if has_links
-            else _NO_LINKS
+            else _NOTHING_INCLUDED
         ),
         survey_answers=_django("support/includes/survey_answers.html", survey=survey) if survey else "",
         thread=ticket_thread(context, ticket, context["thread"]),

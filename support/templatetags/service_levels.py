@@ -41,8 +41,8 @@ def due_sheet(ticket, desk=False):
         k=_DUE_LABELS.current(),
         level=str(ticket.service_level) if ticket.service_level_id and desk else "",
         moment=local_moment,
-        overdue=sentence(_("dépassée depuis %(left)s"), left=left),
-        due_in=sentence(_("dans %(left)s"), left=left),
+        # « dépassée depuis 3 h » when late, else « dans 3 h » (shown on the desk only)
+        due_text=sentence(_("dépassée depuis %(left)s") if state.state == due.LATE else _("dans %(left)s"), left=left),
     )
     return SafeString(markup + "\n")  # the newline the inclusion tag's template ended with
 

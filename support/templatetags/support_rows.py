@@ -35,7 +35,7 @@ register = template.Library()
 BADGE_EXTRA = {Status.CLOSURE_PENDING: " warn", Status.CLOSED: " ok", Status.CANCELLED: " off"}
 
 
-def _detail_prefix(name):
+def detail_prefix(name):
     """The DI URL without its number: one reverse() per page instead of one per row."""
     marker = "DI-0000-000000"
     return reverse(name, args=[marker]).split(marker)[0]
@@ -84,7 +84,7 @@ class _Kit:
     badge_classes = {status.value: f"status-{status.value}{BADGE_EXTRA.get(status, '')}" for status in Status}
 
     def __init__(self, url_name):
-        self.prefix = _detail_prefix(url_name)
+        self.prefix = detail_prefix(url_name)
         self.tz = timezone.get_current_timezone()
         self.now, _tz, self.end_of_day = due.local_now()
         self.status_labels = _STATUS_LABELS.current()
@@ -234,7 +234,7 @@ def desk_customer_context(ticket, context):
         closed_on=lambda moment: sentence(closed_on, date=moment.astimezone(tz).strftime("%d/%m/%Y")),
         contract_state=contract_state,
         badge=status_badge,
-        detail=_detail_prefix("desk:detail"),
+        detail=detail_prefix("desk:detail"),
         establishment_url=reverse("collaborators:vendor_establishment", args=[ticket.establishment.pk]),
         establishment_query=quote(ticket.establishment.name, safe="/"),
         desk_url=reverse("desk:list"),
